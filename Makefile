@@ -1,0 +1,28 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench install clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Compile the bundled Helsinki feed (cached after the first run) and plan an example journey.
+run: $(STAMP)
+	$(BIN)/trajet plan --from 1020453 --to 1240118 --date 2022-02-22 --time 08:00 --max-walk 400
+
+test: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/pytest benchmarks -q --benchmark-enable --benchmark-autosave
+
+clean:
+	rm -rf $(VENV) .pytest_cache .benchmarks

@@ -1,0 +1,195 @@
+"""The `trajet` command: compile feeds, plan journeys, run batches of queries.
+
+Every bad input ends in one line naming the problem and a non-zero exit code, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+import click
+import orjson
+
+from feeds.network import BUNDLED_FEED, Network, QueryError, compile_paths
+from feeds.report import FeedError
+from feeds import compiled as store
+from router.planner import DEFAULT_MAX_TRANSFERS, DEFAULT_MAX_WALK_M, DEFAULT_TRANSFER_SLACK, QueryOptions
+
+from .itineraries import plan_json
+
+EXIT_BAD_INPUT = 2
+
+
+def parse_date(text: str, field: str = "date") -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except (ValueError, AttributeError):
+        raise QueryError(f"{field} {text!r} is not a date YYYY-MM-DD", field) from None
+
+
+def parse_time(text: str, field: str = "time") -> int:
+    """Seconds after midnight of HH:MM or HH:MM:SS (hours up to 47, for next-day times)."""
+    parts = (text or "").strip().split(":")
+    try:
+        if len(parts) not in (2, 3):
+            raise ValueError
+        h, m, s = (int(p) for p in parts + ["0"] * (3 - len(parts)))
+        if not (0 <= h <= 47 and 0 <= m < 60 and 0 <= s < 60):
+            raise ValueError
+    except ValueError:
+        raise QueryError(f"{field} {text!r} is not a time HH:MM[:SS]", field) from None
+    return h * 3600 + m * 60 + s
+
+
+def _options(max_transfers: int, transfer_slack: int, max_walk: int) -> QueryOptions:
+    if not 0 <= max_transfers <= 40:
+        raise QueryError(f"max-transfers {max_transfers} is out of range 0..40", "maxTransfers")
+    if not 0 <= transfer_slack <= 3600:
+        raise QueryError(f"transfer-slack {transfer_slack} is out of range 0..3600 s", "transferSlack")
+    if not 0 <= max_walk <= 5000:
+        raise QueryError(f"max-walk {max_walk} is out of range 0..5000 m", "maxWalk")
+    return QueryOptions(max_transfers=max_transfers, transfer_slack=transfer_slack, max_walk_m=max_walk)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _open(feeds: tuple[str, ...]) -> Network:
+    paths = list(feeds) or [str(BUNDLED_FEED)]
+    return Network.open(paths, progress=sys.stderr.isatty())
+
+
+feed_option = click.option(
+    "--feed", "feeds", multiple=True, metavar="FEED",
+    help="GTFS zip or folder; repeat to merge several (default: the bundled Helsinki feed).",
+)
+query_options = [
+    click.option("--max-transfers", default=DEFAULT_MAX_TRANSFERS, show_default=True, type=int),
+    click.option("--transfer-slack", default=DEFAULT_TRANSFER_SLACK, show_default=True, type=int, help="seconds"),
+    click.option("--max-walk", default=DEFAULT_MAX_WALK_M, show_default=True, type=int, help="metres of one footpath"),
+]
+
+
+def with_query_options(f):
+    for option in reversed(query_options):
+        f = option(f)
+    return f
+
+
+@click.group()
+def cli():
+    """Trajet: journeys on GTFS timetables."""
+
+
+@cli.command("compile")
+@click.argument("feeds", nargs=-1, required=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="folder to write")
+def compile_cmd(feeds, out):
+    """Compile FEED... into one timetable folder and print the validation summary."""
+    started = time.perf_counter()
+    net, meta, reports = compile_paths(list(feeds), progress=sys.stderr.isatty())
+    store.save(net, meta, out)
+    for report in reports:
+        click.echo(report.summary())
+    click.echo(
+        f"compiled {len(net.stop_id)} stops, {len(net.route_id)} routes, {len(net.trip_id)} trips, "
+        f"{len(net.pattern_route)} patterns, {len(net.footpath_to)} footpaths "
+        f"({meta['first_date']}, {meta['n_days']} days) into {out} in {time.perf_counter() - started:.1f} s"
+    )
+
+
+@cli.command()
+@feed_option
+@click.option("--from", "from_id", required=True, help="stop_id (FEED:stop_id with several feeds)")
+@click.option("--to", "to_id", required=True)
+@click.option("--date", "date_text", required=True, help="YYYY-MM-DD")
+@click.option("--time", "time_text", required=True, help="HH:MM[:SS]")
+@with_query_options
+@click.option("--json", "as_json", is_flag=True, help="print the API's JSON")
+def plan(feeds, from_id, to_id, date_text, time_text, max_transfers, transfer_slack, max_walk, as_json):
+    """Plan journeys between two stops."""
+    options = _options(max_transfers, transfer_slack, max_walk)
+    date, seconds = parse_date(date_text), parse_time(time_text)
+    network = _open(feeds)
+    result, view = network.plan(from_id, to_id, date, seconds, options)
+    body = plan_json(network, view, result)
+    if as_json:
+        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        return
+    if not body["itineraries"]:
+        click.echo(f"no journey from {from_id} to {to_id} after {date} {time_text}")
+        return
+    for n, it in enumerate(body["itineraries"], 1):
+        click.echo(
+            f"journey {n}: {it['startTime'][11:19]} -> {it['endTime'][11:19]}, "
+            f"{it['duration'] // 60} min, {it['transfers']} transfer(s)"
+        )
+        for leg in it["legs"]:
+            line = leg.get("routeShortName") or leg["mode"].lower()
+            towards = f" towards {leg['headsign']}" if leg.get("headsign") else ""
+            click.echo(
+                f"  {leg['startTime'][11:16]} {leg['from']['name']} ({leg['from']['stopId']})  "
+                f"{line}{towards}  ->  {leg['endTime'][11:16]} {leg['to']['name']} ({leg['to']['stopId']})"
+            )
+
+
+@cli.command()
+@feed_option
+@click.option("--queries", required=True, type=click.Path(exists=True, dir_okay=False), help="CSV: from,to,date,time")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSON lines, one per query")
+@with_query_options
+def batch(feeds, queries, out, max_transfers, transfer_slack, max_walk):
+    """Answer many queries in one process, in input order."""
+    options = _options(max_transfers, transfer_slack, max_walk)
+    network = _open(feeds)
+    n_ok = n_bad = 0
+    with open(queries, newline="", encoding="utf-8-sig") as fh, open(out, "wb") as sink:
+        reader = csv.DictReader(fh)
+        missing = {"from", "to", "date", "time"} - set(reader.fieldnames or [])
+        if missing:
+            _fail(f"{queries}: header lacks {', '.join(sorted(missing))} (need from,to,date,time)")
+        for line, row in enumerate(reader, start=2):
+            record: dict = {"line": line, "from": row["from"], "to": row["to"], "date": row["date"], "time": row["time"]}
+            started = time.perf_counter()
+            try:
+                date, seconds = parse_date(row["date"] or ""), parse_time(row["time"] or "")
+                result, view = network.plan((row["from"] or "").strip(), (row["to"] or "").strip(), date, seconds, options)
+                record.update(plan_json(network, view, result))
+                n_ok += 1
+            except QueryError as e:
+                record["error"] = {"message": str(e), "field": e.field}
+                n_bad += 1
+            record["seconds"] = round(time.perf_counter() - started, 6)
+            sink.write(orjson.dumps(record) + b"\n")
+    click.echo(f"{n_ok} queries answered, {n_bad} with errors, written to {out}", err=True)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted")
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except (QueryError, FeedError) as e:
+        _fail(str(e))
+    except (OSError, ValueError) as e:
+        _fail(str(e))
+    except Exception as e:  # a bug: still one line for the user; TRAJET_DEBUG=1 shows the traceback
+        if os.environ.get("TRAJET_DEBUG"):
+            raise
+        click.echo(f"internal error ({type(e).__name__}): {e}; rerun with TRAJET_DEBUG=1 for details", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

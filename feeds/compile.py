@@ -1,0 +1,378 @@
+"""Compile read GTFS feeds into one CompiledNetwork.
+
+Steps, per feed: index stops, routes and services; cut stop_times into per-trip time
+rows; expand frequencies.txt into trips; group trips into patterns (same route, stop
+sequence and boarding rules); turn transfers.txt into same-stop change times and
+footpaths (rows naming a parent station apply to all its platforms). Then the feeds are
+concatenated, and footpaths are generated between stops close to each other, within
+and across feeds, at a walking speed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from router.timetable import CAN_ALIGHT, CAN_BOARD, NO_CHANGE
+
+from .compiled import COMPILER_VERSION, CompiledNetwork
+from .modes import mode_indices
+from .read import GtfsFeed
+from .report import Report
+
+WALK_SPEED_M_S = 1.33  # OpenTripPlanner's default walking speed
+FOOTPATH_RADIUS_M = 500  # longest footpath generated between stops; queries cut shorter
+EARTH_RADIUS_M = 6_371_000.0
+
+
+def _as_days(values) -> np.ndarray:
+    return np.asarray(values, dtype="datetime64[D]")
+
+
+def service_bitmap(feed: GtfsFeed, service_ids: np.ndarray, first: np.datetime64, n_days: int) -> np.ndarray:
+    """(service, day since first) -> 1 if it runs, from calendar then calendar_dates."""
+    index = pd.Index(service_ids)
+    active = np.zeros((len(service_ids), n_days), dtype=np.uint8)
+    days = first + np.arange(n_days)
+    weekday = (days.astype("datetime64[D]").view("int64") - 4) % 7  # 1970-01-01 was a Thursday; 0 = Monday
+    cal = feed.calendar
+    if len(cal):
+        week = cal[["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]].to_numpy(bool)
+        rows = index.get_indexer(cal["service_id"])
+        start = _as_days(cal["start_date"])
+        end = _as_days(cal["end_date"])
+        for r, s, e, w in zip(rows, start, end, week):
+            runs = (days >= s) & (days <= e) & w[weekday]
+            active[r] |= runs.astype(np.uint8)
+    cd = feed.calendar_dates
+    if len(cd):
+        rows = index.get_indexer(cd["service_id"])
+        day = (_as_days(cd["date"]) - first).astype(np.int64)
+        value = (cd["exception_type"].to_numpy() == 1).astype(np.uint8)
+        active[rows, day] = value
+    return active
+
+
+def feed_date_range(feed: GtfsFeed) -> tuple[np.datetime64, np.datetime64] | None:
+    dates = []
+    if len(feed.calendar):
+        dates += [_as_days(feed.calendar["start_date"]).min(), _as_days(feed.calendar["end_date"]).max()]
+    if len(feed.calendar_dates):
+        d = _as_days(feed.calendar_dates["date"])
+        dates += [d.min(), d.max()]
+    if not dates:
+        return None
+    return min(dates), max(dates)
+
+
+def _trip_rows(feed: GtfsFeed, trip_ids: pd.Index, stop_ids: pd.Index):
+    """stop_times cut per trip: (trip index per row group, offsets, stop, arr, dep, rules)."""
+    st = feed.stop_times
+    trip_of_code = trip_ids.get_indexer(st["trip_id"].cat.categories)
+    stop_of_code = stop_ids.get_indexer(st["stop_id"].cat.categories)
+    trip = trip_of_code[st["trip_id"].cat.codes.to_numpy()]
+    stop = stop_of_code[st["stop_id"].cat.codes.to_numpy()].astype(np.int32)
+    starts = np.flatnonzero(np.r_[True, trip[1:] != trip[:-1]])
+    offsets = np.r_[starts, len(trip)].astype(np.int64)
+    rules = np.where(st["pickup_type"].to_numpy() == 1, 0, CAN_BOARD) | np.where(
+        st["drop_off_type"].to_numpy() == 1, 0, CAN_ALIGHT
+    )
+    rules = rules.astype(np.uint8)
+    rules[offsets[1:] - 1] &= ~CAN_BOARD  # nobody boards at the last stop
+    rules[offsets[:-1]] &= ~CAN_ALIGHT  # nor alights at the first
+    arr = st["arrival"].to_numpy(np.int32)
+    dep = st["departure"].to_numpy(np.int32)
+    return trip[starts], offsets, stop, arr, dep, rules
+
+
+def _expand_frequencies(feed: GtfsFeed, report: Report, trip_index, offsets, stop, arr, dep, rules, trip_ids: pd.Index):
+    """Replace each frequency-based template trip by one trip per departure."""
+    fq = feed.frequencies
+    if not len(fq):
+        return trip_index, offsets, stop, arr, dep, rules
+    row_of_trip = np.full(len(trip_ids), -1, np.int64)
+    row_of_trip[trip_index] = np.arange(len(trip_index))
+    templates = trip_ids.get_indexer(fq["trip_id"])
+    new_trip, new_rows = [], []
+    for t, start, end, headway in zip(templates, fq["start_time"], fq["end_time"], fq["headway_secs"]):
+        r = row_of_trip[t] if t >= 0 else -1
+        if r < 0:
+            continue
+        n = int(np.ceil((int(end) - int(start)) / int(headway)))
+        for i in range(n):
+            new_trip.append(t)
+            new_rows.append((r, int(start) + i * int(headway)))
+    keep = np.ones(len(trip_index), bool)
+    keep[row_of_trip[np.unique(templates[templates >= 0])]] = False
+    pieces_idx = [np.arange(offsets[r], offsets[r + 1]) for r in np.flatnonzero(keep)]
+    shifts = [0] * len(pieces_idx)
+    trips_out = list(trip_index[keep])
+    for t, (r, first_dep) in zip(new_trip, new_rows):
+        pieces_idx.append(np.arange(offsets[r], offsets[r + 1]))
+        shifts.append(first_dep - int(dep[offsets[r]]))
+        trips_out.append(t)
+    lengths = np.array([len(p) for p in pieces_idx], np.int64)
+    idx = np.concatenate(pieces_idx)
+    shift = np.repeat(np.array(shifts, np.int64), lengths)
+    out_offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    return (
+        np.array(trips_out, np.int64),
+        out_offsets,
+        stop[idx],
+        (arr[idx] + shift).astype(np.int32),
+        (dep[idx] + shift).astype(np.int32),
+        rules[idx],
+    )
+
+
+def _patterns(trip_route, offsets, stop, rules):
+    """Trip -> pattern (same route, stops and rules), and the patterns' stops and rules."""
+    key_to_pattern: dict[tuple, int] = {}
+    trip_pattern = np.empty(len(trip_route), np.int32)
+    p_stops, p_rules, p_route = [], [], []
+    stop_b = stop.astype(np.int32)
+    for t in range(len(trip_route)):
+        lo, hi = offsets[t], offsets[t + 1]
+        key = (int(trip_route[t]), stop_b[lo:hi].tobytes(), rules[lo:hi].tobytes())
+        p = key_to_pattern.get(key)
+        if p is None:
+            p = len(p_route)
+            key_to_pattern[key] = p
+            p_stops.append(stop_b[lo:hi])
+            p_rules.append(rules[lo:hi])
+            p_route.append(trip_route[t])
+        trip_pattern[t] = p
+    lengths = np.array([len(s) for s in p_stops], np.int64)
+    return (
+        trip_pattern,
+        np.r_[0, np.cumsum(lengths)].astype(np.int32),
+        np.concatenate(p_stops).astype(np.int32),
+        np.concatenate(p_rules).astype(np.uint8),
+        np.array(p_route, np.int32),
+    )
+
+
+def _transfers(feed: GtfsFeed, stop_ids: pd.Index, parent: np.ndarray, report: Report):
+    """transfers.txt -> (stop change times, footpath (from, to, seconds), forbidden pairs)."""
+    change = np.full(len(stop_ids), -1, np.int32)
+    links: dict[tuple[int, int], int] = {}
+    forbidden: set[tuple[int, int]] = set()
+    tr = feed.transfers
+    if not len(tr):
+        return change, links, forbidden
+    children: dict[int, list[int]] = {}
+    for s, p in enumerate(parent):
+        if p >= 0:
+            children.setdefault(int(p), []).append(s)
+    frm = stop_ids.get_indexer(tr["from_stop_id"])
+    to = stop_ids.get_indexer(tr["to_stop_id"])
+    n_unused = 0
+    for a, b, kind, secs in zip(frm, to, tr["transfer_type"], tr["min_transfer_time"]):
+        kind, secs = int(kind), int(secs)
+        pairs = [(x, y) for x in children.get(a, [a]) for y in children.get(b, [b])]
+        if kind == 3:
+            for x, y in pairs:
+                if x == y:
+                    change[x] = NO_CHANGE
+                forbidden.add((x, y))
+        elif kind == 2 and secs >= 0:
+            for x, y in pairs:
+                if x == y:
+                    change[x] = secs if change[x] != NO_CHANGE else NO_CHANGE
+                else:
+                    links[(x, y)] = secs
+        elif a != b:
+            for x, y in pairs:
+                if x != y:
+                    links.setdefault((x, y), -1)  # walking time filled from the distance
+        else:
+            n_unused += 1
+    report.warning("transfers.txt", "same-stop transfers of type 0/1 carry no time; the query's slack applies", count=n_unused)
+    return change, links, forbidden
+
+
+def _distance_m(lat1, lon1, lat2, lon2):
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlat, dlon = p2 - p1, np.radians(lon2) - np.radians(lon1)
+    h = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+
+
+def _walk_seconds(metres):
+    return np.ceil(np.asarray(metres) / WALK_SPEED_M_S).astype(np.int32)
+
+
+def generated_footpaths(lat: np.ndarray, lon: np.ndarray, usable: np.ndarray, radius_m: float):
+    """Pairs of distinct usable stops within radius_m: (from, to, metres), both directions."""
+    idx = np.flatnonzero(usable)
+    if len(idx) < 2:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)
+    la, lo = np.radians(lat[idx]), np.radians(lon[idx])
+    xyz = np.c_[np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)]
+    pairs = cKDTree(xyz).query_pairs(radius_m / EARTH_RADIUS_M, output_type="ndarray")
+    a, b = idx[pairs[:, 0]], idx[pairs[:, 1]]
+    metres = _distance_m(lat[a], lon[a], lat[b], lon[b])
+    keep = metres <= radius_m
+    a, b, metres = a[keep], b[keep], metres[keep]
+    return np.r_[a, b].astype(np.int32), np.r_[b, a].astype(np.int32), np.r_[metres, metres]
+
+
+def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[CompiledNetwork, dict]:
+    """Merge and compile read feeds. Ids are prefixed "NAME:" when there are several."""
+    prefix = len(feeds) > 1
+    ranges = [feed_date_range(f) for f in feeds]
+    first = min(r[0] for r in ranges if r)
+    last = max(r[1] for r in ranges if r)
+    n_days = int((last - first).astype(int)) + 1
+
+    parts: dict[str, list] = {name: [] for name in CompiledNetwork._fields}
+    n_stops = n_routes = n_agencies = n_trips = n_services = n_patterns = 0
+    n_times = 0
+    links_all: dict[tuple[int, int], int] = {}
+    forbidden_all: set[tuple[int, int]] = set()
+    feeds_meta = []
+    for f_index, (feed, report) in enumerate(zip(feeds, reports)):
+        pre = f"{feed.name}:" if prefix else ""
+        stops = feed.stops
+        stop_ids = pd.Index(stops["stop_id"])
+        parent = stop_ids.get_indexer(stops["parent_station"]).astype(np.int32)
+        parent[stops["parent_station"].to_numpy() == ""] = -1
+
+        agency_ids = pd.Index(feed.agency["agency_id"])
+        routes = feed.routes
+        route_agency = agency_ids.get_indexer(routes["agency_id"])
+        route_agency[route_agency < 0] = 0  # a lone agency named by no route
+        route_ids = pd.Index(routes["route_id"])
+        trips = feed.trips
+        trip_ids = pd.Index(trips["trip_id"])
+        service_ids = pd.unique(pd.concat([feed.calendar["service_id"], feed.calendar_dates["service_id"]]))
+        service_index = pd.Index(service_ids)
+
+        trip_index, offsets, stop, arr, dep, rules = _trip_rows(feed, trip_ids, stop_ids)
+        trip_index, offsets, stop, arr, dep, rules = _expand_frequencies(
+            feed, report, trip_index, offsets, stop, arr, dep, rules, trip_ids
+        )
+        trip_route = route_ids.get_indexer(trips["route_id"].to_numpy()[trip_index]).astype(np.int32)
+        trip_pattern, p_offsets, p_stops, p_rules, p_route = _patterns(trip_route, offsets, stop, rules)
+        change, links, forbidden = _transfers(feed, stop_ids, parent, report)
+
+        parts["stop_id"].append(np.array([pre + s for s in stops["stop_id"]], dtype=str))
+        parts["stop_name"].append(stops["stop_name"].to_numpy(str))
+        parts["stop_lat"].append(stops["stop_lat"].to_numpy(np.float64))
+        parts["stop_lon"].append(stops["stop_lon"].to_numpy(np.float64))
+        parts["stop_parent"].append(np.where(parent >= 0, parent + n_stops, -1).astype(np.int32))
+        parts["stop_location_type"].append(stops["location_type"].to_numpy(np.int8))
+        parts["stop_feed"].append(np.full(len(stops), f_index, np.int16))
+        parts["stop_change_time"].append(change)
+        parts["route_id"].append(np.array([pre + r for r in routes["route_id"]], dtype=str))
+        for col in ("route_short_name", "route_long_name", "route_color", "route_text_color"):
+            parts[col].append(routes[col].to_numpy(str))
+        parts["route_type"].append(routes["route_type"].to_numpy(np.int32))
+        parts["route_mode"].append(mode_indices(routes["route_type"].to_numpy()))
+        parts["route_agency"].append((route_agency + n_agencies).astype(np.int32))
+        parts["agency_name"].append(feed.agency["agency_name"].to_numpy(str))
+        parts["agency_feed"].append(np.full(len(feed.agency), f_index, np.int16))
+        parts["trip_id"].append(np.array([pre + t for t in trips["trip_id"].to_numpy()[trip_index]], dtype=str))
+        parts["trip_headsign"].append(trips["trip_headsign"].to_numpy(str)[trip_index])
+        parts["trip_shape_id"].append(trips["shape_id"].to_numpy(str)[trip_index])
+        parts["trip_route"].append(trip_route + n_routes)
+        trip_service = service_index.get_indexer(trips["service_id"].to_numpy()[trip_index])
+        parts["trip_service"].append((trip_service + n_services).astype(np.int32))
+        parts["trip_pattern"].append(trip_pattern + n_patterns)
+        parts["trip_time_offsets"].append(offsets[:-1] + n_times)
+        parts["stop_time_arr"].append(arr)
+        parts["stop_time_dep"].append(dep)
+        parts["pattern_stop_offsets"].append(p_offsets[:-1] + sum(len(p) for p in parts["pattern_stops"]))
+        parts["pattern_stops"].append(p_stops + n_stops)
+        parts["pattern_stop_rules"].append(p_rules)
+        parts["pattern_route"].append(p_route + n_routes)
+        parts["service_id"].append(np.array([str(s) for s in service_ids], dtype=str))
+        parts["service_feed"].append(np.full(len(service_ids), f_index, np.int16))
+        parts["service_active"].append(service_bitmap(feed, np.asarray(service_ids), first, n_days))
+        parts["feed_timezone"].append(np.array([feed.agency["agency_timezone"].iloc[0]], dtype=str))
+        links_all.update({(a + n_stops, b + n_stops): s for (a, b), s in links.items()})
+        forbidden_all |= {(a + n_stops, b + n_stops) for a, b in forbidden}
+
+        date_range = ranges[f_index]
+        feeds_meta.append({
+            "name": feed.name,
+            "sha256": feed.sha256,
+            "publisher": (feed.feed_info or {}).get("publisher_name") or ", ".join(feed.agency["agency_name"]),
+            "version": (feed.feed_info or {}).get("version"),
+            "timezone": str(feed.agency["agency_timezone"].iloc[0]),
+            "start_date": str(date_range[0]) if date_range else None,
+            "end_date": str(date_range[1]) if date_range else None,
+            "n_stops": len(stops), "n_routes": len(routes), "n_trips": len(trip_index),
+            "n_stop_times": int(len(stop)), "n_warnings": report.n_warning_rows,
+            "report": report.to_dict(),
+        })
+        n_stops += len(stops)
+        n_routes += len(routes)
+        n_agencies += len(feed.agency)
+        n_trips += len(trip_index)
+        n_services += len(service_ids)
+        n_patterns += len(p_route)
+        n_times += len(stop)
+
+    arrays = {}
+    for name, pieces in parts.items():
+        if name in ("trip_time_offsets", "pattern_stop_offsets"):
+            total = n_times if name == "trip_time_offsets" else sum(len(p) for p in parts["pattern_stops"])
+            arrays[name] = np.r_[np.concatenate(pieces), total].astype(pieces[0].dtype)
+        elif name == "service_active":
+            arrays[name] = np.concatenate(pieces, axis=0)
+        elif name.startswith("footpath_"):
+            continue
+        else:
+            arrays[name] = np.concatenate(pieces)
+    arrays.update(_footpaths(arrays, links_all, forbidden_all))
+    meta = {
+        "compiler_version": COMPILER_VERSION,
+        "first_date": str(first),
+        "n_days": n_days,
+        "feeds": feeds_meta,
+        "max_trip_seconds": int(max(arrays["stop_time_arr"].max(), arrays["stop_time_dep"].max())),
+        "footpath_radius_m": FOOTPATH_RADIUS_M,
+        "walk_speed_m_s": WALK_SPEED_M_S,
+        "compiled_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    return CompiledNetwork(**arrays), meta
+
+
+def _footpaths(arrays: dict, links: dict, forbidden: set) -> dict:
+    """Generated footpaths between close stops, overridden by transfers.txt links."""
+    lat, lon = arrays["stop_lat"], arrays["stop_lon"]
+    usable = arrays["stop_location_type"] == 0
+    a, b, metres = generated_footpaths(lat, lon, usable, FOOTPATH_RADIUS_M)
+    walk_m = np.maximum(np.round(metres), 1).astype(np.int32)
+    duration = _walk_seconds(metres)
+    if links:
+        la = np.array([k[0] for k in links], np.int32)
+        lb = np.array([k[1] for k in links], np.int32)
+        secs = np.array(list(links.values()), np.int64)
+        unknown = secs < 0
+        secs[unknown] = _walk_seconds(_distance_m(lat[la[unknown]], lon[la[unknown]], lat[lb[unknown]], lon[lb[unknown]]))
+        a = np.r_[la, a]
+        b = np.r_[lb, b]
+        walk_m = np.r_[np.zeros(len(la), np.int32), walk_m]
+        duration = np.r_[secs.astype(np.int32), duration]
+    keep = np.ones(len(a), bool)
+    # transfers.txt first: a generated path repeating a link, or a forbidden one, goes
+    pair = a.astype(np.int64) * len(lat) + b
+    _, first = np.unique(pair, return_index=True)
+    keep[:] = False
+    keep[first] = True
+    if forbidden:
+        bad = np.array([x * len(lat) + y for x, y in forbidden], np.int64)
+        keep &= ~np.isin(pair, bad)
+    a, b, walk_m, duration = a[keep], b[keep], walk_m[keep], duration[keep]
+    order = np.lexsort((b, a))
+    return {
+        "footpath_from": a[order].astype(np.int32),
+        "footpath_to": b[order].astype(np.int32),
+        "footpath_duration": duration[order].astype(np.int32),
+        "footpath_walk_m": walk_m[order].astype(np.int32),
+    }

@@ -1,0 +1,321 @@
+"""numba kernels of the router: RAPTOR rounds and journey reconstruction.
+
+Only @njit code lives here. Every function takes the `Timetable` and a `Workspace` as
+arguments (named tuples of flat arrays), never globals, so that the on-disk cache works
+and one compiled function serves every timetable. See router/README.md for the algorithm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .timetable import CAN_ALIGHT, CAN_BOARD, NO_CHANGE, UNREACHED
+
+# Workspace.counters slots: the work the API bills
+N_ROUNDS, N_PATTERNS_SCANNED, N_TRIPS_EXAMINED, N_STOPS_IMPROVED = 0, 1, 2, 3
+# Workspace.state slots
+N_TOUCHED, ROUNDS_USED, N_IMPROVED, N_MARKED = 0, 1, 2, 3
+# how a target was reached, Workspace.target_kind
+BY_TRIP, BY_WALK = 1, 2
+# columns of a reconstructed leg row
+LEG_KIND, LEG_FROM, LEG_TO, LEG_TRIP, LEG_BOARD_POS, LEG_ALIGHT_POS, LEG_DEP, LEG_ARR = range(8)
+N_LEG_FIELDS = 8
+KIND_TRIP, KIND_WALK = 0, 1
+
+
+@njit(cache=True, nogil=True)
+def _touch(ws, stop):
+    if ws.touched[stop] == 0:
+        ws.touched[stop] = 1
+        ws.touched_list[ws.state[N_TOUCHED]] = stop
+        ws.state[N_TOUCHED] += 1
+
+
+@njit(cache=True, nogil=True)
+def reset(ws):
+    """Clear the labels the previous query touched (only those), in place."""
+    rounds_used = ws.state[ROUNDS_USED]
+    for i in range(ws.state[N_TOUCHED]):
+        stop = ws.touched_list[i]
+        ws.touched[stop] = 0
+        ws.best_arr[stop] = UNREACHED
+        ws.best_ready[stop] = UNREACHED
+        ws.ready_prev[stop] = UNREACHED
+        ws.egress[stop] = -1
+        for k in range(rounds_used + 1):
+            ws.trip_arr[k, stop] = UNREACHED
+            ws.walk_ready[k, stop] = UNREACHED
+    for k in range(rounds_used + 1):
+        ws.target_arr[k] = UNREACHED
+        ws.target_stop[k] = -1
+        ws.target_from[k] = -1
+        ws.target_kind[k] = 0
+    for m in range(ws.state[N_MARKED]):
+        ws.marked[ws.marked_list[m]] = 0
+    ws.state[N_TOUCHED] = 0
+    ws.state[ROUNDS_USED] = 0
+    ws.state[N_MARKED] = 0
+    for i in range(ws.counters.shape[0]):
+        ws.counters[i] = 0
+
+
+@njit(cache=True, nogil=True)
+def _scan_pattern(tt, ws, k, pattern, start, slack, best_target):
+    """Ride the pattern from position `start` in round k; return the new best target time."""
+    stop_lo = tt.pattern_stop_offsets[pattern]
+    n_pos = tt.pattern_stop_offsets[pattern + 1] - stop_lo
+    trip_lo = tt.pattern_trip_offsets[pattern]
+    n_trips = tt.pattern_trip_offsets[pattern + 1] - trip_lo
+    base = tt.pattern_time_offsets[pattern]
+    trip = -1  # boarded trip, 0-based within the pattern
+    board = -1  # position where it was boarded
+    examined = 0
+    for i in range(start, n_pos):
+        stop = tt.pattern_stops[stop_lo + i]
+        rules = tt.pattern_stop_rules[stop_lo + i]
+        row = base + i * n_trips
+        if trip >= 0 and (rules & CAN_ALIGHT):
+            t_arr = tt.arrivals[row + trip]
+            if t_arr < ws.best_arr[stop] and t_arr < best_target:
+                _touch(ws, stop)
+                ws.best_arr[stop] = t_arr
+                ws.trip_arr[k, stop] = t_arr
+                ws.trip_of[k, stop] = trip_lo + trip
+                ws.board_pos[k, stop] = board
+                ws.alight_pos[k, stop] = i
+                ws.counters[N_STOPS_IMPROVED] += 1
+                if ws.improved[stop] == 0:
+                    ws.improved[stop] = 1
+                    ws.improved_list[ws.state[N_IMPROVED]] = stop
+                    ws.state[N_IMPROVED] += 1
+                change = tt.stop_change_time[stop]
+                if change < 0:
+                    change = slack
+                if change < NO_CHANGE and t_arr + change < ws.best_ready[stop]:
+                    ws.best_ready[stop] = t_arr + change
+                    if ws.marked[stop] == 0:
+                        ws.marked[stop] = 1
+                        ws.marked_list[ws.state[N_MARKED]] = stop
+                        ws.state[N_MARKED] += 1
+                egress = ws.egress[stop]
+                if egress >= 0 and t_arr + egress < best_target:
+                    best_target = t_arr + egress
+                    ws.target_arr[k] = best_target
+                    ws.target_stop[k] = stop
+                    ws.target_kind[k] = BY_TRIP
+        if rules & CAN_BOARD:
+            t_ready = ws.ready_prev[stop]
+            if t_ready == UNREACHED:
+                continue
+            if trip < 0:
+                lo, hi = 0, n_trips  # first trip with departure >= t_ready
+                while lo < hi:
+                    mid = (lo + hi) >> 1
+                    examined += 1
+                    if tt.departures[row + mid] < t_ready:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                if lo < n_trips:
+                    trip = lo
+                    board = i
+            elif t_ready < tt.departures[row + trip]:
+                earlier = trip  # FIFO: scan back from the boarded trip
+                while earlier > 0 and tt.departures[row + earlier - 1] >= t_ready:
+                    earlier -= 1
+                    examined += 1
+                if earlier < trip:
+                    trip = earlier
+                    board = i
+    ws.counters[N_TRIPS_EXAMINED] += examined
+    return best_target
+
+
+@njit(cache=True, nogil=True)
+def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m, mode_mask):
+    """Earliest arrival by RAPTOR rounds; fills the workspace labels in place.
+
+    origin_stops, origin_ready: int32 arrays, stops where the journey may board and the
+    time it is ready there (seconds from the view origin). target_stops, target_egress:
+    int32 arrays, destination stops and the seconds still needed from each to the
+    destination. max_rounds: most trips in a journey. slack: seconds to change trips at
+    one stop where transfers.txt gives no time. max_walk_m: longest generated footpath
+    taken (transfers.txt links are always taken). mode_mask: bit m set when mode family m
+    may be used. Results: ws.target_arr[k] is the destination time reached with k trips
+    when it improves on fewer trips (UNREACHED otherwise); ws.counters the work done.
+    """
+    reset(ws)
+    for i in range(origin_stops.shape[0]):
+        stop = origin_stops[i]
+        t = origin_ready[i]
+        _touch(ws, stop)
+        if t < ws.walk_ready[0, stop]:
+            ws.walk_ready[0, stop] = t
+            ws.walk_from[0, stop] = -1
+            ws.best_ready[stop] = t
+            ws.ready_prev[stop] = t
+            if ws.marked[stop] == 0:
+                ws.marked[stop] = 1
+                ws.marked_list[ws.state[N_MARKED]] = stop
+                ws.state[N_MARKED] += 1
+    for i in range(target_stops.shape[0]):
+        stop = target_stops[i]
+        _touch(ws, stop)
+        if ws.egress[stop] < 0 or target_egress[i] < ws.egress[stop]:
+            ws.egress[stop] = target_egress[i]
+
+    best_target = UNREACHED
+    for k in range(1, max_rounds + 1):
+        # patterns through the stops marked last round, each from its first marked position
+        n_queue = 0
+        for m in range(ws.state[N_MARKED]):
+            stop = ws.marked_list[m]
+            ws.marked[stop] = 0
+            for e in range(tt.stop_pattern_offsets[stop], tt.stop_pattern_offsets[stop + 1]):
+                pattern = tt.stop_patterns[e]
+                if (mode_mask >> tt.pattern_mode[pattern]) & 1 == 0:
+                    continue
+                pos = tt.stop_pattern_positions[e]
+                if ws.queue_pos[pattern] < 0:
+                    ws.queue[n_queue] = pattern
+                    n_queue += 1
+                    ws.queue_pos[pattern] = pos
+                elif pos < ws.queue_pos[pattern]:
+                    ws.queue_pos[pattern] = pos
+        ws.state[N_MARKED] = 0
+        if n_queue == 0:
+            break
+        ws.state[ROUNDS_USED] = k
+        ws.counters[N_ROUNDS] += 1
+        ws.counters[N_PATTERNS_SCANNED] += n_queue
+
+        for q in range(n_queue):
+            pattern = ws.queue[q]
+            start = ws.queue_pos[pattern]
+            ws.queue_pos[pattern] = -1
+            best_target = _scan_pattern(tt, ws, k, pattern, start, slack, best_target)
+
+        # one footpath after each ride, from the stops this round's trips reached
+        for m in range(ws.state[N_IMPROVED]):
+            stop = ws.improved_list[m]
+            ws.improved[stop] = 0
+            t_stop = ws.trip_arr[k, stop]
+            for f in range(tt.footpath_offsets[stop], tt.footpath_offsets[stop + 1]):
+                walk_m = tt.footpath_walk_m[f]
+                if walk_m > max_walk_m:
+                    continue
+                to = tt.footpath_to[f]
+                duration = tt.footpath_duration[f]
+                t_arr = t_stop + duration
+                if t_arr >= best_target:
+                    continue
+                if ws.egress[to] == 0:
+                    best_target = t_arr
+                    ws.target_arr[k] = t_arr
+                    ws.target_stop[k] = to
+                    ws.target_from[k] = stop
+                    ws.target_kind[k] = BY_WALK
+                # a change needs the slack at least, unless transfers.txt sets its time
+                t_ready = t_arr if (walk_m == 0 or duration >= slack) else t_stop + slack
+                if t_ready < ws.best_ready[to]:
+                    _touch(ws, to)
+                    ws.best_ready[to] = t_ready
+                    ws.walk_ready[k, to] = t_ready
+                    ws.walk_from[k, to] = stop
+                    if ws.marked[to] == 0:
+                        ws.marked[to] = 1
+                        ws.marked_list[ws.state[N_MARKED]] = to
+                        ws.state[N_MARKED] += 1
+        ws.state[N_IMPROVED] = 0
+        # what round k reached becomes boardable in round k + 1
+        for m in range(ws.state[N_MARKED]):
+            stop = ws.marked_list[m]
+            ws.ready_prev[stop] = ws.best_ready[stop]
+
+
+@njit(cache=True, nogil=True)
+def footpath_duration(tt, from_stop, to_stop):
+    """Seconds of the shortest footpath from_stop -> to_stop, -1 if there is none."""
+    best = -1
+    for f in range(tt.footpath_offsets[from_stop], tt.footpath_offsets[from_stop + 1]):
+        if tt.footpath_to[f] == to_stop and (best < 0 or tt.footpath_duration[f] < best):
+            best = tt.footpath_duration[f]
+    return best
+
+
+@njit(cache=True, nogil=True)
+def reconstruct(tt, ws, k, slack, legs):
+    """Write the legs of the journey that reaches the destination in round k into `legs`.
+
+    legs: int32 (at least 2 * k, N_LEG_FIELDS) array, modified in place, filled in
+    travel order. Returns the number of legs, or 0 when round k reached nothing.
+    """
+    if ws.target_arr[k] == UNREACHED:
+        return 0
+    n = 0
+    stop = ws.target_stop[k]
+    kind = ws.target_kind[k]
+    at_target = True
+    while k > 0:
+        if kind == BY_WALK:
+            prev = ws.target_from[k] if at_target else ws.walk_from[k, stop]
+            t_dep = ws.trip_arr[k, prev]
+            legs[n, LEG_KIND] = KIND_WALK
+            legs[n, LEG_FROM] = prev
+            legs[n, LEG_TO] = stop
+            legs[n, LEG_TRIP] = -1
+            legs[n, LEG_BOARD_POS] = -1
+            legs[n, LEG_ALIGHT_POS] = -1
+            legs[n, LEG_DEP] = t_dep
+            legs[n, LEG_ARR] = t_dep + footpath_duration(tt, prev, stop)
+            n += 1
+            stop = prev
+        at_target = False
+        trip = ws.trip_of[k, stop]
+        pattern = np.searchsorted(tt.pattern_trip_offsets, trip, side="right") - 1
+        stop_lo = tt.pattern_stop_offsets[pattern]
+        n_trips = tt.pattern_trip_offsets[pattern + 1] - tt.pattern_trip_offsets[pattern]
+        j = trip - tt.pattern_trip_offsets[pattern]
+        base = tt.pattern_time_offsets[pattern]
+        board = ws.board_pos[k, stop]
+        board_stop = tt.pattern_stops[stop_lo + board]
+        t_dep = tt.departures[base + board * n_trips + j]
+        legs[n, LEG_KIND] = KIND_TRIP
+        legs[n, LEG_FROM] = board_stop
+        legs[n, LEG_TO] = stop
+        legs[n, LEG_TRIP] = trip
+        legs[n, LEG_BOARD_POS] = board
+        legs[n, LEG_ALIGHT_POS] = ws.alight_pos[k, stop]
+        legs[n, LEG_DEP] = t_dep
+        legs[n, LEG_ARR] = ws.trip_arr[k, stop]
+        n += 1
+        # the label, with fewer trips, that was ready at the boarding stop in time
+        stop = board_stop
+        found = False
+        for j_round in range(k):
+            if ws.walk_ready[j_round, stop] <= t_dep:
+                kind = BY_WALK
+                k = j_round
+                found = True
+                break
+            if j_round > 0 and ws.trip_arr[j_round, stop] != UNREACHED:
+                change = tt.stop_change_time[stop]
+                if change < 0:
+                    change = slack
+                if change < NO_CHANGE and ws.trip_arr[j_round, stop] + change <= t_dep:
+                    kind = BY_TRIP
+                    k = j_round
+                    found = True
+                    break
+        if not found:
+            return -1  # labels inconsistent: a bug, reported by the caller
+        if k == 0:
+            break
+    # reverse into travel order
+    for i in range(n // 2):
+        for f in range(N_LEG_FIELDS):
+            tmp = legs[i, f]
+            legs[i, f] = legs[n - 1 - i, f]
+            legs[n - 1 - i, f] = tmp
+    return n

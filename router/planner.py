@@ -1,0 +1,240 @@
+"""The thin Python side of the router: allocate once, call the kernel, build journeys.
+
+Everything here speaks integer indices of one `Timetable` (stops, view trips) and integer
+seconds from its origin; ids, names and dates belong to `feeds/` and `api/`.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _kernels as K
+from .timetable import UNREACHED, Timetable
+
+DEFAULT_MAX_TRANSFERS = 20
+MAX_TRANSFERS_LIMIT = 40
+DEFAULT_TRANSFER_SLACK = 120  # seconds to change trips at one stop
+DEFAULT_MAX_WALK_M = 0  # generated footpaths off by default; transfers.txt links always on
+ALL_MODES = (1 << 62) - 1
+
+
+class Workspace(NamedTuple):
+    """Per-query scratch state, reused across queries of one thread; see _kernels."""
+
+    best_arr: np.ndarray  # stop -> earliest arrival by a trip so far, any round
+    best_ready: np.ndarray  # stop -> earliest time a trip may be boarded there, any round
+    ready_prev: np.ndarray  # stop -> earliest boarding time with fewer trips than this round
+    trip_arr: np.ndarray  # (round, stop) -> arrival by a trip improved in that round
+    trip_of: np.ndarray  # (round, stop) -> the view trip of that arrival
+    board_pos: np.ndarray  # (round, stop) -> pattern position where that trip was boarded
+    alight_pos: np.ndarray  # (round, stop) -> pattern position where it was left
+    walk_ready: np.ndarray  # (round, stop) -> boardable after a footpath from that round's trip (round 0: origins)
+    walk_from: np.ndarray  # (round, stop) -> stop the footpath started from
+    egress: np.ndarray  # stop -> seconds from it to the destination, -1 if not a target
+    marked: np.ndarray  # stop -> 1 if boardable with a better time next round
+    marked_list: np.ndarray
+    improved: np.ndarray  # stop -> 1 if this round's trips reached it earlier
+    improved_list: np.ndarray
+    touched: np.ndarray  # stop -> 1 if any label of it was written this query
+    touched_list: np.ndarray
+    queue_pos: np.ndarray  # pattern -> first position to scan this round, -1 if not queued
+    queue: np.ndarray
+    target_arr: np.ndarray  # round -> destination time when improved in that round
+    target_stop: np.ndarray  # round -> the destination stop reached
+    target_from: np.ndarray  # round -> stop of the final footpath, if BY_WALK
+    target_kind: np.ndarray  # round -> BY_TRIP or BY_WALK
+    state: np.ndarray  # int64: N_TOUCHED, ROUNDS_USED, N_IMPROVED, N_MARKED
+    counters: np.ndarray  # int64: rounds, patterns scanned, trips examined, stops improved
+
+
+def new_workspace(tt: Timetable, max_rounds: int) -> Workspace:
+    n_stops, n_patterns = tt.n_stops, tt.n_patterns
+    rounds = max_rounds + 1
+
+    def labels(fill):
+        return np.full((rounds, n_stops), fill, dtype=np.int32)
+
+    return Workspace(
+        best_arr=np.full(n_stops, UNREACHED, np.int32),
+        best_ready=np.full(n_stops, UNREACHED, np.int32),
+        ready_prev=np.full(n_stops, UNREACHED, np.int32),
+        trip_arr=labels(UNREACHED),
+        trip_of=labels(-1),
+        board_pos=labels(-1),
+        alight_pos=labels(-1),
+        walk_ready=labels(UNREACHED),
+        walk_from=labels(-1),
+        egress=np.full(n_stops, -1, np.int32),
+        marked=np.zeros(n_stops, np.uint8),
+        marked_list=np.zeros(n_stops, np.int32),
+        improved=np.zeros(n_stops, np.uint8),
+        improved_list=np.zeros(n_stops, np.int32),
+        touched=np.zeros(n_stops, np.uint8),
+        touched_list=np.zeros(n_stops, np.int32),
+        queue_pos=np.full(n_patterns, -1, np.int32),
+        queue=np.zeros(n_patterns, np.int32),
+        target_arr=np.full(rounds, UNREACHED, np.int32),
+        target_stop=np.full(rounds, -1, np.int32),
+        target_from=np.full(rounds, -1, np.int32),
+        target_kind=np.zeros(rounds, np.int8),
+        state=np.zeros(4, np.int64),
+        counters=np.zeros(4, np.int64),
+    )
+
+
+@dataclass(frozen=True)
+class QueryOptions:
+    max_transfers: int = DEFAULT_MAX_TRANSFERS
+    transfer_slack: int = DEFAULT_TRANSFER_SLACK  # seconds
+    max_walk_m: int = DEFAULT_MAX_WALK_M  # metres of generated footpath; 0 disables them
+    mode_mask: int = ALL_MODES  # bit m set: mode family m allowed
+
+
+@dataclass(frozen=True)
+class Leg:
+    kind: str  # "trip" or "walk"
+    from_stop: int
+    to_stop: int
+    t_dep: int
+    t_arr: int
+    trip: int = -1  # view trip; -1 for walks
+    board_pos: int = -1
+    alight_pos: int = -1
+
+
+@dataclass(frozen=True)
+class Journey:
+    legs: tuple[Leg, ...]
+
+    @property
+    def t_dep(self) -> int:
+        return self.legs[0].t_dep
+
+    @property
+    def t_arr(self) -> int:
+        return self.legs[-1].t_arr
+
+    @property
+    def n_trips(self) -> int:
+        return sum(leg.kind == "trip" for leg in self.legs)
+
+    @property
+    def transfers(self) -> int:
+        return max(self.n_trips - 1, 0)
+
+
+@dataclass
+class Work:
+    """What the kernel did for one query: the figures the API bills."""
+
+    rounds: int = 0
+    patterns_scanned: int = 0
+    trips_examined: int = 0
+    stops_improved: int = 0
+
+
+@dataclass
+class PlanResult:
+    journeys: list[Journey]  # Pareto set: each has fewer trips or arrives earlier than the next
+    arrivals: list[int] = field(default_factory=list)  # destination time, per journey
+    work: Work = field(default_factory=Work)
+
+
+class Router:
+    """Earliest-arrival queries on one timetable; safe to share between threads."""
+
+    def __init__(self, tt: Timetable):
+        self.tt = tt
+        self._local = threading.local()
+
+    def _workspace(self, max_rounds: int) -> Workspace:
+        ws = getattr(self._local, "ws", None)
+        if ws is None or ws.trip_arr.shape[0] <= max_rounds:
+            ws = new_workspace(self.tt, max(max_rounds, DEFAULT_MAX_TRANSFERS + 1))
+            self._local.ws = ws
+        return ws
+
+    def footpaths_from(self, stop: int, max_walk_m: int) -> list[tuple[int, int]]:
+        """(stop, seconds) reachable on foot from `stop` under the walking limit."""
+        tt = self.tt
+        lo, hi = tt.footpath_offsets[stop], tt.footpath_offsets[stop + 1]
+        keep = tt.footpath_walk_m[lo:hi] <= max_walk_m
+        return list(zip(tt.footpath_to[lo:hi][keep].tolist(), tt.footpath_duration[lo:hi][keep].tolist()))
+
+    def footpaths_to(self, stop: int, max_walk_m: int) -> list[tuple[int, int]]:
+        """(stop, seconds) from which `stop` is reached on foot under the walking limit."""
+        tt = self.tt
+        edges = np.flatnonzero((tt.footpath_to == stop) & (tt.footpath_walk_m <= max_walk_m))
+        sources = np.searchsorted(tt.footpath_offsets, edges, side="right") - 1
+        return list(zip(sources.tolist(), tt.footpath_duration[edges].tolist()))
+
+    def plan(
+        self,
+        origins: list[tuple[int, int]],
+        targets: list[tuple[int, int]],
+        options: QueryOptions = QueryOptions(),
+        access: dict[int, tuple[int, int]] | None = None,
+        egress_walks: dict[int, tuple[int, int]] | None = None,
+    ) -> PlanResult:
+        """Pareto set over (arrival, trips) from the origins to the targets.
+
+        origins: (stop, time ready to board there). targets: (stop, seconds still needed
+        from it to the destination). access / egress_walks: for origins or targets that are
+        footpaths of the requested stop, stop -> (requested stop, seconds), so the journey
+        shows that walk as its first or last leg.
+        """
+        if not 0 <= options.max_transfers <= MAX_TRANSFERS_LIMIT:
+            raise ValueError(f"max_transfers must be between 0 and {MAX_TRANSFERS_LIMIT}")
+        max_rounds = options.max_transfers + 1
+        ws = self._workspace(max_rounds)
+        K.raptor(
+            self.tt,
+            ws,
+            np.array([o[0] for o in origins], dtype=np.int32),
+            np.array([o[1] for o in origins], dtype=np.int32),
+            np.array([t[0] for t in targets], dtype=np.int32),
+            np.array([t[1] for t in targets], dtype=np.int32),
+            max_rounds,
+            options.transfer_slack,
+            options.max_walk_m,
+            options.mode_mask,
+        )
+        work = Work(*(int(c) for c in ws.counters))
+        journeys, arrivals = [], []
+        rows = np.zeros((2 * max_rounds + 2, K.N_LEG_FIELDS), dtype=np.int32)
+        for k in range(1, int(ws.state[K.ROUNDS_USED]) + 1):
+            if ws.target_arr[k] == UNREACHED:
+                continue
+            n = K.reconstruct(self.tt, ws, k, options.transfer_slack, rows)
+            if n <= 0:
+                raise RuntimeError(f"router bug: journey of round {k} cannot be reconstructed")
+            legs = [_leg(row) for row in rows[:n]]
+            first = legs[0].from_stop
+            if access and first in access and legs[0].kind == "trip":
+                src, secs = access[first]
+                legs.insert(0, Leg("walk", src, first, legs[0].t_dep - secs, legs[0].t_dep))
+            last = legs[-1].to_stop
+            if egress_walks and last in egress_walks and (legs[-1].kind == "trip"):
+                dst, secs = egress_walks[last]
+                legs.append(Leg("walk", last, dst, legs[-1].t_arr, legs[-1].t_arr + secs))
+            journeys.append(Journey(tuple(legs)))
+            arrivals.append(int(ws.target_arr[k]))
+        return PlanResult(journeys, arrivals, work)
+
+
+def _leg(row: np.ndarray) -> Leg:
+    kind = "trip" if row[K.LEG_KIND] == K.KIND_TRIP else "walk"
+    return Leg(
+        kind,
+        int(row[K.LEG_FROM]),
+        int(row[K.LEG_TO]),
+        int(row[K.LEG_DEP]),
+        int(row[K.LEG_ARR]),
+        int(row[K.LEG_TRIP]),
+        int(row[K.LEG_BOARD_POS]),
+        int(row[K.LEG_ALIGHT_POS]),
+    )

@@ -1,0 +1,91 @@
+"""The routing view of a timetable: flat, read-only numpy arrays, nothing else.
+
+A `Timetable` holds the trips that run around one service date (the "view date"): those
+of that day, the trips of earlier service days still running on it, and those of the
+next day. Every time is in integer seconds from the view's origin, the instant "noon
+minus 12 h" of the view date in the feed's timezone (the GTFS start of a service day), so
+trips of other days and DST days are exact. It is built by `feeds/` and read by the
+kernels; routing never changes it.
+
+Trips are grouped into route patterns: the same stop sequence with the same boarding and
+alighting rules, and first-in-first-out (no trip of a pattern overtakes another), so that
+the earliest trip at one stop is the earliest at every later stop.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+UNREACHED = np.int32(2**31 - 1)  # time sentinel: not reached
+NO_CHANGE = np.int32(2**30)  # change time of a stop where changing is forbidden
+
+# bits of Timetable.pattern_stop_rules
+CAN_BOARD = np.uint8(1)
+CAN_ALIGHT = np.uint8(2)
+
+
+class Timetable(NamedTuple):
+    # Pattern -> its stops: pattern_stops[pattern_stop_offsets[p]:pattern_stop_offsets[p + 1]]
+    pattern_stop_offsets: np.ndarray  # int32, n_patterns + 1
+    # Pattern position -> stop
+    pattern_stops: np.ndarray  # int32
+    # Pattern position -> CAN_BOARD | CAN_ALIGHT bits
+    pattern_stop_rules: np.ndarray  # uint8
+    # Pattern -> its trips, a contiguous range of view trips sorted by departure
+    pattern_trip_offsets: np.ndarray  # int32, n_patterns + 1
+    # Pattern -> start of its time block in arrivals/departures; the block is stop-major:
+    # time of trip j (0-based in the pattern) at position i is block[i * n_trips + j]
+    pattern_time_offsets: np.ndarray  # int64, n_patterns + 1
+    # (pattern, position, trip) -> arrival / departure, seconds from the view origin
+    arrivals: np.ndarray  # int32
+    departures: np.ndarray  # int32
+    # Pattern -> mode family (index into the planner's list of mode families)
+    pattern_mode: np.ndarray  # int8
+    # View trip -> trip of the compiled network (its ids, route, headsign)
+    trip_source: np.ndarray  # int32
+    # View trip -> service day, in days relative to the view date (-3 .. +1)
+    trip_day: np.ndarray  # int8
+    # Stop -> (pattern, position) pairs calling there, CSR
+    stop_pattern_offsets: np.ndarray  # int32, n_stops + 1
+    stop_patterns: np.ndarray  # int32
+    stop_pattern_positions: np.ndarray  # int32
+    # Stop -> footpaths to other stops, CSR
+    footpath_offsets: np.ndarray  # int32, n_stops + 1
+    footpath_to: np.ndarray  # int32, target stop
+    footpath_duration: np.ndarray  # int32 seconds
+    # Footpath -> metres walked; 0 for transfers.txt links, which max_walk never cuts
+    footpath_walk_m: np.ndarray  # int32
+    # Stop -> time needed to change trips there (transfers.txt); -1: use the query's slack;
+    # NO_CHANGE: changing there is forbidden
+    stop_change_time: np.ndarray  # int32
+
+    @property
+    def n_stops(self) -> int:
+        return len(self.stop_pattern_offsets) - 1
+
+    @property
+    def n_patterns(self) -> int:
+        return len(self.pattern_stop_offsets) - 1
+
+    @property
+    def n_trips(self) -> int:
+        return len(self.trip_source)
+
+    def freeze(self) -> "Timetable":
+        """Mark every array read-only (in place) and return self."""
+        for a in self:
+            a.flags.writeable = False
+        return self
+
+    def pattern_trip_times(self, pattern: int) -> tuple[np.ndarray, np.ndarray]:
+        """Arrivals and departures of a pattern as (n_positions, n_trips) views."""
+        n_pos = self.pattern_stop_offsets[pattern + 1] - self.pattern_stop_offsets[pattern]
+        n_trips = self.pattern_trip_offsets[pattern + 1] - self.pattern_trip_offsets[pattern]
+        lo, hi = self.pattern_time_offsets[pattern], self.pattern_time_offsets[pattern + 1]
+        shape = (int(n_pos), int(n_trips))
+        return self.arrivals[lo:hi].reshape(shape), self.departures[lo:hi].reshape(shape)
+
+    def nbytes(self) -> int:
+        return int(sum(a.nbytes for a in self))
