@@ -1,0 +1,113 @@
+"""The `trajet` command end to end: compile, plan, batch, and one-line errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import orjson
+import pytest
+
+from .inline_gtfs import write_feed
+
+TRIPS = {"t1": "A 08:00, B 08:10", "t2": "B 08:20, C 08:40"}
+
+
+def trajet(*args, tmp_path, check=True):
+    env = dict(os.environ, TRAJET_CACHE=str(tmp_path / "cache"))
+    run = subprocess.run([sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, env=env)
+    if check:
+        assert run.returncode == 0, run.stderr
+    return run
+
+
+@pytest.fixture
+def feed(tmp_path):
+    return str(write_feed(tmp_path / "f", TRIPS))
+
+
+def test_compile_prints_the_validation_summary(tmp_path, feed):
+    run = trajet("compile", feed, "--out", str(tmp_path / "out"), tmp_path=tmp_path)
+    assert "feed: 0 error(s)" in run.stdout
+    assert "compiled 3 stops" in run.stdout
+    assert (tmp_path / "out" / "meta.json").exists()
+
+
+def test_plan_json_has_the_api_shape(tmp_path, feed):
+    run = trajet("plan", "--feed", feed, "--from", "A", "--to", "C", "--date", "2024-03-12", "--time", "07:50", "--json", tmp_path=tmp_path)
+    body = orjson.loads(run.stdout)
+    (it,) = body["itineraries"]
+    assert (it["startTime"], it["endTime"], it["transfers"]) == ("2024-03-12T08:00:00+02:00", "2024-03-12T08:40:00+02:00", 1)
+    assert [(leg["from"]["stopId"], leg["to"]["stopId"], leg["tripId"], leg["routeShortName"]) for leg in it["legs"]] == [
+        ("A", "B", "t1", "t1"),
+        ("B", "C", "t2", "t2"),
+    ]
+
+
+def test_plan_prints_readably(tmp_path, feed):
+    run = trajet("plan", "--feed", feed, "--from", "A", "--to", "C", "--date", "2024-03-12", "--time", "07:50", tmp_path=tmp_path)
+    assert "journey 1: 08:00:00 -> 08:40:00, 40 min, 1 transfer(s)" in run.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--from", "X"], "unknown stop id 'X'"),
+        (["--date", "2030-01-01"], "outside the feeds' service"),
+        (["--date", "2024-13-01"], "is not a date"),
+        (["--time", "8h"], "is not a time"),
+        (["--max-transfers", "-1"], "max-transfers -1 is out of range"),
+        (["--to", "A"], "same place"),
+    ],
+)
+def test_bad_queries_end_in_one_line(tmp_path, feed, args, message):
+    base = {"--from": "A", "--to": "C", "--date": "2024-03-12", "--time": "07:50"}
+    base.update(dict(zip(args[::2], args[1::2])))
+    run = trajet("plan", "--feed", feed, *[x for kv in base.items() for x in kv], tmp_path=tmp_path, check=False)
+    assert run.returncode == 2
+    assert message in run.stderr
+    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_broken_feed_ends_in_one_line(tmp_path):
+    broken = write_feed(tmp_path / "b", TRIPS, files={"stop_times.txt": None})
+    run = trajet("compile", str(broken), "--out", str(tmp_path / "o"), tmp_path=tmp_path, check=False)
+    assert run.returncode == 2
+    assert "stop_times.txt" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_missing_feed_file(tmp_path):
+    run = trajet("plan", "--feed", str(tmp_path / "nope.zip"), "--from", "A", "--to", "B", "--date", "2024-03-12", "--time", "08:00", tmp_path=tmp_path, check=False)
+    assert run.returncode == 2 and "no such feed" in run.stderr
+
+
+def test_batch_answers_in_order_and_reports_bad_lines(tmp_path, feed):
+    queries = tmp_path / "q.csv"
+    queries.write_text("from,to,date,time,note\nA,C,2024-03-12,07:50,ok\nA,Z,2024-03-12,07:50,bad stop\nB,C,2024-03-12,25:99,bad time\nA,B,2024-03-12,08:00,ok\n")
+    out = tmp_path / "out.jsonl"
+    trajet("batch", "--feed", feed, "--queries", str(queries), "--out", str(out), tmp_path=tmp_path)
+    lines = [orjson.loads(x) for x in out.read_text().splitlines()]
+    assert [x["line"] for x in lines] == [2, 3, 4, 5]
+    assert lines[0]["itineraries"][0]["endTime"] == "2024-03-12T08:40:00+02:00"
+    assert "unknown stop id 'Z'" in lines[1]["error"]["message"] and lines[1]["error"]["field"] == "to"
+    assert "is not a time" in lines[2]["error"]["message"]
+    assert lines[3]["itineraries"][0]["legs"][0]["tripId"] == "t1"
+    assert all(x["seconds"] >= 0 for x in lines)
+
+
+def test_batch_needs_the_header(tmp_path, feed):
+    queries = tmp_path / "q.csv"
+    queries.write_text("a,b\n1,2\n")
+    run = trajet("batch", "--feed", feed, "--queries", str(queries), "--out", str(tmp_path / "o.jsonl"), tmp_path=tmp_path, check=False)
+    assert run.returncode == 2 and "header lacks" in run.stderr
+
+
+def test_several_feeds_prefix_their_ids(tmp_path):
+    one = write_feed(tmp_path / "1", {"t1": "A 08:00, B 08:10"}, name="north")
+    two = write_feed(tmp_path / "2", {"t1": "A 09:00, C 09:10"}, name="south")
+    args = ["plan", "--feed", str(one), "--feed", str(two), "--date", "2024-03-12", "--time", "07:00", "--json"]
+    run = trajet(*args, "--from", "north:A", "--to", "B", tmp_path=tmp_path)
+    assert orjson.loads(run.stdout)["itineraries"][0]["legs"][0]["tripId"] == "north:t1"
+    ambiguous = trajet(*args, "--from", "A", "--to", "B", tmp_path=tmp_path, check=False)
+    assert ambiguous.returncode == 2 and "several feeds" in ambiguous.stderr
