@@ -39,9 +39,9 @@ def interpolate(arrival: np.ndarray, departure: np.ndarray, dist: np.ndarray) ->
     every trip must be timed, and a row has either both times or none. A missing row gets
     arrival = departure = floor(t0 + f * (t1 - t0)), where t0 is the departure at the previous
     timed row, t1 the arrival at the next timed row and f the fraction of the way between them:
-    by shape_dist_traveled when every row of the gap has a distance
-    and the distances do not decrease, else evenly by stop position. f never decreases along a
-    gap, so the filled times never decrease when t0 <= t1.
+    by shape_dist_traveled when every row of the gap has a distance and the distances do not
+    decrease, else evenly by stop position. f never decreases along a gap, so the filled times
+    never decrease when t0 <= t1.
     """
     n = len(arrival)
     timed = arrival >= 0

@@ -87,22 +87,21 @@ Rows = dict[str, np.ndarray]  # a table being cleaned: column -> array, plus "_l
 
 @dataclass
 class GtfsFeed:
-    """A cleaned GTFS feed. Text columns are object dtype holding str ("" when missing, never
-    NaN); times are int32 seconds since noon minus 12 h of the service day (may exceed 24 h);
-    dates are datetime64[s] at midnight (pandas has no datetime64[D]; .to_numpy().astype(
-    "datetime64[D]") gives days). Every table has a RangeIndex.
+    """A cleaned GTFS feed; every table is a DataFrame with a RangeIndex and exactly these columns.
 
-    - agency: agency_id, agency_name, agency_url, agency_timezone (a valid IANA zone)
+    Text: object dtype of str, "" when missing (never NaN). Times: int32 seconds since "noon
+    minus 12 h" of the service day (may pass 24 h). Dates: datetime64[s] at midnight (pandas
+    has no datetime64[D]; use .to_numpy().astype("datetime64[D]")).
+    - agency: agency_id, agency_name, agency_url, agency_timezone (valid IANA zone)
     - stops: stop_id, stop_name, stop_lat, stop_lon (float64 degrees), location_type (int8),
       parent_station, platform_code
     - routes: route_id, agency_id, route_short_name, route_long_name, route_type (int32),
-      route_color, route_text_color (uppercase hex without '#', "" when missing)
+      route_color, route_text_color (uppercase hex without '#')
     - trips: trip_id, route_id, service_id, trip_headsign, direction_id (int8, -1 missing), shape_id
-    - stop_times: trip_id (Categorical, categories = trips.trip_id in that order), stop_id
-      (Categorical, categories = stops.stop_id), stop_sequence (int32), arrival, departure
-      (int32 s, all present: interpolated where the feed leaves them empty), pickup_type,
-      drop_off_type (int8), shape_dist_traveled (float64, NaN missing); sorted by trip (in
-      trips order) then stop_sequence; times never decrease along a trip.
+    - stop_times: trip_id (Categorical, categories = trips.trip_id in order), stop_id (Categorical,
+      categories = stops.stop_id), stop_sequence (int32), arrival, departure (int32 s, none
+      missing: interpolated), pickup_type, drop_off_type (int8), shape_dist_traveled (float64,
+      NaN missing). Sorted by trip (trips order) then stop_sequence; times never decrease.
     - calendar: service_id, monday..sunday (int8 0/1), start_date, end_date
     - calendar_dates: service_id, date, exception_type (int8: 1 added, 2 removed)
     - frequencies: trip_id, start_time, end_time (int32 s), headway_secs (int32 > 0), exact_times (int8)
@@ -158,8 +157,9 @@ def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool
         trips = _dedupe(trips, "trip_id", report, "trips.txt")
         trips["route_id"] = routes["route_id"][trips["route_id"]]
         trips["service_id"] = services.to_numpy(dtype=object)[trips["service_id"]]
-        stop_times = load("stop_times.txt", {"trip_id": pd.Index(trips["trip_id"]), "stop_id": pd.Index(stops["stop_id"])})
-        stop_times = _stop_times(stop_times, report)
+        stop_index = pd.Index(stops["stop_id"])
+        stop_times = _stop_times(load("stop_times.txt", {"trip_id": pd.Index(trips["trip_id"]), "stop_id": stop_index}),
+                                 report)
         used = np.zeros(len(trips["trip_id"]), dtype=bool)
         used[stop_times["trip_id"]] = True
         trips = _drop(trips, ~used, report, "trips.txt", "trip without usable stop_times dropped", "trip_id")
@@ -167,8 +167,8 @@ def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool
             report.fail("trips.txt", "no usable trip (every trip was dropped, see the warnings)")
         stop_times["trip_id"] = (np.cumsum(used) - 1).astype(np.int32)[stop_times["trip_id"]]
         frequencies = _frequencies(load("frequencies.txt", {"trip_id": pd.Index(trips["trip_id"])}), trips, report)
-        stop_index = pd.Index(stops["stop_id"])
-        transfers = _transfers(load("transfers.txt", {"from_stop_id": stop_index, "to_stop_id": stop_index}), stops, report)
+        transfers = _transfers(load("transfers.txt", {"from_stop_id": stop_index, "to_stop_id": stop_index}), stops,
+                               report)
         info = load("feed_info.txt")
         feed_info = {k: (info[f"feed_{k}"][0] or None) for k in FEED_INFO} if len(info["_line"]) else {}
     finally:
@@ -177,21 +177,15 @@ def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool
     stop_times["trip_id"] = pd.Categorical.from_codes(stop_times["trip_id"], pd.Index(trips["trip_id"], dtype=object))
     stop_times["stop_id"] = pd.Categorical.from_codes(stop_times["stop_id"], pd.Index(stops["stop_id"], dtype=object))
     stop_times["arrival"], stop_times["departure"] = stop_times.pop("arrival_time"), stop_times.pop("departure_time")
-    return GtfsFeed(
-        name=name, path=str(path), sha256=source.sha256, agency=_frame(agency, "agency.txt"),
-        stops=_frame(stops, "stops.txt"), routes=_frame(routes, "routes.txt"), trips=_frame(trips, "trips.txt"),
-        stop_times=_frame(stop_times, ["trip_id", "stop_id", "stop_sequence", "arrival", "departure",
-                                       "pickup_type", "drop_off_type", "shape_dist_traveled"]),
-        calendar=_frame(calendar, "calendar.txt"), calendar_dates=_frame(dates, "calendar_dates.txt"),
-        frequencies=_frame(frequencies, "frequencies.txt"),
-        transfers=_frame(transfers, ["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"]),
-        feed_info=feed_info,
-    )
+    columns = {"stop_times": ["trip_id", "stop_id", "stop_sequence", "arrival", "departure", "pickup_type",
+                              "drop_off_type", "shape_dist_traveled"], "transfers": list(SCHEMA["transfers.txt"])[:4]}
+    tables = {"agency": agency, "stops": stops, "routes": routes, "trips": trips, "stop_times": stop_times,
+              "calendar": calendar, "calendar_dates": dates, "frequencies": frequencies, "transfers": transfers}
+    frames = {k: _frame(rows, columns.get(k, list(SCHEMA[f"{k}.txt"]))) for k, rows in tables.items()}
+    return GtfsFeed(name=name, path=str(path), sha256=source.sha256, feed_info=feed_info, **frames)
 
 
 # ---------------------------------------------------------------- files and CSV
-
-
 class _Source:
     """The .txt files of a GTFS zip (ignoring __MACOSX/, allowing one sub-folder) or folder."""
 
@@ -226,8 +220,8 @@ class _Source:
 def _read_csv(source: _Source, fname: str, report: Report) -> tuple[pa.Table | None, np.ndarray]:
     """Read the schema columns of `fname` as dictionary strings, plus the file line of each row.
 
-    Returns (None, empty) when the file is absent or zero bytes. Rows with a wrong number of
-    fields are skipped with a warning; a file that is not UTF-8 is re-read as Latin-1.
+    Returns (None, empty) when the file is absent or zero bytes. A file that is not UTF-8 is
+    re-read as Latin-1 (warning); one with rows of the wrong length goes to _read_ragged.
     """
     if fname not in source.files:
         return None, np.zeros(0, np.int32)
@@ -251,7 +245,8 @@ def _read_csv(source: _Source, fname: str, report: Report) -> tuple[pa.Table | N
     def parse(encoding: str) -> pa.Table | None:  # None: some row has a wrong number of fields
         ragged = []
         read = pacsv.ReadOptions(column_names=names, skip_rows=1, encoding=encoding, block_size=16 << 20)
-        parse = pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=lambda row: ragged.append(1) or "error")
+        parse = pacsv.ParseOptions(newlines_in_values=True,
+                                   invalid_row_handler=lambda row: ragged.append(1) or "error")
         convert = pacsv.ConvertOptions(column_types={c: _STR for c in wanted}, include_columns=wanted,
                                        strings_can_be_null=False)
         with source.open(fname) as f:
@@ -264,16 +259,16 @@ def _read_csv(source: _Source, fname: str, report: Report) -> tuple[pa.Table | N
                     raise UnicodeError from e
                 report.fail(fname, f"unreadable CSV: {e}")
 
-    encoding = "utf8"
-    try:
-        table = parse(encoding)
-    except UnicodeError:
-        report.warning(fname, "not valid UTF-8, read as Latin-1")
-        encoding = "latin-1"
-        table = parse(encoding)
-    if table is None:
-        return _read_ragged(source, fname, names, wanted, encoding, report)
-    return table.unify_dictionaries(), np.arange(2, table.num_rows + 2, dtype=np.int32)
+    for encoding in ("utf8", "latin-1"):
+        try:
+            table = parse(encoding)
+            if table is not None:
+                return table.unify_dictionaries(), np.arange(2, table.num_rows + 2, dtype=np.int32)
+            return _read_ragged(source, fname, names, wanted, encoding, report)
+        except (UnicodeError, csv.Error) as e:
+            if encoding != "utf8" or isinstance(e, csv.Error):
+                report.fail(fname, f"unreadable CSV: {e}")
+            report.warning(fname, "not valid UTF-8, read as Latin-1")
 
 
 def _read_ragged(source: _Source, fname: str, names: list[str], wanted: list[str], encoding: str,
@@ -303,8 +298,6 @@ def _read_ragged(source: _Source, fname: str, names: list[str], wanted: list[str
 
 
 # ---------------------------------------------------------------- conversion
-
-
 def _text(u: pa.Array, ref=None):
     return u.to_numpy(zero_copy_only=False), np.ones(len(u), bool)
 
@@ -327,7 +320,8 @@ def _int(u: pa.Array, ref=None):
 
 def _float(u: pa.Array, ref=None):
     ok = pc.match_substring_regex(u, r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-    return pc.cast(pc.if_else(ok, u, "nan"), pa.float64()).to_numpy(), ok.to_numpy(zero_copy_only=False)
+    values = pc.cast(pc.if_else(ok, u, "nan"), pa.float64()).to_numpy()
+    return values, np.isfinite(values)  # 1e999 is not a number either
 
 
 def _date(u: pa.Array, ref=None):
@@ -342,47 +336,46 @@ CONVERTERS = {"text": _text, "color": _color, "ref": _ref, "int8": _int, "int32"
 INVALID = {"ref": "unknown id", "date": "invalid date", "time": "invalid time", "color": "invalid color"}
 
 
-def _convert(fname: str, table: pa.Table | None, lines: np.ndarray, report: Report, refs: dict[str, pd.Index]) -> Rows:
-    """Convert the columns of `table` per SCHEMA[fname]; drops rows whose DROP columns are
-    empty or invalid, replaces other invalid values by the default, warns about both."""
-    n = len(lines)
+def _convert(fname: str, table: pa.Table | None, lines: np.ndarray, report: Report,
+             refs: dict[str, pd.Index]) -> Rows:
+    """Convert the SCHEMA[fname] columns of `table` (absent ones get their default). Each value
+    is parsed once per distinct string, then broadcast to the rows through the dictionary codes.
+    Empty or invalid values of a DROP column drop the row; elsewhere they become the default
+    (invalid ones with a warning)."""
     rows: Rows = {"_line": lines}
-    dropped = np.zeros(n, bool)
+    dropped = np.zeros(len(lines), bool)
     for name, col in SCHEMA[fname].items():
-        dtype = DTYPES[col.kind]
-        fill = np.array(0 if col.default == DROP else col.default).astype(dtype)
-        lo, hi = col.lo, col.hi
-        if col.kind.startswith("int"):
-            lo, hi = max(lo, np.iinfo(dtype).min), min(hi, np.iinfo(dtype).max)
+        dtype, drop = DTYPES[col.kind], col.default == DROP
+        fill = np.array(0 if drop else col.default).astype(dtype)
         if table is None or name not in table.column_names:
-            rows[name] = np.full(n, fill, dtype=dtype)
+            rows[name] = np.full(len(lines), fill, dtype=dtype)
             continue
-        chunks = table.column(name).chunks
+        chunks = table.column(name).chunks  # one shared dictionary (unified)
         codes = np.concatenate([c.indices.to_numpy() for c in chunks]) if chunks else np.zeros(0, np.int32)
         uniques = pc.utf8_trim_whitespace(chunks[0].dictionary) if chunks else pa.array([], pa.string())
         values, ok = CONVERTERS[col.kind](uniques, refs.get(name))
-        empty = (pc.utf8_length(uniques).to_numpy(zero_copy_only=False) == 0)
+        empty = pc.utf8_length(uniques).to_numpy(zero_copy_only=False) == 0
+        lo, hi = col.lo, col.hi
+        if col.kind in ("int8", "int32"):
+            lo, hi = max(lo, np.iinfo(dtype).min), min(hi, np.iinfo(dtype).max)
         in_range = (values >= lo) & (values <= hi) if col.kind in ("int8", "int32", "float") else ok
-        problems = [(~empty & ~ok, INVALID.get(col.kind, "invalid number")), (~empty & ok & ~in_range, "value out of range")]
-        if col.default == DROP:
-            problems.append((empty, "missing value"))
-        for bad_u, reason in problems:
-            if bad_u.any():
-                bad = bad_u[codes]
-                if col.default == DROP:
-                    _warn(report, fname, lines, bad & ~dropped, f"{reason}, row dropped", name)
+        problems = {INVALID.get(col.kind, "invalid number"): ~empty & ~ok,
+                    "value out of range": ~empty & ok & ~in_range}
+        if drop:
+            problems["missing value"] = empty
+        missing = col.default in ("", -1) or pd.isna(col.default)
+        action = "row dropped" if drop else "treated as missing" if missing else f"set to {col.default}"
+        for reason, bad in problems.items():
+            if bad.any():
+                bad = bad[codes]
+                _warn(report, fname, lines, bad & ~dropped, f"{reason}, {action}", name)
+                if drop:
                     dropped |= bad
-                else:
-                    is_missing = col.default in ("", -1) or pd.isna(col.default)
-                    _warn(report, fname, lines, bad, f"{reason}, {'treated as missing' if is_missing else f'set to {col.default}'}", name)
-        values = np.where(empty | ~ok | ~in_range, fill, values).astype(dtype)
-        rows[name] = values[codes]
+        rows[name] = np.where(empty | ~ok | ~in_range, fill, values).astype(dtype)[codes]
     return _take(rows, ~dropped) if dropped.any() else rows
 
 
 # ---------------------------------------------------------------- helpers
-
-
 def _take(rows: Rows, keep: np.ndarray) -> Rows:
     return {k: v[keep] for k, v in rows.items()}
 
@@ -409,16 +402,13 @@ def _dedupe(rows: Rows, keys: str | list[str], report: Report, fname: str) -> Ro
     return _drop(rows, dup, report, fname, f"duplicate {'/'.join(keys)}, first kept", keys[-1])
 
 
-def _frame(rows: Rows, columns: str | list[str]) -> pd.DataFrame:
-    """A DataFrame of the given columns (or the schema's), keeping the arrays' dtypes."""
-    columns = list(SCHEMA[columns]) if isinstance(columns, str) else columns
+def _frame(rows: Rows, columns: list[str]) -> pd.DataFrame:
+    """A DataFrame of these columns keeping the arrays' dtypes (pandas would turn object into str)."""
     return pd.DataFrame({c: rows[c] if isinstance(rows[c], pd.Categorical)
-                         else pd.Series(rows[c], dtype=rows[c].dtype, copy=False) for c in columns})
+                         else pd.Series(rows[c], dtype=rows[c].dtype, copy=False) for c in columns}, copy=False)
 
 
 # ---------------------------------------------------------------- table rules
-
-
 def _agency(rows: Rows, report: Report) -> Rows:
     """Every agency_timezone must be a known IANA zone; agency_id "" is fine for one agency."""
     if not len(rows["_line"]):
