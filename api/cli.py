@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 import orjson
 
+from feeds.modes import MODES, mode_mask
 from feeds.network import BUNDLED_FEED, Network, QueryError, compile_paths
 from feeds.report import FeedError
 from feeds import compiled as store
@@ -47,14 +48,19 @@ def parse_time(text: str, field: str = "time") -> int:
     return h * 3600 + m * 60 + s
 
 
-def _options(max_transfers: int, transfer_slack: int, max_walk: int) -> QueryOptions:
+def _options(max_transfers: int, transfer_slack: int, max_walk: int, exclude_modes: str = "") -> QueryOptions:
     if not 0 <= max_transfers <= 40:
         raise QueryError(f"max-transfers {max_transfers} is out of range 0..40", "maxTransfers")
     if not 0 <= transfer_slack <= 3600:
         raise QueryError(f"transfer-slack {transfer_slack} is out of range 0..3600 s", "transferSlack")
     if not 0 <= max_walk <= 5000:
         raise QueryError(f"max-walk {max_walk} is out of range 0..5000 m", "maxWalk")
-    return QueryOptions(max_transfers=max_transfers, transfer_slack=transfer_slack, max_walk_m=max_walk)
+    excluded = [m.strip() for m in exclude_modes.split(",") if m.strip()]
+    try:
+        mask = mode_mask(None, exclude=excluded)
+    except ValueError as e:
+        raise QueryError(str(e), "modes") from None
+    return QueryOptions(max_transfers=max_transfers, transfer_slack=transfer_slack, max_walk_m=max_walk, mode_mask=mask)
 
 
 def _fail(message: str) -> None:
@@ -75,6 +81,7 @@ query_options = [
     click.option("--max-transfers", default=DEFAULT_MAX_TRANSFERS, show_default=True, type=int),
     click.option("--transfer-slack", default=DEFAULT_TRANSFER_SLACK, show_default=True, type=int, help="seconds"),
     click.option("--max-walk", default=DEFAULT_MAX_WALK_M, show_default=True, type=int, help="metres of one footpath"),
+    click.option("--exclude-modes", default="", metavar="MODE,...", help=f"mode families not to use: {', '.join(MODES)}"),
 ]
 
 
@@ -114,9 +121,9 @@ def compile_cmd(feeds, out):
 @click.option("--time", "time_text", required=True, help="HH:MM[:SS]")
 @with_query_options
 @click.option("--json", "as_json", is_flag=True, help="print the API's JSON")
-def plan(feeds, from_id, to_id, date_text, time_text, max_transfers, transfer_slack, max_walk, as_json):
+def plan(feeds, from_id, to_id, date_text, time_text, max_transfers, transfer_slack, max_walk, exclude_modes, as_json):
     """Plan journeys between two stops."""
-    options = _options(max_transfers, transfer_slack, max_walk)
+    options = _options(max_transfers, transfer_slack, max_walk, exclude_modes)
     date, seconds = parse_date(date_text), parse_time(time_text)
     network = _open(feeds)
     result, view = network.plan(from_id, to_id, date, seconds, options)
@@ -146,9 +153,9 @@ def plan(feeds, from_id, to_id, date_text, time_text, max_transfers, transfer_sl
 @click.option("--queries", required=True, type=click.Path(exists=True, dir_okay=False), help="CSV: from,to,date,time")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSON lines, one per query")
 @with_query_options
-def batch(feeds, queries, out, max_transfers, transfer_slack, max_walk):
+def batch(feeds, queries, out, max_transfers, transfer_slack, max_walk, exclude_modes):
     """Answer many queries in one process, in input order."""
-    options = _options(max_transfers, transfer_slack, max_walk)
+    options = _options(max_transfers, transfer_slack, max_walk, exclude_modes)
     network = _open(feeds)
     n_ok = n_bad = 0
     with open(queries, newline="", encoding="utf-8-sig") as fh, open(out, "wb") as sink:

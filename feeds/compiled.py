@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-COMPILER_VERSION = "1"
+COMPILER_VERSION = "2"
 
 
 class CompiledNetwork(NamedTuple):
@@ -74,7 +74,8 @@ class CompiledNetwork(NamedTuple):
     service_feed: np.ndarray  # int16
     # (Service, day since meta["first_date"]) -> 1 if it runs
     service_active: np.ndarray  # uint8, (n_services, n_days)
-    # Footpath -> from stop, to stop (sorted by from), seconds, metres (0: transfers.txt link)
+    # Footpath -> from stop, to stop, seconds, metres (0: transfers.txt link); sorted by
+    # from stop, then metres
     footpath_from: np.ndarray  # int32
     footpath_to: np.ndarray  # int32
     footpath_duration: np.ndarray  # int32

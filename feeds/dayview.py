@@ -74,7 +74,7 @@ def _split_fifo(order, inst_trip, inst_shift, pattern_of, time_offsets, arr, dep
 
 @njit(cache=True)
 def _fill_times(order, inst_trip, inst_shift, vp_trip_offsets, vp_time_offsets, time_offsets, arr, dep, out_arr, out_dep):
-    """Write each view pattern's stop-major time block (out_* modified in place)."""
+    """Write each view pattern's trip-major time block (out_* modified in place)."""
     for vp in range(vp_trip_offsets.shape[0] - 1):
         t_lo = vp_trip_offsets[vp]
         n_trips = vp_trip_offsets[vp + 1] - t_lo
@@ -85,8 +85,8 @@ def _fill_times(order, inst_trip, inst_shift, vp_trip_offsets, vp_time_offsets, 
             n_pos = time_offsets[inst_trip[inst] + 1] - lo
             shift = inst_shift[inst]
             for p in range(n_pos):
-                out_arr[base + p * n_trips + j] = arr[lo + p] + shift
-                out_dep[base + p * n_trips + j] = dep[lo + p] + shift
+                out_arr[base + j * n_pos + p] = arr[lo + p] + shift
+                out_dep[base + j * n_pos + p] = dep[lo + p] + shift
 
 
 def _csr(keys: np.ndarray, n: int, *values: np.ndarray):

@@ -74,9 +74,8 @@ def _scan_pattern(tt, ws, k, pattern, start, slack, best_target):
     for i in range(start, n_pos):
         stop = tt.pattern_stops[stop_lo + i]
         rules = tt.pattern_stop_rules[stop_lo + i]
-        row = base + i * n_trips
         if trip >= 0 and (rules & CAN_ALIGHT):
-            t_arr = tt.arrivals[row + trip]
+            t_arr = tt.arrivals[base + trip * n_pos + i]
             if t_arr < ws.best_arr[stop] and t_arr < best_target:
                 _touch(ws, stop)
                 ws.best_arr[stop] = t_arr
@@ -113,16 +112,16 @@ def _scan_pattern(tt, ws, k, pattern, start, slack, best_target):
                 while lo < hi:
                     mid = (lo + hi) >> 1
                     examined += 1
-                    if tt.departures[row + mid] < t_ready:
+                    if tt.departures[base + mid * n_pos + i] < t_ready:
                         lo = mid + 1
                     else:
                         hi = mid
                 if lo < n_trips:
                     trip = lo
                     board = i
-            elif t_ready < tt.departures[row + trip]:
+            elif t_ready < tt.departures[base + trip * n_pos + i]:
                 earlier = trip  # FIFO: scan back from the boarded trip
-                while earlier > 0 and tt.departures[row + earlier - 1] >= t_ready:
+                while earlier > 0 and tt.departures[base + (earlier - 1) * n_pos + i] >= t_ready:
                     earlier -= 1
                     examined += 1
                 if earlier < trip:
@@ -204,7 +203,7 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
             for f in range(tt.footpath_offsets[stop], tt.footpath_offsets[stop + 1]):
                 walk_m = tt.footpath_walk_m[f]
                 if walk_m > max_walk_m:
-                    continue
+                    break  # sorted: every further footpath is longer
                 to = tt.footpath_to[f]
                 duration = tt.footpath_duration[f]
                 t_arr = t_stop + duration
@@ -275,12 +274,12 @@ def reconstruct(tt, ws, k, slack, legs):
         trip = ws.trip_of[k, stop]
         pattern = np.searchsorted(tt.pattern_trip_offsets, trip, side="right") - 1
         stop_lo = tt.pattern_stop_offsets[pattern]
-        n_trips = tt.pattern_trip_offsets[pattern + 1] - tt.pattern_trip_offsets[pattern]
+        n_pos = tt.pattern_stop_offsets[pattern + 1] - stop_lo
         j = trip - tt.pattern_trip_offsets[pattern]
         base = tt.pattern_time_offsets[pattern]
         board = ws.board_pos[k, stop]
         board_stop = tt.pattern_stops[stop_lo + board]
-        t_dep = tt.departures[base + board * n_trips + j]
+        t_dep = tt.departures[base + j * n_pos + board]
         legs[n, LEG_KIND] = KIND_TRIP
         legs[n, LEG_FROM] = board_stop
         legs[n, LEG_TO] = stop

@@ -35,8 +35,9 @@ class Timetable(NamedTuple):
     pattern_stop_rules: np.ndarray  # uint8
     # Pattern -> its trips, a contiguous range of view trips sorted by departure
     pattern_trip_offsets: np.ndarray  # int32, n_patterns + 1
-    # Pattern -> start of its time block in arrivals/departures; the block is stop-major:
-    # time of trip j (0-based in the pattern) at position i is block[i * n_trips + j]
+    # Pattern -> start of its time block in arrivals/departures; the block is trip-major:
+    # time of trip j (0-based in the pattern) at position i is block[j * n_positions + i],
+    # so riding a trip reads contiguous memory (see router/README.md, Speed)
     pattern_time_offsets: np.ndarray  # int64, n_patterns + 1
     # (pattern, position, trip) -> arrival / departure, seconds from the view origin
     arrivals: np.ndarray  # int32
@@ -51,7 +52,7 @@ class Timetable(NamedTuple):
     stop_pattern_offsets: np.ndarray  # int32, n_stops + 1
     stop_patterns: np.ndarray  # int32
     stop_pattern_positions: np.ndarray  # int32
-    # Stop -> footpaths to other stops, CSR
+    # Stop -> footpaths to other stops, CSR, each stop's shortest walk first
     footpath_offsets: np.ndarray  # int32, n_stops + 1
     footpath_to: np.ndarray  # int32, target stop
     footpath_duration: np.ndarray  # int32 seconds
@@ -84,8 +85,8 @@ class Timetable(NamedTuple):
         n_pos = self.pattern_stop_offsets[pattern + 1] - self.pattern_stop_offsets[pattern]
         n_trips = self.pattern_trip_offsets[pattern + 1] - self.pattern_trip_offsets[pattern]
         lo, hi = self.pattern_time_offsets[pattern], self.pattern_time_offsets[pattern + 1]
-        shape = (int(n_pos), int(n_trips))
-        return self.arrivals[lo:hi].reshape(shape), self.departures[lo:hi].reshape(shape)
+        shape = (int(n_trips), int(n_pos))
+        return self.arrivals[lo:hi].reshape(shape).T, self.departures[lo:hi].reshape(shape).T
 
     def nbytes(self) -> int:
         return int(sum(a.nbytes for a in self))

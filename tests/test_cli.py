@@ -111,3 +111,9 @@ def test_several_feeds_prefix_their_ids(tmp_path):
     assert orjson.loads(run.stdout)["itineraries"][0]["legs"][0]["tripId"] == "north:t1"
     ambiguous = trajet(*args, "--from", "A", "--to", "B", tmp_path=tmp_path, check=False)
     assert ambiguous.returncode == 2 and "several feeds" in ambiguous.stderr
+
+
+def test_unknown_mode_is_a_clear_error(tmp_path, feed):
+    args = ["plan", "--feed", feed, "--from", "A", "--to", "C", "--date", "2024-03-12", "--time", "07:50"]
+    run = trajet(*args, "--exclude-modes", "HOVERCRAFT", tmp_path=tmp_path, check=False)
+    assert run.returncode == 2 and "unknown mode HOVERCRAFT" in run.stderr
