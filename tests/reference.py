@@ -1,0 +1,321 @@
+"""An independent, slow reference for the router: a connection scan (CSA) over trip counts.
+
+It answers the same question as RAPTOR (router/_kernels.py through feeds.network.Network.plan):
+for every k = 1..max_transfers + 1, the earliest arrival at the destination with at most k
+trips. It shares no code with router/_kernels.py nor feeds/dayview.py: it builds its own
+elementary connections for a query date straight from the CompiledNetwork (trip instances
+of the service days date-3 .. date+1, shifted to seconds from the view origin with zoneinfo),
+then scans them in time order. Only the compiled arrays and their documented meaning are
+shared.
+
+The routing model (see tests/test_oracle.py for the statement both algorithms implement):
+- origins: the query's stops with ready time t0, plus one footpath from them (walk_m <=
+  max_walk_m) with ready time t0 + duration;
+- a trip instance is boarded at position p if ready(stop) <= departure and CAN_BOARD there, and
+  left at a later position with CAN_ALIGHT;
+- after leaving a trip at stop s at time a: ready at s at a + change(s) (stop_change_time[s] if
+  >= 0, else the slack; never when it is NO_CHANGE), and for each footpath s -> w (walk_m <=
+  max_walk_m): ready at w at a + d if (walk_m == 0 or d >= slack) else a + slack; never two
+  footpaths in a row;
+- destination: its stop and child platforms, reached by a trip or by one footpath after a trip.
+
+Labels: ready[stop, k], the earliest time a trip can be boarded at the stop with at most k
+trips taken before (monotone in k), and trip_k[instance], the fewest trips (this one
+included) of a journey riding that instance. Connections are scanned by (departure, arrival,
+instance, position); a run of zero-duration connections at the same instant is iterated to
+a fixpoint, so chains of 0 s connections and 0 s changes at one instant are exact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from numba import njit
+
+# The meaning of the compiled arrays (feeds/compiled.py, router/timetable.py), restated here.
+BOARD_BIT = 1  # pattern_stop_rules: boarding allowed
+ALIGHT_BIT = 2  # pattern_stop_rules: alighting allowed
+FORBIDDEN_CHANGE = 2**30  # stop_change_time: changing there is forbidden
+NEVER = np.int64(2**62)  # time sentinel of this module: not reached
+DAYS_BEFORE, DAYS_AFTER = 3, 1  # service days taken around the query date
+
+
+def day_start(day: dt.date, timezone: str) -> int:
+    """Unix seconds of the GTFS service-day origin: 12:00 local time minus 12 hours."""
+    local_noon = dt.datetime.combine(day, dt.time(12, 0), tzinfo=ZoneInfo(timezone))
+    return int(local_noon.timestamp()) - 43200
+
+
+def wall_clock(day: dt.date, seconds: int, timezone: str) -> int:
+    """Unix seconds of the local wall-clock time `seconds` after midnight of `day`."""
+    naive = dt.datetime.combine(day, dt.time(0, 0)) + dt.timedelta(seconds=int(seconds))
+    return int(naive.replace(tzinfo=ZoneInfo(timezone)).timestamp())
+
+
+class Connections(NamedTuple):
+    """Elementary connections of one query date, sorted by (dep, arr, instance, position)."""
+
+    dep: np.ndarray  # int64, seconds from the view origin
+    arr: np.ndarray  # int64
+    from_stop: np.ndarray  # int32
+    to_stop: np.ndarray  # int32
+    instance: np.ndarray  # int32
+    position: np.ndarray  # int32, pattern position of from_stop
+    can_board: np.ndarray  # uint8 (1: boarding allowed at from_stop)
+    can_alight: np.ndarray  # uint8 (1: alighting allowed at to_stop)
+    inst_trip: np.ndarray  # int64, instance -> compiled trip
+    inst_day: np.ndarray  # int64, instance -> service day relative to the date
+    inst_shift: np.ndarray  # int64, instance -> seconds added to the trip's times
+    origin: int  # unix seconds of the view origin
+
+
+class Answer(NamedTuple):
+    best: np.ndarray  # int64 (max_trips + 1,): best[k] earliest arrival with <= k trips (best[0] unused)
+    t0: int  # departure time, seconds from the view origin
+    origin: int  # unix seconds of the view origin
+    origins: list  # (stop, ready) the scan started from
+    targets: list  # target stops
+
+    def pareto(self) -> list[tuple[int, int]]:
+        """(n_trips, arrival) pairs: each with more trips and a strictly earlier arrival."""
+        out = []
+        for k in range(1, len(self.best)):
+            if self.best[k] < NEVER and (not out or self.best[k] < out[-1][1]):
+                out.append((k, int(self.best[k])))
+        return out
+
+
+@njit(cache=True)
+def _relax(labels, row, n_trips, max_trips, t):
+    """labels[row, n_trips..max_trips] = min(., t), keeping them monotone; True if improved."""
+    improved = False
+    for m in range(n_trips, max_trips + 1):
+        if t < labels[row, m]:
+            labels[row, m] = t
+            improved = True
+        else:
+            break  # monotone in m: later entries are already <= t
+    return improved
+
+
+@njit(cache=True)
+def _connection(c, dep, arr, from_stop, to_stop, instance, can_board, can_alight,
+                fp_offsets, fp_to, fp_duration, fp_walk_m, change_time, is_target,
+                ready, trip_k, best, max_trips, slack, max_walk_m):
+    """Scan one connection; True if any label changed."""
+    changed = False
+    i = instance[c]
+    d = dep[c]
+    if can_board[c]:
+        u = from_stop[c]
+        if ready[u, max_trips - 1] <= d:  # reachable in time with fewer than max_trips trips
+            k = 0
+            while ready[u, k] > d:
+                k += 1
+            if k + 1 < trip_k[i]:
+                trip_k[i] = k + 1
+                changed = True
+    n = trip_k[i]
+    if n > max_trips or not can_alight[c]:
+        return changed
+    a = arr[c]
+    if a >= best[0, n]:
+        return changed  # nothing continuing from here beats what n trips already reach
+    v = to_stop[c]
+    if is_target[v]:
+        changed |= _relax(best, 0, n, max_trips, a)
+    change = change_time[v]
+    if change < 0:
+        change = slack
+    if change < FORBIDDEN_CHANGE:
+        changed |= _relax(ready, v, n, max_trips, a + change)
+    for f in range(fp_offsets[v], fp_offsets[v + 1]):
+        walk_m = fp_walk_m[f]
+        if walk_m > max_walk_m:
+            continue
+        w = fp_to[f]
+        duration = fp_duration[f]
+        if is_target[w]:
+            changed |= _relax(best, 0, n, max_trips, a + duration)
+        if walk_m == 0 or duration >= slack:
+            t_ready = a + duration
+        else:
+            t_ready = a + slack
+        changed |= _relax(ready, w, n, max_trips, t_ready)
+    return changed
+
+
+@njit(cache=True)
+def _scan(dep, arr, from_stop, to_stop, instance, can_board, can_alight, n_instances,
+          fp_offsets, fp_to, fp_duration, fp_walk_m, change_time,
+          start_stops, start_ready, is_target, t0, max_trips, slack, max_walk_m):
+    n_stops = is_target.shape[0]
+    ready = np.full((n_stops, max_trips + 1), NEVER, np.int64)
+    for i in range(start_stops.shape[0]):
+        _relax(ready, start_stops[i], 0, max_trips, start_ready[i])
+    trip_k = np.full(n_instances, max_trips + 1, np.int64)
+    best = np.full((1, max_trips + 1), NEVER, np.int64)  # best[0, k]: arrival with <= k trips
+    n = dep.shape[0]
+    c = np.searchsorted(dep, t0)  # nothing departing before t0 can be caught
+    while c < n:
+        d = dep[c]
+        if d >= best[0, 1]:
+            break  # best[0, 1] is the latest of the bests: no later connection improves any
+        if arr[c] != d:
+            _connection(c, dep, arr, from_stop, to_stop, instance, can_board, can_alight,
+                        fp_offsets, fp_to, fp_duration, fp_walk_m, change_time, is_target,
+                        ready, trip_k, best, max_trips, slack, max_walk_m)
+            c += 1
+            continue
+        # a run of zero-duration connections at instant d (they sort first among those
+        # departing at d): iterate until no label changes
+        end = c
+        while end < n and dep[end] == d and arr[end] == d:
+            end += 1
+        changed = True
+        while changed:
+            changed = False
+            for e in range(c, end):
+                changed |= _connection(e, dep, arr, from_stop, to_stop, instance, can_board, can_alight,
+                                       fp_offsets, fp_to, fp_duration, fp_walk_m, change_time, is_target,
+                                       ready, trip_k, best, max_trips, slack, max_walk_m)
+        c = end
+    return best[0]
+
+
+class Reference:
+    """The reference planner over one CompiledNetwork (queries name stops by GTFS id)."""
+
+    def __init__(self, net, meta: dict):
+        self.net = net
+        self.meta = meta
+        self.first_date = dt.date.fromisoformat(str(meta["first_date"]))
+        self.n_days = int(meta["n_days"])
+        self.timezone = str(net.feed_timezone[0])  # the view origin's timezone
+        self.stop_ids = [str(s) for s in net.stop_id]
+        self.index = {s: i for i, s in enumerate(self.stop_ids)}
+        parent = np.asarray(net.stop_parent)
+        self.children: dict[int, list[int]] = {}
+        for child, p in enumerate(parent.tolist()):
+            if p >= 0:
+                self.children.setdefault(p, []).append(child)
+        n_stops = len(self.stop_ids)
+        # own footpath CSR (sorted by from stop, stable)
+        frm = np.asarray(net.footpath_from, np.int64)
+        order = np.argsort(frm, kind="stable")
+        self.fp_to = np.asarray(net.footpath_to, np.int64)[order]
+        self.fp_duration = np.asarray(net.footpath_duration, np.int64)[order]
+        self.fp_walk_m = np.asarray(net.footpath_walk_m, np.int64)[order]
+        self.fp_offsets = np.zeros(n_stops + 1, np.int64)
+        np.cumsum(np.bincount(frm, minlength=n_stops), out=self.fp_offsets[1:])
+        self.change_time = np.asarray(net.stop_change_time, np.int64)
+        self._connections: dict[dt.date, Connections] = {}
+
+    # --- ids -------------------------------------------------------------------------
+    def stops_of(self, stop_id: str) -> list[int]:
+        """The stop and, if it is a station, its child platforms."""
+        s = self.index[stop_id]
+        return [s] + self.children.get(s, [])
+
+    def footpaths(self, stop: int, max_walk_m: int) -> list[tuple[int, int, int]]:
+        """(to, seconds, walk_m) of the footpaths from `stop` under the walking limit."""
+        lo, hi = self.fp_offsets[stop], self.fp_offsets[stop + 1]
+        return [(int(self.fp_to[f]), int(self.fp_duration[f]), int(self.fp_walk_m[f]))
+                for f in range(lo, hi) if self.fp_walk_m[f] <= max_walk_m]
+
+    # --- trip instances ----------------------------------------------------------------
+    def instances(self, date: dt.date):
+        """(trip, day relative to date, shift seconds) of every trip instance around `date`."""
+        net = self.net
+        origin = day_start(date, self.timezone)
+        d0 = (date - self.first_date).days
+        trip_service = np.asarray(net.trip_service, np.int64)
+        trip_feed = np.asarray(net.service_feed, np.int64)[trip_service]
+        active = np.asarray(net.service_active)
+        trips, days, shifts = [], [], []
+        for rel in range(-DAYS_BEFORE, DAYS_AFTER + 1):
+            d = d0 + rel
+            if not 0 <= d < self.n_days:
+                continue
+            day = self.first_date + dt.timedelta(days=d)
+            feed_shift = np.array([day_start(day, str(tz)) - origin for tz in net.feed_timezone], np.int64)
+            runs = np.flatnonzero(active[trip_service, d] != 0)
+            trips.append(runs)
+            days.append(np.full(len(runs), rel, np.int64))
+            shifts.append(feed_shift[trip_feed[runs]])
+        cat = lambda parts: np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)  # noqa: E731
+        return cat(trips), cat(days), cat(shifts), origin
+
+    def connections(self, date: dt.date) -> Connections:
+        """The connections of `date`'s trip instances, built once per date."""
+        cached = self._connections.get(date)
+        if cached is not None:
+            return cached
+        net = self.net
+        inst_trip, inst_day, inst_shift, origin = self.instances(date)
+        time_lo = np.asarray(net.trip_time_offsets, np.int64)
+        pattern = np.asarray(net.trip_pattern, np.int64)[inst_trip]
+        p_lo = np.asarray(net.pattern_stop_offsets, np.int64)
+        n_pos = p_lo[pattern + 1] - p_lo[pattern]
+        n_times = time_lo[inst_trip + 1] - time_lo[inst_trip]
+        if not np.array_equal(n_pos, n_times):
+            raise AssertionError("compiled network: a trip has not one time per position of its pattern")
+        n_conn = np.maximum(n_pos - 1, 0)
+        inst = np.repeat(np.arange(len(inst_trip), dtype=np.int64), n_conn)
+        first_conn = np.cumsum(n_conn) - n_conn
+        position = np.arange(len(inst), dtype=np.int64) - np.repeat(first_conn, n_conn)
+        t_idx = time_lo[inst_trip][inst] + position  # time row of the connection's from position
+        s_idx = p_lo[pattern][inst] + position  # pattern row of the from position
+        t_arr = np.asarray(net.stop_time_arr, np.int64)
+        t_dep = np.asarray(net.stop_time_dep, np.int64)
+        stops = np.asarray(net.pattern_stops, np.int64)
+        rules = np.asarray(net.pattern_stop_rules, np.int64)
+        shift = inst_shift[inst]
+        dep = t_dep[t_idx] + shift
+        arr = t_arr[t_idx + 1] + shift
+        if np.any(arr < dep):
+            raise AssertionError("compiled network: a trip arrives at a stop before leaving the previous one")
+        if np.any(t_dep[t_idx] < t_arr[t_idx]):
+            raise AssertionError("compiled network: a trip leaves a stop before arriving there")
+        order = np.lexsort((position, inst, arr, dep))
+        conn = Connections(
+            dep=np.ascontiguousarray(dep[order]),
+            arr=np.ascontiguousarray(arr[order]),
+            from_stop=stops[s_idx][order].astype(np.int32),
+            to_stop=stops[s_idx + 1][order].astype(np.int32),
+            instance=inst[order].astype(np.int32),
+            position=position[order].astype(np.int32),
+            can_board=((rules[s_idx] & BOARD_BIT) != 0)[order].astype(np.uint8),
+            can_alight=((rules[s_idx + 1] & ALIGHT_BIT) != 0)[order].astype(np.uint8),
+            inst_trip=inst_trip,
+            inst_day=inst_day,
+            inst_shift=inst_shift,
+            origin=origin,
+        )
+        self._connections[date] = conn
+        return conn
+
+    # --- queries -----------------------------------------------------------------------
+    def plan(self, from_id: str, to_id: str, date: dt.date, seconds: int,
+             max_transfers: int = 20, transfer_slack: int = 120, max_walk_m: int = 0) -> Answer:
+        conn = self.connections(date)
+        t0 = wall_clock(date, seconds, self.timezone) - conn.origin
+        origins = self.stops_of(from_id)
+        targets = self.stops_of(to_id)
+        start = {s: t0 for s in origins}
+        for s in origins:
+            for w, duration, _ in self.footpaths(s, max_walk_m):
+                start[w] = min(start.get(w, t0 + duration), t0 + duration)
+        is_target = np.zeros(len(self.stop_ids), np.uint8)
+        is_target[targets] = 1
+        max_trips = max_transfers + 1
+        best = _scan(
+            conn.dep, conn.arr, conn.from_stop, conn.to_stop, conn.instance, conn.can_board, conn.can_alight,
+            len(conn.inst_trip), self.fp_offsets, self.fp_to, self.fp_duration, self.fp_walk_m, self.change_time,
+            np.array(list(start), np.int64), np.array(list(start.values()), np.int64), is_target,
+            np.int64(t0), max_trips, np.int64(transfer_slack), np.int64(max_walk_m),
+        )
+        return Answer(best.copy(), t0, conn.origin, sorted(start.items()), targets)
