@@ -24,7 +24,7 @@ N_LEG_FIELDS = 8
 KIND_TRIP, KIND_WALK = 0, 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _touch(ws, stop):
     if ws.touched[stop] == 0:
         ws.touched[stop] = 1
@@ -44,8 +44,8 @@ def reset(ws):
         ws.ready_prev[stop] = UNREACHED
         ws.egress[stop] = -1
         for k in range(rounds_used + 1):
-            ws.trip_arr[k, stop] = UNREACHED
-            ws.walk_ready[k, stop] = UNREACHED
+            ws.trip_arr[stop, k] = UNREACHED
+            ws.walk_ready[stop, k] = UNREACHED
     for k in range(rounds_used + 1):
         ws.target_arr[k] = UNREACHED
         ws.target_stop[k] = -1
@@ -60,7 +60,7 @@ def reset(ws):
         ws.counters[i] = 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _scan_pattern(tt, ws, k, pattern, start, slack, best_target):
     """Ride the pattern from position `start` in round k; return the new best target time."""
     stop_lo = tt.pattern_stop_offsets[pattern]
@@ -79,10 +79,10 @@ def _scan_pattern(tt, ws, k, pattern, start, slack, best_target):
             if t_arr < ws.best_arr[stop] and t_arr < best_target:
                 _touch(ws, stop)
                 ws.best_arr[stop] = t_arr
-                ws.trip_arr[k, stop] = t_arr
-                ws.trip_of[k, stop] = trip_lo + trip
-                ws.board_pos[k, stop] = board
-                ws.alight_pos[k, stop] = i
+                ws.trip_arr[stop, k] = t_arr
+                ws.trip_of[stop, k] = trip_lo + trip
+                ws.board_pos[stop, k] = board
+                ws.alight_pos[stop, k] = i
                 ws.counters[N_STOPS_IMPROVED] += 1
                 if ws.improved[stop] == 0:
                     ws.improved[stop] = 1
@@ -149,9 +149,9 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
         stop = origin_stops[i]
         t = origin_ready[i]
         _touch(ws, stop)
-        if t < ws.walk_ready[0, stop]:
-            ws.walk_ready[0, stop] = t
-            ws.walk_from[0, stop] = -1
+        if t < ws.walk_ready[stop, 0]:
+            ws.walk_ready[stop, 0] = t
+            ws.walk_from[stop, 0] = -1
             ws.best_ready[stop] = t
             ws.ready_prev[stop] = t
             if ws.marked[stop] == 0:
@@ -199,7 +199,7 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
         for m in range(ws.state[N_IMPROVED]):
             stop = ws.improved_list[m]
             ws.improved[stop] = 0
-            t_stop = ws.trip_arr[k, stop]
+            t_stop = ws.trip_arr[stop, k]
             for f in range(tt.footpath_offsets[stop], tt.footpath_offsets[stop + 1]):
                 walk_m = tt.footpath_walk_m[f]
                 if walk_m > max_walk_m:
@@ -220,8 +220,8 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
                 if t_ready < ws.best_ready[to]:
                     _touch(ws, to)
                     ws.best_ready[to] = t_ready
-                    ws.walk_ready[k, to] = t_ready
-                    ws.walk_from[k, to] = stop
+                    ws.walk_ready[to, k] = t_ready
+                    ws.walk_from[to, k] = stop
                     if ws.marked[to] == 0:
                         ws.marked[to] = 1
                         ws.marked_list[ws.state[N_MARKED]] = to
@@ -258,8 +258,8 @@ def reconstruct(tt, ws, k, slack, legs):
     at_target = True
     while k > 0:
         if kind == BY_WALK:
-            prev = ws.target_from[k] if at_target else ws.walk_from[k, stop]
-            t_dep = ws.trip_arr[k, prev]
+            prev = ws.target_from[k] if at_target else ws.walk_from[stop, k]
+            t_dep = ws.trip_arr[prev, k]
             legs[n, LEG_KIND] = KIND_WALK
             legs[n, LEG_FROM] = prev
             legs[n, LEG_TO] = stop
@@ -271,13 +271,13 @@ def reconstruct(tt, ws, k, slack, legs):
             n += 1
             stop = prev
         at_target = False
-        trip = ws.trip_of[k, stop]
+        trip = ws.trip_of[stop, k]
         pattern = np.searchsorted(tt.pattern_trip_offsets, trip, side="right") - 1
         stop_lo = tt.pattern_stop_offsets[pattern]
         n_pos = tt.pattern_stop_offsets[pattern + 1] - stop_lo
         j = trip - tt.pattern_trip_offsets[pattern]
         base = tt.pattern_time_offsets[pattern]
-        board = ws.board_pos[k, stop]
+        board = ws.board_pos[stop, k]
         board_stop = tt.pattern_stops[stop_lo + board]
         t_dep = tt.departures[base + j * n_pos + board]
         legs[n, LEG_KIND] = KIND_TRIP
@@ -285,24 +285,24 @@ def reconstruct(tt, ws, k, slack, legs):
         legs[n, LEG_TO] = stop
         legs[n, LEG_TRIP] = trip
         legs[n, LEG_BOARD_POS] = board
-        legs[n, LEG_ALIGHT_POS] = ws.alight_pos[k, stop]
+        legs[n, LEG_ALIGHT_POS] = ws.alight_pos[stop, k]
         legs[n, LEG_DEP] = t_dep
-        legs[n, LEG_ARR] = ws.trip_arr[k, stop]
+        legs[n, LEG_ARR] = ws.trip_arr[stop, k]
         n += 1
         # the label, with fewer trips, that was ready at the boarding stop in time
         stop = board_stop
         found = False
         for j_round in range(k):
-            if ws.walk_ready[j_round, stop] <= t_dep:
+            if ws.walk_ready[stop, j_round] <= t_dep:
                 kind = BY_WALK
                 k = j_round
                 found = True
                 break
-            if j_round > 0 and ws.trip_arr[j_round, stop] != UNREACHED:
+            if j_round > 0 and ws.trip_arr[stop, j_round] != UNREACHED:
                 change = tt.stop_change_time[stop]
                 if change < 0:
                     change = slack
-                if change < NO_CHANGE and ws.trip_arr[j_round, stop] + change <= t_dep:
+                if change < NO_CHANGE and ws.trip_arr[stop, j_round] + change <= t_dep:
                     kind = BY_TRIP
                     k = j_round
                     found = True

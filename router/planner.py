@@ -28,12 +28,12 @@ class Workspace(NamedTuple):
     best_arr: np.ndarray  # stop -> earliest arrival by a trip so far, any round
     best_ready: np.ndarray  # stop -> earliest time a trip may be boarded there, any round
     ready_prev: np.ndarray  # stop -> earliest boarding time with fewer trips than this round
-    trip_arr: np.ndarray  # (round, stop) -> arrival by a trip improved in that round
-    trip_of: np.ndarray  # (round, stop) -> the view trip of that arrival
-    board_pos: np.ndarray  # (round, stop) -> pattern position where that trip was boarded
-    alight_pos: np.ndarray  # (round, stop) -> pattern position where it was left
-    walk_ready: np.ndarray  # (round, stop) -> boardable after a footpath from that round's trip (round 0: origins)
-    walk_from: np.ndarray  # (round, stop) -> stop the footpath started from
+    trip_arr: np.ndarray  # (stop, round) -> arrival by a trip improved in that round
+    trip_of: np.ndarray  # (stop, round) -> the view trip of that arrival
+    board_pos: np.ndarray  # (stop, round) -> pattern position where that trip was boarded
+    alight_pos: np.ndarray  # (stop, round) -> pattern position where it was left
+    walk_ready: np.ndarray  # (stop, round) -> boardable after a footpath from that round's trip (round 0: origins)
+    walk_from: np.ndarray  # (stop, round) -> stop the footpath started from
     egress: np.ndarray  # stop -> seconds from it to the destination, -1 if not a target
     marked: np.ndarray  # stop -> 1 if boardable with a better time next round
     marked_list: np.ndarray
@@ -56,7 +56,7 @@ def new_workspace(tt: Timetable, max_rounds: int) -> Workspace:
     rounds = max_rounds + 1
 
     def labels(fill):
-        return np.full((rounds, n_stops), fill, dtype=np.int32)
+        return np.full((n_stops, rounds), fill, dtype=np.int32)
 
     return Workspace(
         best_arr=np.full(n_stops, UNREACHED, np.int32),
@@ -153,7 +153,7 @@ class Router:
 
     def _workspace(self, max_rounds: int) -> Workspace:
         ws = getattr(self._local, "ws", None)
-        if ws is None or ws.trip_arr.shape[0] <= max_rounds:
+        if ws is None or ws.trip_arr.shape[1] <= max_rounds:
             ws = new_workspace(self.tt, max(max_rounds, DEFAULT_MAX_TRANSFERS + 1))
             self._local.ws = ws
         return ws
