@@ -19,7 +19,8 @@ from .conftest import NY_DATE, NY_REGION, open_network, seeded_queries
 CASES = {
     "helsinki": (("helsinki",), dt.date(2022, 2, 22), 400),
     "nyc-subway": (("nyc-subway",), NY_DATE, 0),
-    "ny-region": (NY_REGION, NY_DATE, 400),
+    "ny-region": (NY_REGION, NY_DATE, 0),
+    "ny-region-walk400": (NY_REGION, NY_DATE, 400),
 }
 
 

@@ -42,6 +42,7 @@ def reset(ws):
         ws.best_arr[stop] = UNREACHED
         ws.best_ready[stop] = UNREACHED
         ws.ready_prev[stop] = UNREACHED
+        ws.ready_round[stop] = -1
         ws.egress[stop] = -1
         for k in range(rounds_used + 1):
             ws.trip_arr[stop, k] = UNREACHED
@@ -103,9 +104,11 @@ def _scan_pattern(tt, ws, k, pattern, start, slack, best_target):
                     ws.target_arr[k] = best_target
                     ws.target_stop[k] = stop
                     ws.target_kind[k] = BY_TRIP
-        if rules & CAN_BOARD:
+        # board only where the last round improved the ready time: elsewhere the same
+        # trips were tried in an earlier round, with fewer trips
+        if (rules & CAN_BOARD) and ws.ready_round[stop] == k - 1:
             t_ready = ws.ready_prev[stop]
-            if t_ready == UNREACHED:
+            if t_ready >= best_target:
                 continue
             if trip < 0:
                 lo, hi = 0, n_trips  # first trip with departure >= t_ready
@@ -154,6 +157,7 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
             ws.walk_from[stop, 0] = -1
             ws.best_ready[stop] = t
             ws.ready_prev[stop] = t
+            ws.ready_round[stop] = 0
             if ws.marked[stop] == 0:
                 ws.marked[stop] = 1
                 ws.marked_list[ws.state[N_MARKED]] = stop
@@ -171,6 +175,8 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
         for m in range(ws.state[N_MARKED]):
             stop = ws.marked_list[m]
             ws.marked[stop] = 0
+            if ws.ready_prev[stop] >= best_target:
+                continue  # target pruning: any trip from here arrives too late
             for e in range(tt.stop_pattern_offsets[stop], tt.stop_pattern_offsets[stop + 1]):
                 pattern = tt.stop_patterns[e]
                 if (mode_mask >> tt.pattern_mode[pattern]) & 1 == 0:
@@ -231,6 +237,7 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
         for m in range(ws.state[N_MARKED]):
             stop = ws.marked_list[m]
             ws.ready_prev[stop] = ws.best_ready[stop]
+            ws.ready_round[stop] = k
 
 
 @njit(cache=True, nogil=True)

@@ -28,6 +28,7 @@ class Workspace(NamedTuple):
     best_arr: np.ndarray  # stop -> earliest arrival by a trip so far, any round
     best_ready: np.ndarray  # stop -> earliest time a trip may be boarded there, any round
     ready_prev: np.ndarray  # stop -> earliest boarding time with fewer trips than this round
+    ready_round: np.ndarray  # stop -> round that last improved ready_prev, -1 none
     trip_arr: np.ndarray  # (stop, round) -> arrival by a trip improved in that round
     trip_of: np.ndarray  # (stop, round) -> the view trip of that arrival
     board_pos: np.ndarray  # (stop, round) -> pattern position where that trip was boarded
@@ -62,6 +63,7 @@ def new_workspace(tt: Timetable, max_rounds: int) -> Workspace:
         best_arr=np.full(n_stops, UNREACHED, np.int32),
         best_ready=np.full(n_stops, UNREACHED, np.int32),
         ready_prev=np.full(n_stops, UNREACHED, np.int32),
+        ready_round=np.full(n_stops, -1, np.int32),
         trip_arr=labels(UNREACHED),
         trip_of=labels(-1),
         board_pos=labels(-1),
