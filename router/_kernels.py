@@ -15,7 +15,10 @@ from .timetable import CAN_ALIGHT, CAN_BOARD, NO_CHANGE, UNREACHED
 # Workspace.counters slots: the work the API bills
 N_ROUNDS, N_PATTERNS_SCANNED, N_TRIPS_EXAMINED, N_STOPS_IMPROVED = 0, 1, 2, 3
 # Workspace.state slots
-N_TOUCHED, ROUNDS_USED, N_IMPROVED, N_MARKED = 0, 1, 2, 3
+N_TOUCHED, ROUNDS_USED, N_IMPROVED, N_MARKED, N_LOGGED = 0, 1, 2, 3, 4
+# fields of Workspace.trip_label and Workspace.walk_label
+T_ARR, T_TRIP, T_BOARD, T_ALIGHT = 0, 1, 2, 3
+W_READY, W_FROM = 0, 1
 # how a target was reached, Workspace.target_kind
 BY_TRIP, BY_WALK = 1, 2
 # columns of a reconstructed leg row
@@ -32,10 +35,26 @@ def _touch(ws, stop):
         ws.state[N_TOUCHED] += 1
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _log_label(ws, k, stop, kind):
+    """Remember that label (k, stop) of kind 0 (trip) or 1 (walk) is set, for the reset."""
+    ws.label_log[ws.state[N_LOGGED]] = (k * ws.best_arr.shape[0] + stop) * 2 + kind
+    ws.state[N_LOGGED] += 1
+
+
 @njit(cache=True, nogil=True)
 def reset(ws):
     """Clear the labels the previous query touched (only those), in place."""
     rounds_used = ws.state[ROUNDS_USED]
+    n_stops = ws.best_arr.shape[0]
+    for i in range(ws.state[N_LOGGED]):
+        entry = ws.label_log[i]
+        k, stop = divmod(entry >> 1, n_stops)
+        if entry & 1:
+            ws.walk_label[k, stop, W_READY] = UNREACHED
+        else:
+            ws.trip_label[k, stop, T_ARR] = UNREACHED
+    ws.state[N_LOGGED] = 0
     for i in range(ws.state[N_TOUCHED]):
         stop = ws.touched_list[i]
         ws.touched[stop] = 0
@@ -44,9 +63,6 @@ def reset(ws):
         ws.ready_prev[stop] = UNREACHED
         ws.ready_round[stop] = -1
         ws.egress[stop] = -1
-        for k in range(rounds_used + 1):
-            ws.trip_arr[stop, k] = UNREACHED
-            ws.walk_ready[stop, k] = UNREACHED
     for k in range(rounds_used + 1):
         ws.target_arr[k] = UNREACHED
         ws.target_stop[k] = -1
@@ -62,8 +78,12 @@ def reset(ws):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _scan_pattern(tt, ws, k, pattern, start, slack, best_target):
-    """Ride the pattern from position `start` in round k; return the new best target time."""
+def _scan_pattern(tt, ws, k, pattern, start, last, slack, best_target):
+    """Ride the pattern from position `start` in round k; return the new best target time.
+
+    `last` is the last position marked by round k - 1: past it nothing can be boarded, so
+    the scan ends there unless a trip is ridden, and ends when that trip gets too late.
+    """
     stop_lo = tt.pattern_stop_offsets[pattern]
     n_pos = tt.pattern_stop_offsets[pattern + 1] - stop_lo
     trip_lo = tt.pattern_trip_offsets[pattern]
@@ -73,6 +93,8 @@ def _scan_pattern(tt, ws, k, pattern, start, slack, best_target):
     board = -1  # position where it was boarded
     examined = 0
     for i in range(start, n_pos):
+        if i > last and (trip < 0 or tt.arrivals[base + trip * n_pos + i] >= best_target):
+            break
         stop = tt.pattern_stops[stop_lo + i]
         rules = tt.pattern_stop_rules[stop_lo + i]
         if trip >= 0 and (rules & CAN_ALIGHT):
@@ -80,10 +102,12 @@ def _scan_pattern(tt, ws, k, pattern, start, slack, best_target):
             if t_arr < ws.best_arr[stop] and t_arr < best_target:
                 _touch(ws, stop)
                 ws.best_arr[stop] = t_arr
-                ws.trip_arr[stop, k] = t_arr
-                ws.trip_of[stop, k] = trip_lo + trip
-                ws.board_pos[stop, k] = board
-                ws.alight_pos[stop, k] = i
+                if ws.trip_label[k, stop, T_ARR] == UNREACHED:
+                    _log_label(ws, k, stop, 0)
+                ws.trip_label[k, stop, T_ARR] = t_arr
+                ws.trip_label[k, stop, T_TRIP] = trip_lo + trip
+                ws.trip_label[k, stop, T_BOARD] = board
+                ws.trip_label[k, stop, T_ALIGHT] = i
                 ws.counters[N_STOPS_IMPROVED] += 1
                 if ws.improved[stop] == 0:
                     ws.improved[stop] = 1
@@ -152,9 +176,11 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
         stop = origin_stops[i]
         t = origin_ready[i]
         _touch(ws, stop)
-        if t < ws.walk_ready[stop, 0]:
-            ws.walk_ready[stop, 0] = t
-            ws.walk_from[stop, 0] = -1
+        if t < ws.walk_label[0, stop, W_READY]:
+            if ws.walk_label[0, stop, W_READY] == UNREACHED:
+                _log_label(ws, 0, stop, 1)
+            ws.walk_label[0, stop, W_READY] = t
+            ws.walk_label[0, stop, W_FROM] = -1
             ws.best_ready[stop] = t
             ws.ready_prev[stop] = t
             ws.ready_round[stop] = 0
@@ -186,8 +212,11 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
                     ws.queue[n_queue] = pattern
                     n_queue += 1
                     ws.queue_pos[pattern] = pos
+                    ws.queue_last[pattern] = pos
                 elif pos < ws.queue_pos[pattern]:
                     ws.queue_pos[pattern] = pos
+                elif pos > ws.queue_last[pattern]:
+                    ws.queue_last[pattern] = pos
         ws.state[N_MARKED] = 0
         if n_queue == 0:
             break
@@ -199,13 +228,13 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
             pattern = ws.queue[q]
             start = ws.queue_pos[pattern]
             ws.queue_pos[pattern] = -1
-            best_target = _scan_pattern(tt, ws, k, pattern, start, slack, best_target)
+            best_target = _scan_pattern(tt, ws, k, pattern, start, ws.queue_last[pattern], slack, best_target)
 
         # one footpath after each ride, from the stops this round's trips reached
         for m in range(ws.state[N_IMPROVED]):
             stop = ws.improved_list[m]
             ws.improved[stop] = 0
-            t_stop = ws.trip_arr[stop, k]
+            t_stop = ws.trip_label[k, stop, T_ARR]
             for f in range(tt.footpath_offsets[stop], tt.footpath_offsets[stop + 1]):
                 walk_m = tt.footpath_walk_m[f]
                 if walk_m > max_walk_m:
@@ -226,8 +255,10 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
                 if t_ready < ws.best_ready[to]:
                     _touch(ws, to)
                     ws.best_ready[to] = t_ready
-                    ws.walk_ready[to, k] = t_ready
-                    ws.walk_from[to, k] = stop
+                    if ws.walk_label[k, to, W_READY] == UNREACHED:
+                        _log_label(ws, k, to, 1)
+                    ws.walk_label[k, to, W_READY] = t_ready
+                    ws.walk_label[k, to, W_FROM] = stop
                     if ws.marked[to] == 0:
                         ws.marked[to] = 1
                         ws.marked_list[ws.state[N_MARKED]] = to
@@ -265,8 +296,8 @@ def reconstruct(tt, ws, k, slack, legs):
     at_target = True
     while k > 0:
         if kind == BY_WALK:
-            prev = ws.target_from[k] if at_target else ws.walk_from[stop, k]
-            t_dep = ws.trip_arr[prev, k]
+            prev = ws.target_from[k] if at_target else ws.walk_label[k, stop, W_FROM]
+            t_dep = ws.trip_label[k, prev, T_ARR]
             legs[n, LEG_KIND] = KIND_WALK
             legs[n, LEG_FROM] = prev
             legs[n, LEG_TO] = stop
@@ -278,13 +309,13 @@ def reconstruct(tt, ws, k, slack, legs):
             n += 1
             stop = prev
         at_target = False
-        trip = ws.trip_of[stop, k]
+        trip = ws.trip_label[k, stop, T_TRIP]
         pattern = np.searchsorted(tt.pattern_trip_offsets, trip, side="right") - 1
         stop_lo = tt.pattern_stop_offsets[pattern]
         n_pos = tt.pattern_stop_offsets[pattern + 1] - stop_lo
         j = trip - tt.pattern_trip_offsets[pattern]
         base = tt.pattern_time_offsets[pattern]
-        board = ws.board_pos[stop, k]
+        board = ws.trip_label[k, stop, T_BOARD]
         board_stop = tt.pattern_stops[stop_lo + board]
         t_dep = tt.departures[base + j * n_pos + board]
         legs[n, LEG_KIND] = KIND_TRIP
@@ -292,24 +323,24 @@ def reconstruct(tt, ws, k, slack, legs):
         legs[n, LEG_TO] = stop
         legs[n, LEG_TRIP] = trip
         legs[n, LEG_BOARD_POS] = board
-        legs[n, LEG_ALIGHT_POS] = ws.alight_pos[stop, k]
+        legs[n, LEG_ALIGHT_POS] = ws.trip_label[k, stop, T_ALIGHT]
         legs[n, LEG_DEP] = t_dep
-        legs[n, LEG_ARR] = ws.trip_arr[stop, k]
+        legs[n, LEG_ARR] = ws.trip_label[k, stop, T_ARR]
         n += 1
         # the label, with fewer trips, that was ready at the boarding stop in time
         stop = board_stop
         found = False
         for j_round in range(k):
-            if ws.walk_ready[stop, j_round] <= t_dep:
+            if ws.walk_label[j_round, stop, W_READY] <= t_dep:
                 kind = BY_WALK
                 k = j_round
                 found = True
                 break
-            if j_round > 0 and ws.trip_arr[stop, j_round] != UNREACHED:
+            if j_round > 0 and ws.trip_label[j_round, stop, T_ARR] != UNREACHED:
                 change = tt.stop_change_time[stop]
                 if change < 0:
                     change = slack
-                if change < NO_CHANGE and ws.trip_arr[stop, j_round] + change <= t_dep:
+                if change < NO_CHANGE and ws.trip_label[j_round, stop, T_ARR] + change <= t_dep:
                     kind = BY_TRIP
                     k = j_round
                     found = True

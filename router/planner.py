@@ -29,12 +29,14 @@ class Workspace(NamedTuple):
     best_ready: np.ndarray  # stop -> earliest time a trip may be boarded there, any round
     ready_prev: np.ndarray  # stop -> earliest boarding time with fewer trips than this round
     ready_round: np.ndarray  # stop -> round that last improved ready_prev, -1 none
-    trip_arr: np.ndarray  # (stop, round) -> arrival by a trip improved in that round
-    trip_of: np.ndarray  # (stop, round) -> the view trip of that arrival
-    board_pos: np.ndarray  # (stop, round) -> pattern position where that trip was boarded
-    alight_pos: np.ndarray  # (stop, round) -> pattern position where it was left
-    walk_ready: np.ndarray  # (stop, round) -> boardable after a footpath from that round's trip (round 0: origins)
-    walk_from: np.ndarray  # (stop, round) -> stop the footpath started from
+    # (round, stop) -> arrival by a trip improved in that round, the view trip, the pattern
+    # positions where it was boarded and left (fields T_ARR, T_TRIP, T_BOARD, T_ALIGHT):
+    # one cache line per label, and one round's labels close together
+    trip_label: np.ndarray  # int32 (rounds, n_stops, 4)
+    # (round, stop) -> ready time after a footpath from that round's trip (round 0: the
+    # origins), and the stop it came from (fields W_READY, W_FROM)
+    walk_label: np.ndarray  # int32 (rounds, n_stops, 2)
+    label_log: np.ndarray  # labels set this query, (round * n_stops + stop) * 2 + (0 trip, 1 walk)
     egress: np.ndarray  # stop -> seconds from it to the destination, -1 if not a target
     marked: np.ndarray  # stop -> 1 if boardable with a better time next round
     marked_list: np.ndarray
@@ -43,12 +45,13 @@ class Workspace(NamedTuple):
     touched: np.ndarray  # stop -> 1 if any label of it was written this query
     touched_list: np.ndarray
     queue_pos: np.ndarray  # pattern -> first position to scan this round, -1 if not queued
+    queue_last: np.ndarray  # pattern -> last position marked for this round
     queue: np.ndarray
     target_arr: np.ndarray  # round -> destination time when improved in that round
     target_stop: np.ndarray  # round -> the destination stop reached
     target_from: np.ndarray  # round -> stop of the final footpath, if BY_WALK
     target_kind: np.ndarray  # round -> BY_TRIP or BY_WALK
-    state: np.ndarray  # int64: N_TOUCHED, ROUNDS_USED, N_IMPROVED, N_MARKED
+    state: np.ndarray  # int64: N_TOUCHED, ROUNDS_USED, N_IMPROVED, N_MARKED, N_LOGGED
     counters: np.ndarray  # int64: rounds, patterns scanned, trips examined, stops improved
 
 
@@ -56,20 +59,18 @@ def new_workspace(tt: Timetable, max_rounds: int) -> Workspace:
     n_stops, n_patterns = tt.n_stops, tt.n_patterns
     rounds = max_rounds + 1
 
-    def labels(fill):
-        return np.full((n_stops, rounds), fill, dtype=np.int32)
-
+    trip_label = np.full((rounds, n_stops, 4), -1, dtype=np.int32)
+    trip_label[:, :, K.T_ARR] = UNREACHED
+    walk_label = np.full((rounds, n_stops, 2), -1, dtype=np.int32)
+    walk_label[:, :, K.W_READY] = UNREACHED
     return Workspace(
         best_arr=np.full(n_stops, UNREACHED, np.int32),
         best_ready=np.full(n_stops, UNREACHED, np.int32),
         ready_prev=np.full(n_stops, UNREACHED, np.int32),
         ready_round=np.full(n_stops, -1, np.int32),
-        trip_arr=labels(UNREACHED),
-        trip_of=labels(-1),
-        board_pos=labels(-1),
-        alight_pos=labels(-1),
-        walk_ready=labels(UNREACHED),
-        walk_from=labels(-1),
+        trip_label=trip_label,
+        walk_label=walk_label,
+        label_log=np.zeros(2 * rounds * n_stops, np.int32),
         egress=np.full(n_stops, -1, np.int32),
         marked=np.zeros(n_stops, np.uint8),
         marked_list=np.zeros(n_stops, np.int32),
@@ -78,12 +79,13 @@ def new_workspace(tt: Timetable, max_rounds: int) -> Workspace:
         touched=np.zeros(n_stops, np.uint8),
         touched_list=np.zeros(n_stops, np.int32),
         queue_pos=np.full(n_patterns, -1, np.int32),
+        queue_last=np.full(n_patterns, -1, np.int32),
         queue=np.zeros(n_patterns, np.int32),
         target_arr=np.full(rounds, UNREACHED, np.int32),
         target_stop=np.full(rounds, -1, np.int32),
         target_from=np.full(rounds, -1, np.int32),
         target_kind=np.zeros(rounds, np.int8),
-        state=np.zeros(4, np.int64),
+        state=np.zeros(5, np.int64),
         counters=np.zeros(4, np.int64),
     )
 
@@ -155,7 +157,7 @@ class Router:
 
     def _workspace(self, max_rounds: int) -> Workspace:
         ws = getattr(self._local, "ws", None)
-        if ws is None or ws.trip_arr.shape[1] <= max_rounds:
+        if ws is None or ws.trip_label.shape[0] <= max_rounds:
             ws = new_workspace(self.tt, max(max_rounds, DEFAULT_MAX_TRANSFERS + 1))
             self._local.ws = ws
         return ws
