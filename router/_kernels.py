@@ -16,6 +16,8 @@ from .timetable import CAN_ALIGHT, CAN_BOARD, NO_CHANGE, UNREACHED
 N_ROUNDS, N_PATTERNS_SCANNED, N_TRIPS_EXAMINED, N_STOPS_IMPROVED = 0, 1, 2, 3
 # Workspace.state slots
 N_TOUCHED, ROUNDS_USED, N_IMPROVED, N_MARKED, N_LOGGED = 0, 1, 2, 3, 4
+# fields of Workspace.stop_state
+S_BEST_ARR, S_BEST_READY, S_READY_PREV, S_READY_ROUND, S_EGRESS, S_MARKED, S_IMPROVED, S_TOUCHED = range(8)
 # fields of Workspace.trip_label and Workspace.walk_label
 T_ARR, T_TRIP, T_BOARD, T_ALIGHT = 0, 1, 2, 3
 W_READY, W_FROM = 0, 1
@@ -29,8 +31,8 @@ KIND_TRIP, KIND_WALK = 0, 1
 
 @njit(cache=True, nogil=True, inline="always")
 def _touch(ws, stop):
-    if ws.touched[stop] == 0:
-        ws.touched[stop] = 1
+    if ws.stop_state[stop, S_TOUCHED] == 0:
+        ws.stop_state[stop, S_TOUCHED] = 1
         ws.touched_list[ws.state[N_TOUCHED]] = stop
         ws.state[N_TOUCHED] += 1
 
@@ -38,7 +40,7 @@ def _touch(ws, stop):
 @njit(cache=True, nogil=True, inline="always")
 def _log_label(ws, k, stop, kind):
     """Remember that label (k, stop) of kind 0 (trip) or 1 (walk) is set, for the reset."""
-    ws.label_log[ws.state[N_LOGGED]] = (k * ws.best_arr.shape[0] + stop) * 2 + kind
+    ws.label_log[ws.state[N_LOGGED]] = (k * ws.stop_state.shape[0] + stop) * 2 + kind
     ws.state[N_LOGGED] += 1
 
 
@@ -46,7 +48,7 @@ def _log_label(ws, k, stop, kind):
 def reset(ws):
     """Clear the labels the previous query touched (only those), in place."""
     rounds_used = ws.state[ROUNDS_USED]
-    n_stops = ws.best_arr.shape[0]
+    n_stops = ws.stop_state.shape[0]
     for i in range(ws.state[N_LOGGED]):
         entry = ws.label_log[i]
         k, stop = divmod(entry >> 1, n_stops)
@@ -57,19 +59,19 @@ def reset(ws):
     ws.state[N_LOGGED] = 0
     for i in range(ws.state[N_TOUCHED]):
         stop = ws.touched_list[i]
-        ws.touched[stop] = 0
-        ws.best_arr[stop] = UNREACHED
-        ws.best_ready[stop] = UNREACHED
-        ws.ready_prev[stop] = UNREACHED
-        ws.ready_round[stop] = -1
-        ws.egress[stop] = -1
+        ws.stop_state[stop, S_TOUCHED] = 0
+        ws.stop_state[stop, S_BEST_ARR] = UNREACHED
+        ws.stop_state[stop, S_BEST_READY] = UNREACHED
+        ws.stop_state[stop, S_READY_PREV] = UNREACHED
+        ws.stop_state[stop, S_READY_ROUND] = -1
+        ws.stop_state[stop, S_EGRESS] = -1
     for k in range(rounds_used + 1):
         ws.target_arr[k] = UNREACHED
         ws.target_stop[k] = -1
         ws.target_from[k] = -1
         ws.target_kind[k] = 0
     for m in range(ws.state[N_MARKED]):
-        ws.marked[ws.marked_list[m]] = 0
+        ws.stop_state[ws.marked_list[m], S_MARKED] = 0
     ws.state[N_TOUCHED] = 0
     ws.state[ROUNDS_USED] = 0
     ws.state[N_MARKED] = 0
@@ -99,9 +101,9 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, best_target):
         rules = tt.pattern_stop_rules[stop_lo + i]
         if trip >= 0 and (rules & CAN_ALIGHT):
             t_arr = tt.arrivals[base + trip * n_pos + i]
-            if t_arr < ws.best_arr[stop] and t_arr < best_target:
+            if t_arr < ws.stop_state[stop, S_BEST_ARR] and t_arr < best_target:
                 _touch(ws, stop)
-                ws.best_arr[stop] = t_arr
+                ws.stop_state[stop, S_BEST_ARR] = t_arr
                 if ws.trip_label[k, stop, T_ARR] == UNREACHED:
                     _log_label(ws, k, stop, 0)
                 ws.trip_label[k, stop, T_ARR] = t_arr
@@ -109,20 +111,20 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, best_target):
                 ws.trip_label[k, stop, T_BOARD] = board
                 ws.trip_label[k, stop, T_ALIGHT] = i
                 ws.counters[N_STOPS_IMPROVED] += 1
-                if ws.improved[stop] == 0:
-                    ws.improved[stop] = 1
+                if ws.stop_state[stop, S_IMPROVED] == 0:
+                    ws.stop_state[stop, S_IMPROVED] = 1
                     ws.improved_list[ws.state[N_IMPROVED]] = stop
                     ws.state[N_IMPROVED] += 1
                 change = tt.stop_change_time[stop]
                 if change < 0:
                     change = slack
-                if change < NO_CHANGE and t_arr + change < ws.best_ready[stop]:
-                    ws.best_ready[stop] = t_arr + change
-                    if ws.marked[stop] == 0:
-                        ws.marked[stop] = 1
+                if change < NO_CHANGE and t_arr + change < ws.stop_state[stop, S_BEST_READY]:
+                    ws.stop_state[stop, S_BEST_READY] = t_arr + change
+                    if ws.stop_state[stop, S_MARKED] == 0:
+                        ws.stop_state[stop, S_MARKED] = 1
                         ws.marked_list[ws.state[N_MARKED]] = stop
                         ws.state[N_MARKED] += 1
-                egress = ws.egress[stop]
+                egress = ws.stop_state[stop, S_EGRESS]
                 if egress >= 0 and t_arr + egress < best_target:
                     best_target = t_arr + egress
                     ws.target_arr[k] = best_target
@@ -130,8 +132,8 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, best_target):
                     ws.target_kind[k] = BY_TRIP
         # board only where the last round improved the ready time: elsewhere the same
         # trips were tried in an earlier round, with fewer trips
-        if (rules & CAN_BOARD) and ws.ready_round[stop] == k - 1:
-            t_ready = ws.ready_prev[stop]
+        if (rules & CAN_BOARD) and ws.stop_state[stop, S_READY_ROUND] == k - 1:
+            t_ready = ws.stop_state[stop, S_READY_PREV]
             if t_ready >= best_target:
                 continue
             if trip < 0:
@@ -181,18 +183,18 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
                 _log_label(ws, 0, stop, 1)
             ws.walk_label[0, stop, W_READY] = t
             ws.walk_label[0, stop, W_FROM] = -1
-            ws.best_ready[stop] = t
-            ws.ready_prev[stop] = t
-            ws.ready_round[stop] = 0
-            if ws.marked[stop] == 0:
-                ws.marked[stop] = 1
+            ws.stop_state[stop, S_BEST_READY] = t
+            ws.stop_state[stop, S_READY_PREV] = t
+            ws.stop_state[stop, S_READY_ROUND] = 0
+            if ws.stop_state[stop, S_MARKED] == 0:
+                ws.stop_state[stop, S_MARKED] = 1
                 ws.marked_list[ws.state[N_MARKED]] = stop
                 ws.state[N_MARKED] += 1
     for i in range(target_stops.shape[0]):
         stop = target_stops[i]
         _touch(ws, stop)
-        if ws.egress[stop] < 0 or target_egress[i] < ws.egress[stop]:
-            ws.egress[stop] = target_egress[i]
+        if ws.stop_state[stop, S_EGRESS] < 0 or target_egress[i] < ws.stop_state[stop, S_EGRESS]:
+            ws.stop_state[stop, S_EGRESS] = target_egress[i]
 
     best_target = UNREACHED
     for k in range(1, max_rounds + 1):
@@ -200,8 +202,8 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
         n_queue = 0
         for m in range(ws.state[N_MARKED]):
             stop = ws.marked_list[m]
-            ws.marked[stop] = 0
-            if ws.ready_prev[stop] >= best_target:
+            ws.stop_state[stop, S_MARKED] = 0
+            if ws.stop_state[stop, S_READY_PREV] >= best_target:
                 continue  # target pruning: any trip from here arrives too late
             for e in range(tt.stop_pattern_offsets[stop], tt.stop_pattern_offsets[stop + 1]):
                 pattern = tt.stop_patterns[e]
@@ -233,7 +235,7 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
         # one footpath after each ride, from the stops this round's trips reached
         for m in range(ws.state[N_IMPROVED]):
             stop = ws.improved_list[m]
-            ws.improved[stop] = 0
+            ws.stop_state[stop, S_IMPROVED] = 0
             t_stop = ws.trip_label[k, stop, T_ARR]
             for f in range(tt.footpath_offsets[stop], tt.footpath_offsets[stop + 1]):
                 walk_m = tt.footpath_walk_m[f]
@@ -244,7 +246,7 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
                 t_arr = t_stop + duration
                 if t_arr >= best_target:
                     continue
-                if ws.egress[to] == 0:
+                if ws.stop_state[to, S_EGRESS] == 0:
                     best_target = t_arr
                     ws.target_arr[k] = t_arr
                     ws.target_stop[k] = to
@@ -252,23 +254,23 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
                     ws.target_kind[k] = BY_WALK
                 # a change needs the slack at least, unless transfers.txt sets its time
                 t_ready = t_arr if (walk_m == 0 or duration >= slack) else t_stop + slack
-                if t_ready < ws.best_ready[to]:
+                if t_ready < ws.stop_state[to, S_BEST_READY]:
                     _touch(ws, to)
-                    ws.best_ready[to] = t_ready
+                    ws.stop_state[to, S_BEST_READY] = t_ready
                     if ws.walk_label[k, to, W_READY] == UNREACHED:
                         _log_label(ws, k, to, 1)
                     ws.walk_label[k, to, W_READY] = t_ready
                     ws.walk_label[k, to, W_FROM] = stop
-                    if ws.marked[to] == 0:
-                        ws.marked[to] = 1
+                    if ws.stop_state[to, S_MARKED] == 0:
+                        ws.stop_state[to, S_MARKED] = 1
                         ws.marked_list[ws.state[N_MARKED]] = to
                         ws.state[N_MARKED] += 1
         ws.state[N_IMPROVED] = 0
         # what round k reached becomes boardable in round k + 1
         for m in range(ws.state[N_MARKED]):
             stop = ws.marked_list[m]
-            ws.ready_prev[stop] = ws.best_ready[stop]
-            ws.ready_round[stop] = k
+            ws.stop_state[stop, S_READY_PREV] = ws.stop_state[stop, S_BEST_READY]
+            ws.stop_state[stop, S_READY_ROUND] = k
 
 
 @njit(cache=True, nogil=True)

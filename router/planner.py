@@ -25,10 +25,11 @@ ALL_MODES = (1 << 62) - 1
 class Workspace(NamedTuple):
     """Per-query scratch state, reused across queries of one thread; see _kernels."""
 
-    best_arr: np.ndarray  # stop -> earliest arrival by a trip so far, any round
-    best_ready: np.ndarray  # stop -> earliest time a trip may be boarded there, any round
-    ready_prev: np.ndarray  # stop -> earliest boarding time with fewer trips than this round
-    ready_round: np.ndarray  # stop -> round that last improved ready_prev, -1 none
+    # stop -> what one stop visit reads, together (fields S_*, see _kernels): earliest
+    # arrival by a trip so far, earliest time a trip may be boarded there, that time with
+    # fewer trips than this round and the round that set it (-1 none), seconds from it to
+    # the destination (-1 not a target), and the marked / improved / touched flags
+    stop_state: np.ndarray  # int32 (n_stops, 8)
     # (round, stop) -> arrival by a trip improved in that round, the view trip, the pattern
     # positions where it was boarded and left (fields T_ARR, T_TRIP, T_BOARD, T_ALIGHT):
     # one cache line per label, and one round's labels close together
@@ -37,12 +38,8 @@ class Workspace(NamedTuple):
     # origins), and the stop it came from (fields W_READY, W_FROM)
     walk_label: np.ndarray  # int32 (rounds, n_stops, 2)
     label_log: np.ndarray  # labels set this query, (round * n_stops + stop) * 2 + (0 trip, 1 walk)
-    egress: np.ndarray  # stop -> seconds from it to the destination, -1 if not a target
-    marked: np.ndarray  # stop -> 1 if boardable with a better time next round
     marked_list: np.ndarray
-    improved: np.ndarray  # stop -> 1 if this round's trips reached it earlier
     improved_list: np.ndarray
-    touched: np.ndarray  # stop -> 1 if any label of it was written this query
     touched_list: np.ndarray
     queue_pos: np.ndarray  # pattern -> first position to scan this round, -1 if not queued
     queue_last: np.ndarray  # pattern -> last position marked for this round
@@ -63,20 +60,16 @@ def new_workspace(tt: Timetable, max_rounds: int) -> Workspace:
     trip_label[:, :, K.T_ARR] = UNREACHED
     walk_label = np.full((rounds, n_stops, 2), -1, dtype=np.int32)
     walk_label[:, :, K.W_READY] = UNREACHED
+    stop_state = np.zeros((n_stops, 8), dtype=np.int32)
+    stop_state[:, [K.S_BEST_ARR, K.S_BEST_READY, K.S_READY_PREV]] = UNREACHED
+    stop_state[:, [K.S_READY_ROUND, K.S_EGRESS]] = -1
     return Workspace(
-        best_arr=np.full(n_stops, UNREACHED, np.int32),
-        best_ready=np.full(n_stops, UNREACHED, np.int32),
-        ready_prev=np.full(n_stops, UNREACHED, np.int32),
-        ready_round=np.full(n_stops, -1, np.int32),
+        stop_state=stop_state,
         trip_label=trip_label,
         walk_label=walk_label,
         label_log=np.zeros(2 * rounds * n_stops, np.int32),
-        egress=np.full(n_stops, -1, np.int32),
-        marked=np.zeros(n_stops, np.uint8),
         marked_list=np.zeros(n_stops, np.int32),
-        improved=np.zeros(n_stops, np.uint8),
         improved_list=np.zeros(n_stops, np.int32),
-        touched=np.zeros(n_stops, np.uint8),
         touched_list=np.zeros(n_stops, np.int32),
         queue_pos=np.full(n_patterns, -1, np.int32),
         queue_last=np.full(n_patterns, -1, np.int32),
