@@ -369,7 +369,7 @@ def _footpaths(arrays: dict, links: dict, forbidden: set) -> dict:
         bad = np.array([x * len(lat) + y for x, y in forbidden], np.int64)
         keep &= ~np.isin(pair, bad)
     a, b, walk_m, duration = a[keep], b[keep], walk_m[keep], duration[keep]
-    order = np.lexsort((b, walk_m, a))  # by stop, shortest walk first: the kernel stops at max walk
+    order = np.lexsort((b, duration, walk_m, a))  # by stop, shortest walk first: the kernel stops at max walk
     return {
         "footpath_from": a[order].astype(np.int32),
         "footpath_to": b[order].astype(np.int32),

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-COMPILER_VERSION = "2"
+COMPILER_VERSION = "3"
 
 
 class CompiledNetwork(NamedTuple):
@@ -75,7 +75,7 @@ class CompiledNetwork(NamedTuple):
     # (Service, day since meta["first_date"]) -> 1 if it runs
     service_active: np.ndarray  # uint8, (n_services, n_days)
     # Footpath -> from stop, to stop, seconds, metres (0: transfers.txt link); sorted by
-    # from stop, then metres
+    # from stop, then metres, then seconds (so generated ones by seconds too)
     footpath_from: np.ndarray  # int32
     footpath_to: np.ndarray  # int32
     footpath_duration: np.ndarray  # int32

@@ -245,6 +245,8 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
                 duration = tt.footpath_duration[f]
                 t_arr = t_stop + duration
                 if t_arr >= best_target:
+                    if walk_m > 0:
+                        break  # generated footpaths are sorted by length, so by duration too
                     continue
                 if ws.stop_state[to, S_EGRESS] == 0:
                     best_target = t_arr
