@@ -18,7 +18,7 @@ from scipy.spatial import cKDTree
 
 from router.timetable import CAN_ALIGHT, CAN_BOARD, NO_CHANGE
 
-from .compiled import COMPILER_VERSION, CompiledNetwork
+from .compiled import COMPILER_VERSION, CompiledNetwork, Texts
 from .modes import mode_indices
 from .read import GtfsFeed
 from .report import Report
@@ -275,9 +275,9 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
         parts["route_agency"].append((route_agency + n_agencies).astype(np.int32))
         parts["agency_name"].append(feed.agency["agency_name"].to_numpy(str))
         parts["agency_feed"].append(np.full(len(feed.agency), f_index, np.int16))
-        parts["trip_id"].append(np.array([pre + t for t in trips["trip_id"].to_numpy()[trip_index]], dtype=str))
-        parts["trip_headsign"].append(trips["trip_headsign"].to_numpy(str)[trip_index])
-        parts["trip_shape_id"].append(trips["shape_id"].to_numpy(str)[trip_index])
+        parts["trip_id"].append(Texts.from_strings(pre + t for t in trips["trip_id"].to_numpy()[trip_index]))
+        parts["trip_headsign"].append(Texts.from_strings(trips["trip_headsign"].to_numpy()[trip_index]))
+        parts["trip_shape_id"].append(Texts.from_strings(trips["shape_id"].to_numpy()[trip_index]))
         parts["trip_route"].append(trip_route + n_routes)
         trip_service = service_index.get_indexer(trips["service_id"].to_numpy()[trip_index])
         parts["trip_service"].append((trip_service + n_services).astype(np.int32))
@@ -326,6 +326,8 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
             arrays[name] = np.concatenate(pieces, axis=0)
         elif name.startswith("footpath_"):
             continue
+        elif isinstance(pieces[0], Texts):
+            arrays[name] = Texts.concat(pieces)
         else:
             arrays[name] = np.concatenate(pieces)
     arrays.update(_footpaths(arrays, links_all, forbidden_all))

@@ -21,7 +21,45 @@ from typing import NamedTuple
 
 import numpy as np
 
-COMPILER_VERSION = "3"
+COMPILER_VERSION = "4"
+
+
+class Texts:
+    """Many strings stored as one UTF-8 buffer and offsets: text i is data[offsets[i]:offsets[i + 1]].
+
+    numpy's fixed-width str arrays cost 4 bytes a character of the longest string; the
+    302k trip ids and headsigns of the New York region took 145 MB that way.
+    """
+
+    def __init__(self, data: np.ndarray, offsets: np.ndarray):
+        self.data = data  # uint8
+        self.offsets = offsets  # int64, n + 1
+
+    @classmethod
+    def from_strings(cls, strings) -> "Texts":
+        encoded = [s.encode() for s in strings]
+        offsets = np.zeros(len(encoded) + 1, np.int64)
+        np.cumsum([len(b) for b in encoded], out=offsets[1:])
+        return cls(np.frombuffer(b"".join(encoded), np.uint8).copy(), offsets)
+
+    @classmethod
+    def concat(cls, parts: list["Texts"]) -> "Texts":
+        shifts = np.cumsum([0] + [len(p.data) for p in parts[:-1]])
+        offsets = np.concatenate([parts[0].offsets[:1]] + [p.offsets[1:] + s for p, s in zip(parts, shifts)])
+        return cls(np.concatenate([p.data for p in parts]), offsets.astype(np.int64))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> str:
+        return bytes(self.data[self.offsets[i]:self.offsets[i + 1]]).decode()
+
+    def take(self, indices: np.ndarray) -> list[str]:
+        return [self[int(i)] for i in indices]
+
+    @property
+    def nbytes(self) -> int:
+        return self.data.nbytes + self.offsets.nbytes
 
 
 class CompiledNetwork(NamedTuple):
@@ -51,9 +89,9 @@ class CompiledNetwork(NamedTuple):
     agency_name: np.ndarray  # str
     agency_feed: np.ndarray  # int16
     # Trip -> GTFS trip_id (frequency-based trips repeat their template's id), headsign
-    trip_id: np.ndarray  # str
-    trip_headsign: np.ndarray  # str
-    trip_shape_id: np.ndarray  # str
+    trip_id: Texts
+    trip_headsign: Texts
+    trip_shape_id: Texts
     # Trip -> route, service, pattern
     trip_route: np.ndarray  # int32
     trip_service: np.ndarray  # int32
@@ -101,7 +139,11 @@ def save(net: CompiledNetwork, meta: dict, out_dir: str | os.PathLike) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out.parent))
     try:
         for name, array in net._asdict().items():
-            np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+            if isinstance(array, Texts):
+                np.save(tmp / f"{name}.data.npy", array.data, allow_pickle=False)
+                np.save(tmp / f"{name}.offsets.npy", array.offsets, allow_pickle=False)
+            else:
+                np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
         (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
         if out.exists():
             shutil.rmtree(out)
@@ -118,8 +160,13 @@ def load(in_dir: str | os.PathLike) -> tuple[CompiledNetwork, dict]:
     meta = json.loads((folder / "meta.json").read_text())
     if meta.get("compiler_version") != COMPILER_VERSION:
         raise ValueError(f"{folder}: compiled by version {meta.get('compiler_version')}, need {COMPILER_VERSION}")
-    arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in CompiledNetwork._fields}
-    return CompiledNetwork(**arrays), meta
+
+    def read(name: str):
+        if (folder / f"{name}.data.npy").exists():
+            return Texts(read(f"{name}.data"), read(f"{name}.offsets"))
+        return np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+
+    return CompiledNetwork(**{name: read(name) for name in CompiledNetwork._fields}), meta
 
 
 def cache_key(feed_checksums: list[tuple[str, str]], options: dict) -> str:
