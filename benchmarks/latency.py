@@ -15,7 +15,7 @@ from .test_bench_query import CASES
 
 def main(n: int = 500) -> None:
     print(f"machine: {platform.machine()}, {platform.processor() or platform.platform()}")
-    for case, (names, date, walk) in CASES.items():
+    for case, (names, date, walk, _) in CASES.items():
         started = time.perf_counter()
         network = open_network(*names)
         view, queries = seeded_queries(network, date, n)

@@ -38,3 +38,17 @@ def test_load_compiled_nyc_bus(benchmark, tmp_path):
     subprocess.run([sys.executable, "-m", "api.cli", "compile", str(path), "--out", str(out)], check=True, capture_output=True)
     net, meta = benchmark(store.load, out)
     assert net.n_trips > 200_000
+
+
+def test_ny_region_day_view_and_memory(benchmark):
+    """Cutting the New York region's day view; the timetable must stay under 300 MB."""
+    from feeds.dayview import build_day_view
+
+    from .conftest import NY_DATE, NY_REGION, open_network
+
+    network = open_network(*NY_REGION)
+    tt, _ = benchmark.pedantic(build_day_view, args=(network.net, network.meta, NY_DATE), rounds=3, iterations=1)
+    compiled_mb = sum(a.nbytes for a in network.net) / 1e6
+    view_mb = tt.nbytes() / 1e6
+    benchmark.extra_info.update(compiled_mb=round(compiled_mb, 1), day_view_mb=round(view_mb, 1))
+    assert compiled_mb + view_mb < 300, f"compiled {compiled_mb:.0f} MB + day view {view_mb:.0f} MB"
