@@ -115,7 +115,7 @@ def compile_cmd(feeds, out):
 
 @cli.command()
 @feed_option
-@click.option("--from", "from_id", required=True, help="stop_id (FEED:stop_id with several feeds)")
+@click.option("--from", "from_id", required=True, help="stop_id (FEED:stop_id with several feeds) or lat,lon")
 @click.option("--to", "to_id", required=True)
 @click.option("--date", "date_text", required=True, help="YYYY-MM-DD")
 @click.option("--time", "time_text", required=True, help="HH:MM[:SS]")
@@ -126,8 +126,8 @@ def plan(feeds, from_id, to_id, date_text, time_text, max_transfers, transfer_sl
     options = _options(max_transfers, transfer_slack, max_walk, exclude_modes)
     date, seconds = parse_date(date_text), parse_time(time_text)
     network = _open(feeds)
-    result, view = network.plan(from_id, to_id, date, seconds, options)
-    body = plan_json(network, view, result)
+    result, view, places = network.plan(from_id, to_id, date, seconds, options)
+    body = plan_json(network, view, result, places)
     if as_json:
         click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
         return
@@ -143,8 +143,8 @@ def plan(feeds, from_id, to_id, date_text, time_text, max_transfers, transfer_sl
             line = leg.get("routeShortName") or leg["mode"].lower()
             towards = f" towards {leg['headsign']}" if leg.get("headsign") else ""
             click.echo(
-                f"  {leg['startTime'][11:16]} {leg['from']['name']} ({leg['from']['stopId']})  "
-                f"{line}{towards}  ->  {leg['endTime'][11:16]} {leg['to']['name']} ({leg['to']['stopId']})"
+                f"  {leg['startTime'][11:16]} {_where(leg['from'])}  {line}{towards}  ->  "
+                f"{leg['endTime'][11:16]} {_where(leg['to'])}"
             )
 
 
@@ -168,8 +168,8 @@ def batch(feeds, queries, out, max_transfers, transfer_slack, max_walk, exclude_
             started = time.perf_counter()
             try:
                 date, seconds = parse_date(row["date"] or ""), parse_time(row["time"] or "")
-                result, view = network.plan((row["from"] or "").strip(), (row["to"] or "").strip(), date, seconds, options)
-                record.update(plan_json(network, view, result))
+                result, view, places = network.plan(row["from"] or "", row["to"] or "", date, seconds, options)
+                record.update(plan_json(network, view, result, places))
                 n_ok += 1
             except QueryError as e:
                 record["error"] = {"message": str(e), "field": e.field}
@@ -177,6 +177,10 @@ def batch(feeds, queries, out, max_transfers, transfer_slack, max_walk, exclude_
             record["seconds"] = round(time.perf_counter() - started, 6)
             sink.write(orjson.dumps(record) + b"\n")
     click.echo(f"{n_ok} queries answered, {n_bad} with errors, written to {out}", err=True)
+
+
+def _where(place: dict) -> str:
+    return f"{place['name']} ({place['stopId']})" if "stopId" in place else f"{place['name']} ({place['lat']},{place['lon']})"
 
 
 def main() -> None:

@@ -1,14 +1,21 @@
 """Journeys as the JSON the API serves (OpenTripPlanner-like field names).
 
-Shared by `trajet plan --json`, `trajet batch` and, later, GET /v1/plan.
+Shared by `trajet plan --json`, `trajet batch` and GET /v1/plan. Places are stops, or the
+coordinate origin / destination of the query (stop index ORIGIN / DESTINATION in legs).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
+import polyline
+
 from feeds.modes import MODES
+from feeds.network import DESTINATION, ORIGIN
 from router.planner import Journey, PlanResult
+
+PLACE_NAMES = {ORIGIN: "Origin", DESTINATION: "Destination"}
 
 
 def iso(network, origin: int, t: int) -> str:
@@ -16,59 +23,100 @@ def iso(network, origin: int, t: int) -> str:
     return dt.datetime.fromtimestamp(origin + t, network.timezone).isoformat()
 
 
-def _place(network, stop: int) -> dict:
-    net = network.net
-    return {
-        "stopId": str(net.stop_id[stop]),
-        "name": str(net.stop_name[stop]),
-        "lat": float(net.stop_lat[stop]),
-        "lon": float(net.stop_lon[stop]),
-    }
+def _position(network, places: dict, stop: int) -> tuple[float, float]:
+    if stop < 0:
+        return places[stop]
+    return float(network.net.stop_lat[stop]), float(network.net.stop_lon[stop])
 
 
-def leg_json(network, view, leg) -> dict:
+def _place(network, places: dict, stop: int) -> dict:
+    lat, lon = _position(network, places, stop)
+    if stop < 0:
+        return {"name": PLACE_NAMES[stop], "lat": lat, "lon": lon}
     net = network.net
+    return {"name": str(net.stop_name[stop]), "stopId": str(net.stop_id[stop]), "lat": lat, "lon": lon}
+
+
+def _trip_leg(network, view, leg, out: dict) -> None:
+    """Route, trip and stops between boarding and alighting of a trip leg, into `out`."""
+    net, tt = network.net, view.router.tt
+    trip = int(tt.trip_source[leg.trip])
+    route = int(net.trip_route[trip])
+    pattern = int(np.searchsorted(tt.pattern_trip_offsets, leg.trip, side="right") - 1)
+    arrivals, departures = tt.pattern_trip_times(pattern)
+    j = leg.trip - int(tt.pattern_trip_offsets[pattern])
+    stops = tt.pattern_stops[tt.pattern_stop_offsets[pattern]:tt.pattern_stop_offsets[pattern + 1]]
+    middle = range(leg.board_pos + 1, leg.alight_pos)
+    intermediate = []
+    for pos in middle:
+        place = _place(network, {}, int(stops[pos]))
+        place.update(arrival=iso(network, view.origin, int(arrivals[pos, j])),
+                     departure=iso(network, view.origin, int(departures[pos, j])))
+        intermediate.append(place)
+    path = [(float(net.stop_lat[s]), float(net.stop_lon[s])) for s in stops[leg.board_pos:leg.alight_pos + 1]]
+    out.update(
+        mode=MODES[int(net.route_mode[route])],
+        routeId=str(net.route_id[route]),
+        routeShortName=str(net.route_short_name[route]),
+        routeLongName=str(net.route_long_name[route]),
+        routeColor=str(net.route_color[route]) or None,
+        routeTextColor=str(net.route_text_color[route]) or None,
+        routeType=int(net.route_type[route]),
+        agencyName=str(net.agency_name[int(net.route_agency[route])]),
+        headsign=net.trip_headsign[trip],
+        tripId=net.trip_id[trip],
+        serviceDate=(view.date + dt.timedelta(days=int(tt.trip_day[leg.trip]))).isoformat(),
+        intermediateStops=intermediate,
+        legGeometry={"points": polyline.encode(path, 5), "length": len(path)},
+    )
+
+
+def leg_json(network, view, leg, places: dict | None = None) -> dict:
+    places = places or {}
+    start, end = _place(network, places, leg.from_stop), _place(network, places, leg.to_stop)
+    start["departure"] = iso(network, view.origin, leg.t_dep)
+    end["arrival"] = iso(network, view.origin, leg.t_arr)
     out = {
         "mode": "WALK",
-        "from": _place(network, leg.from_stop),
-        "to": _place(network, leg.to_stop),
-        "startTime": iso(network, view.origin, leg.t_dep),
-        "endTime": iso(network, view.origin, leg.t_arr),
+        "from": start,
+        "to": end,
+        "startTime": start["departure"],
+        "endTime": end["arrival"],
         "duration": leg.t_arr - leg.t_dep,
     }
     if leg.kind == "trip":
-        trip = int(view.router.tt.trip_source[leg.trip])
-        route = int(net.trip_route[trip])
-        service_date = view.date + dt.timedelta(days=int(view.router.tt.trip_day[leg.trip]))
-        out.update(
-            mode=MODES[int(net.route_mode[route])],
-            tripId=str(net.trip_id[trip]),
-            routeId=str(net.route_id[route]),
-            routeShortName=str(net.route_short_name[route]),
-            routeLongName=str(net.route_long_name[route]),
-            routeType=int(net.route_type[route]),
-            agencyName=str(net.agency_name[int(net.route_agency[route])]),
-            headsign=str(net.trip_headsign[trip]),
-            serviceDate=service_date.isoformat(),
-        )
+        _trip_leg(network, view, leg, out)
+    else:
+        path = [_position(network, places, leg.from_stop), _position(network, places, leg.to_stop)]
+        out["legGeometry"] = {"points": polyline.encode(path, 5), "length": 2}
     return out
 
 
-def journey_json(network, view, journey: Journey) -> dict:
-    legs = [leg_json(network, view, leg) for leg in journey.legs]
+def journey_json(network, view, journey: Journey, places: dict | None = None) -> dict:
+    legs = [leg_json(network, view, leg, places) for leg in journey.legs]
+    walk = sum(leg.t_arr - leg.t_dep for leg in journey.legs if leg.kind == "walk")
+    ride = sum(leg.t_arr - leg.t_dep for leg in journey.legs if leg.kind == "trip")
+    duration = journey.t_arr - journey.t_dep
     return {
         "startTime": legs[0]["startTime"],
         "endTime": legs[-1]["endTime"],
-        "duration": journey.t_arr - journey.t_dep,
+        "duration": duration,
         "transfers": journey.transfers,
-        "walkTime": sum(l.t_arr - l.t_dep for l in journey.legs if l.kind == "walk"),
+        "walkTime": walk,
+        "transitTime": ride,
+        "waitingTime": duration - walk - ride,
         "legs": legs,
     }
 
 
-def plan_json(network, view, result: PlanResult) -> dict:
-    """view: the feeds.network.DayView the result was computed on."""
+def plan_json(network, view, result: PlanResult, places: dict | None = None) -> dict:
+    """view: the feeds.network.DayView the result was computed on; places: its coordinate ends."""
     return {
-        "itineraries": [journey_json(network, view, j) for j in result.journeys],
-        "work": vars(result.work),
+        "itineraries": [journey_json(network, view, j, places) for j in result.journeys],
+        "work": {
+            "rounds": result.work.rounds,
+            "patternsScanned": result.work.patterns_scanned,
+            "tripsExamined": result.work.trips_examined,
+            "stopsImproved": result.work.stops_improved,
+        },
     }

@@ -194,15 +194,23 @@ def _transfers(feed: GtfsFeed, stop_ids: pd.Index, parent: np.ndarray, report: R
     return change, links, forbidden
 
 
-def _distance_m(lat1, lon1, lat2, lon2):
+def distance_m(lat1, lon1, lat2, lon2):
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dlat, dlon = p2 - p1, np.radians(lon2) - np.radians(lon1)
     h = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
 
 
-def _walk_seconds(metres):
-    return np.ceil(np.asarray(metres) / WALK_SPEED_M_S).astype(np.int32)
+def unit_vectors(lat, lon) -> np.ndarray:
+    """Points on the unit sphere: chord lengths there approximate distances / EARTH_RADIUS_M."""
+    la, lo = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
+    return np.c_[np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)]
+
+
+def walk_seconds(metres):
+    """Seconds to walk so many metres (array or scalar) at WALK_SPEED_M_S, rounded up."""
+    seconds = np.ceil(np.asarray(metres) / WALK_SPEED_M_S).astype(np.int32)
+    return int(seconds) if seconds.ndim == 0 else seconds
 
 
 def generated_footpaths(lat: np.ndarray, lon: np.ndarray, usable: np.ndarray, radius_m: float):
@@ -210,11 +218,9 @@ def generated_footpaths(lat: np.ndarray, lon: np.ndarray, usable: np.ndarray, ra
     idx = np.flatnonzero(usable)
     if len(idx) < 2:
         return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)
-    la, lo = np.radians(lat[idx]), np.radians(lon[idx])
-    xyz = np.c_[np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)]
-    pairs = cKDTree(xyz).query_pairs(radius_m / EARTH_RADIUS_M, output_type="ndarray")
+    pairs = cKDTree(unit_vectors(lat[idx], lon[idx])).query_pairs(radius_m / EARTH_RADIUS_M, output_type="ndarray")
     a, b = idx[pairs[:, 0]], idx[pairs[:, 1]]
-    metres = _distance_m(lat[a], lon[a], lat[b], lon[b])
+    metres = distance_m(lat[a], lon[a], lat[b], lon[b])
     keep = metres <= radius_m
     a, b, metres = a[keep], b[keep], metres[keep]
     return np.r_[a, b].astype(np.int32), np.r_[b, a].astype(np.int32), np.r_[metres, metres]
@@ -350,13 +356,13 @@ def _footpaths(arrays: dict, links: dict, forbidden: set) -> dict:
     usable = arrays["stop_location_type"] == 0
     a, b, metres = generated_footpaths(lat, lon, usable, FOOTPATH_RADIUS_M)
     walk_m = np.maximum(np.round(metres), 1).astype(np.int32)
-    duration = _walk_seconds(metres)
+    duration = walk_seconds(metres)
     if links:
         la = np.array([k[0] for k in links], np.int32)
         lb = np.array([k[1] for k in links], np.int32)
         secs = np.array(list(links.values()), np.int64)
         unknown = secs < 0
-        secs[unknown] = _walk_seconds(_distance_m(lat[la[unknown]], lon[la[unknown]], lat[lb[unknown]], lon[lb[unknown]]))
+        secs[unknown] = walk_seconds(distance_m(lat[la[unknown]], lon[la[unknown]], lat[lb[unknown]], lon[lb[unknown]]))
         a = np.r_[la, a]
         b = np.r_[lb, b]
         walk_m = np.r_[np.zeros(len(la), np.int32), walk_m]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -17,18 +18,22 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from scipy.spatial import cKDTree
 from tqdm import tqdm
 
 from router.planner import PlanResult, QueryOptions, Router
 
 from . import compiled as store
-from .compile import compile_feeds
+from .compile import EARTH_RADIUS_M, compile_feeds, distance_m, unit_vectors, walk_seconds
 from .dayview import build_day_view
 from .read import read_feed
 from .report import FeedError, Report
 
 BUNDLED_FEED = Path(__file__).resolve().parents[1] / "data" / "helsinki.zip"
 N_CACHED_DAYS = 4
+DEFAULT_ACCESS_M = 800  # walk to or from a coordinate when the query sets no max walk
+COORDINATE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+ORIGIN, DESTINATION = -1, -2  # stop index of a coordinate origin / destination in journey legs
 
 
 class QueryError(ValueError):
@@ -92,6 +97,7 @@ class Network:
             self._children.setdefault(int(parent[child]), []).append(int(child))
         self._views: OrderedDict[dt.date, DayView] = OrderedDict()
         self._lock = threading.Lock()
+        self._stop_tree = None
 
     @classmethod
     def open(cls, paths: list[str | os.PathLike], cache_dir: str | os.PathLike | None = None, progress: bool = False) -> "Network":
@@ -155,21 +161,66 @@ class Network:
         wall = dt.datetime(date.year, date.month, date.day, tzinfo=self.timezone) + dt.timedelta(seconds=seconds)
         return int(wall.timestamp())
 
-    def plan(self, from_id: str, to_id: str, date: dt.date, seconds: int, options: QueryOptions = QueryOptions()):
-        """Journeys between two stop ids leaving at a clock time; (result, day view)."""
-        origins = self.stops_of(from_id, "from")
-        targets = self.stops_of(to_id, "to")
-        if set(origins) & set(targets):
+    # --- places ------------------------------------------------------------------------
+    def parse_place(self, text: str, field: str) -> list[int] | tuple[float, float]:
+        """A stop id (-> its stop indices) or "lat,lon" (-> the coordinate)."""
+        match = COORDINATE.match(text or "")
+        if match:
+            lat, lon = float(match.group(1)), float(match.group(2))
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise QueryError(f"{field} {text!r} is not a latitude,longitude", field)
+            return lat, lon
+        if not (text or "").strip():
+            raise QueryError(f"{field} is missing: give a stop id or lat,lon", field)
+        return self.stops_of(text.strip(), field)
+
+    def nearby(self, lat: float, lon: float, radius_m: float) -> list[tuple[int, float]]:
+        """(stop, metres) of the stops where a trip can be boarded within radius_m, nearest first."""
+        if self._stop_tree is None:
+            usable = np.flatnonzero(np.asarray(self.net.stop_location_type) == 0)
+            self._stop_tree = (cKDTree(unit_vectors(self.net.stop_lat[usable], self.net.stop_lon[usable])), usable)
+        tree, usable = self._stop_tree
+        found = tree.query_ball_point(unit_vectors(np.array([lat]), np.array([lon]))[0], radius_m / EARTH_RADIUS_M)
+        stops = usable[np.array(found, dtype=np.int64)]
+        metres = distance_m(lat, lon, np.asarray(self.net.stop_lat)[stops], np.asarray(self.net.stop_lon)[stops])
+        order = np.argsort(metres, kind="stable")
+        return [(int(stops[i]), float(metres[i])) for i in order if metres[i] <= radius_m]
+
+    def _walks(self, place, router: Router, options: QueryOptions, end: int, field: str, forward: bool):
+        """(stop, seconds on foot) to start or end at, and stop -> (place, seconds) for the legs."""
+        if isinstance(place, tuple):
+            radius = options.max_walk_m or DEFAULT_ACCESS_M
+            near = self.nearby(place[0], place[1], radius)
+            if not near:
+                raise QueryError(f"no stop within {radius} m of {field} {place[0]},{place[1]}", field)
+            walks = {stop: max(1, walk_seconds(m)) for stop, m in near}
+            return list(walks.items()), {stop: (end, secs) for stop, secs in walks.items()}
+        ends = [(s, 0) for s in place]
+        extra: dict[int, tuple[int, int]] = {}
+        if forward:  # walking on from the asked stop; walks into the destination are the kernel's
+            for s in place:
+                for w, secs in router.footpaths_from(s, options.max_walk_m):
+                    if w not in place and (w not in extra or secs < extra[w][1]):
+                        extra[w] = (s, secs)
+        return ends + [(w, secs) for w, (_, secs) in extra.items()], extra
+
+    def plan(self, origin: str, destination: str, date: dt.date, seconds: int, options: QueryOptions = QueryOptions()):
+        """Journeys between two places (stop id or "lat,lon") leaving at a clock time.
+
+        Returns (result, day view, places): places maps ORIGIN and DESTINATION, the stop
+        indices of coordinate ends in the journeys' legs, to their (lat, lon).
+        """
+        start = self.parse_place(origin, "from")
+        end = self.parse_place(destination, "to")
+        if start == end or (isinstance(start, list) and isinstance(end, list) and set(start) & set(end)):
             raise QueryError("from and to are the same place", "to")
         view = self.day(date)
-        router = view.router
         t0 = self.local_seconds(date, seconds) - view.origin
-        access: dict[int, tuple[int, int]] = {}
-        starts = [(s, t0) for s in origins]
-        for s in origins:
-            for w, secs in router.footpaths_from(s, options.max_walk_m):
-                if w not in origins and (w not in access or secs < access[w][1]):
-                    access[w] = (s, secs)
-        starts += [(w, t0 + secs) for w, (_, secs) in access.items()]
-        result: PlanResult = router.plan(starts, [(s, 0) for s in targets], options, access=access)
-        return result, view
+        starts, access = self._walks(start, view.router, options, ORIGIN, "from", forward=True)
+        targets, egress = self._walks(end, view.router, options, DESTINATION, "to", forward=False)
+        result: PlanResult = view.router.plan(
+            [(s, t0 + secs) for s, secs in starts], targets, options, access=access, egress_walks=egress
+        )
+        places = {ORIGIN: start, DESTINATION: end}
+        return result, view, {k: v for k, v in places.items() if isinstance(v, tuple)}
+

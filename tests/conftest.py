@@ -43,8 +43,8 @@ def plan(tmp_path):
     def run(trips, frm, to, time, date="2024-03-12", options=QueryOptions(), full=False, **feed):
         path = write_feed(tmp_path / "feed", trips, **feed)
         network = Network.open([path], cache_dir=tmp_path / "cache")
-        result, view = network.plan(frm, to, dt.date.fromisoformat(date), parse_time(time), options)
-        body = plan_json(network, view, result)
+        result, view, places = network.plan(frm, to, dt.date.fromisoformat(date), parse_time(time), options)
+        body = plan_json(network, view, result, places)
         return body if full else [describe(it) for it in body["itineraries"]]
 
     return run
