@@ -13,9 +13,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Compile the bundled Helsinki feed (cached after the first run) and plan an example journey.
+# Compile the bundled Helsinki feed (cached after the first run), plan an example journey,
+# then serve the API on http://127.0.0.1:8080
 run: $(STAMP)
 	$(BIN)/trajet plan --from 1020453 --to 1240118 --date 2022-02-22 --time 08:00 --max-walk 400
+	$(BIN)/trajet serve --host 127.0.0.1 --port 8080
 
 test: $(STAMP)
 	$(BIN)/lint-imports

@@ -16,51 +16,20 @@ from pathlib import Path
 import click
 import orjson
 
-from feeds.modes import MODES, mode_mask
+from feeds.modes import MODES
 from feeds.network import BUNDLED_FEED, Network, QueryError, compile_paths
 from feeds.report import FeedError
 from feeds import compiled as store
 from router.planner import DEFAULT_MAX_TRANSFERS, DEFAULT_MAX_WALK_M, DEFAULT_TRANSFER_SLACK, QueryOptions
 
 from .itineraries import plan_json
+from .params import parse_date, parse_time, query_options
 
 EXIT_BAD_INPUT = 2
 
 
-def parse_date(text: str, field: str = "date") -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except (ValueError, AttributeError):
-        raise QueryError(f"{field} {text!r} is not a date YYYY-MM-DD", field) from None
-
-
-def parse_time(text: str, field: str = "time") -> int:
-    """Seconds after midnight of HH:MM or HH:MM:SS (hours up to 47, for next-day times)."""
-    parts = (text or "").strip().split(":")
-    try:
-        if len(parts) not in (2, 3):
-            raise ValueError
-        h, m, s = (int(p) for p in parts + ["0"] * (3 - len(parts)))
-        if not (0 <= h <= 47 and 0 <= m < 60 and 0 <= s < 60):
-            raise ValueError
-    except ValueError:
-        raise QueryError(f"{field} {text!r} is not a time HH:MM[:SS]", field) from None
-    return h * 3600 + m * 60 + s
-
-
 def _options(max_transfers: int, transfer_slack: int, max_walk: int, exclude_modes: str = "") -> QueryOptions:
-    if not 0 <= max_transfers <= 40:
-        raise QueryError(f"max-transfers {max_transfers} is out of range 0..40", "maxTransfers")
-    if not 0 <= transfer_slack <= 3600:
-        raise QueryError(f"transfer-slack {transfer_slack} is out of range 0..3600 s", "transferSlack")
-    if not 0 <= max_walk <= 5000:
-        raise QueryError(f"max-walk {max_walk} is out of range 0..5000 m", "maxWalk")
-    excluded = [m.strip() for m in exclude_modes.split(",") if m.strip()]
-    try:
-        mask = mode_mask(None, exclude=excluded)
-    except ValueError as e:
-        raise QueryError(str(e), "modes") from None
-    return QueryOptions(max_transfers=max_transfers, transfer_slack=transfer_slack, max_walk_m=max_walk, mode_mask=mask)
+    return query_options(str(max_transfers), str(transfer_slack), str(max_walk), None, exclude_modes)
 
 
 def _fail(message: str) -> None:
@@ -77,7 +46,7 @@ feed_option = click.option(
     "--feed", "feeds", multiple=True, metavar="FEED",
     help="GTFS zip or folder; repeat to merge several (default: the bundled Helsinki feed).",
 )
-query_options = [
+QUERY_FLAGS = [
     click.option("--max-transfers", default=DEFAULT_MAX_TRANSFERS, show_default=True, type=int),
     click.option("--transfer-slack", default=DEFAULT_TRANSFER_SLACK, show_default=True, type=int, help="seconds"),
     click.option("--max-walk", default=DEFAULT_MAX_WALK_M, show_default=True, type=int, help="metres of one footpath"),
@@ -86,7 +55,7 @@ query_options = [
 
 
 def with_query_options(f):
-    for option in reversed(query_options):
+    for option in reversed(QUERY_FLAGS):
         f = option(f)
     return f
 
@@ -177,6 +146,27 @@ def batch(feeds, queries, out, max_transfers, transfer_slack, max_walk, exclude_
             record["seconds"] = round(time.perf_counter() - started, 6)
             sink.write(orjson.dumps(record) + b"\n")
     click.echo(f"{n_ok} queries answered, {n_bad} with errors, written to {out}", err=True)
+
+
+@cli.command()
+@feed_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="routing threads")
+def serve(feeds, host, port, workers):
+    """Serve the JSON API (GET /v1/plan, /v1/feeds, /v1/health, /v1/ready)."""
+    import logging
+
+    from aiohttp import web
+
+    from .app import ServiceConfig, create_app
+
+    network = _open(feeds)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = create_app(network, ServiceConfig(workers=workers))
+    access = '%a "%r" %s %b %Tf s request_id=%{X-Request-Id}o'
+    click.echo(f"serving {', '.join(f['name'] for f in network.meta['feeds'])} on http://{host}:{port}/v1/", err=True)
+    web.run_app(app, host=host, port=port, access_log_format=access, print=None)
 
 
 def _where(place: dict) -> str:

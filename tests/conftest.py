@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from api.cli import parse_time
+from api.params import parse_time
 from api.itineraries import plan_json
 from feeds.network import Network
 from router.planner import QueryOptions

@@ -57,7 +57,7 @@ def test_plan_prints_readably(tmp_path, feed):
         (["--date", "2030-01-01"], "outside the feeds' service"),
         (["--date", "2024-13-01"], "is not a date"),
         (["--time", "8h"], "is not a time"),
-        (["--max-transfers", "-1"], "max-transfers -1 is out of range"),
+        (["--max-transfers", "-1"], "maxTransfers -1 is out of range"),
         (["--to", "A"], "same place"),
     ],
 )

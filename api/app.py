@@ -1,0 +1,218 @@
+"""The HTTP API: aiohttp handlers that parse, route off the event loop, and serialise.
+
+`create_app(network, config)` builds the application; `trajet serve` runs it. Routing runs
+in a bounded thread pool (the kernels release the GIL), so a slow request never blocks the
+others; past `max_pending` jobs the API answers 503 with Retry-After. Every plan answer
+carries a `computation` block: what it cost (thread CPU time, wall time, the kernel's work,
+bytes sent, euros from the cost model) and how it was computed (algorithm, feeds, options).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import orjson
+from aiohttp import web
+
+from feeds.network import Network, QueryError
+
+from .itineraries import plan_json
+from .params import (
+    DEFAULT_NUM_ITINERARIES,
+    MAX_NUM_ITINERARIES,
+    options_json,
+    parse_date,
+    parse_int,
+    parse_time,
+    query_options,
+)
+
+log = logging.getLogger("trajet.api")
+ALGORITHM = {"name": "RAPTOR", "reference": "Delling, Pajor, Werneck 2012", "implementation": "trajet", "version": "0.1.0"}
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    workers: int = 2  # routing threads
+    max_pending: int = 32  # routing jobs running or waiting before 503
+    time_budget_s: float = 10.0  # a plan request answers 503 past this
+    eur_per_cpu_hour: float = 0.05  # a cloud vCPU-hour, order of magnitude in 2026
+    eur_per_gb: float = 0.09  # internet egress of a cloud provider, per GB
+    gzip_min_bytes: int = 1024
+
+
+NETWORK = web.AppKey("network", Network)
+CONFIG = web.AppKey("config", ServiceConfig)
+EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
+PENDING = web.AppKey("pending", list)  # [number of routing jobs in flight]
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None, headers=None) -> web.Response:
+    body = {"error": {"code": code, "message": message, "field": field}}
+    return web.Response(status=status, body=orjson.dumps(body), content_type="application/json", headers=headers)
+
+
+def json_response(request: web.Request, body: dict, headers: dict | None = None) -> web.Response:
+    data = orjson.dumps(body)
+    response = web.Response(body=data, content_type="application/json", headers=headers)
+    if len(data) >= request.app[CONFIG].gzip_min_bytes:
+        response.enable_compression()
+    return response
+
+
+@web.middleware
+async def errors_and_ids(request: web.Request, handler):
+    """Request id, CORS, and every error as JSON: 400 for bad input, never a traceback."""
+    request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+    started = time.perf_counter()
+    if request.method == "OPTIONS":
+        response = web.Response(status=204)
+    else:
+        try:
+            response = await handler(request)
+        except QueryError as e:
+            response = error_response(400, "bad_request", str(e), e.field)
+        except web.HTTPMethodNotAllowed as e:
+            response = error_response(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}",
+                                      headers={"Allow": ",".join(sorted(e.allowed_methods))})
+        except web.HTTPNotFound:
+            response = error_response(404, "not_found", f"no such endpoint: {request.path}")
+        except web.HTTPException as e:
+            response = error_response(e.status, e.reason.lower().replace(" ", "_"), e.text or e.reason)
+        except Exception:
+            log.exception("request %s failed", request_id)
+            response = error_response(500, "internal_error", f"internal error; request id {request_id}")
+    response.headers["X-Request-Id"] = request_id
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Headers"] = "X-Api-Key, X-Request-Id, Content-Type"
+    response.headers["Access-Control-Expose-Headers"] = "X-Request-Id, X-Trajet-Cpu-Ms, X-Trajet-Cost-Eur"
+    response.headers["X-Trajet-Duration-Ms"] = f"{(time.perf_counter() - started) * 1000:.2f}"
+    return response
+
+
+async def health(request: web.Request) -> web.Response:
+    return json_response(request, {"status": "ok"})
+
+
+async def ready(request: web.Request) -> web.Response:
+    network = request.app[NETWORK]
+    return json_response(request, {"ready": True, "feeds": [f["name"] for f in network.meta["feeds"]]})
+
+
+def feeds_json(network: Network) -> list[dict]:
+    return [
+        {
+            "name": f["name"],
+            "publisher": f["publisher"],
+            "version": f["version"],
+            "timezone": f["timezone"],
+            "startDate": f["start_date"],
+            "endDate": f["end_date"],
+            "counts": {"stops": f["n_stops"], "routes": f["n_routes"], "trips": f["n_trips"], "stopTimes": f["n_stop_times"]},
+            "validationWarnings": f["n_warnings"],
+            "sha256": f["sha256"],
+        }
+        for f in network.meta["feeds"]
+    ]
+
+
+async def feeds(request: web.Request) -> web.Response:
+    return json_response(request, {"feeds": feeds_json(request.app[NETWORK])})
+
+
+def _plan_job(network: Network, origin, destination, date, seconds, options):
+    """Runs in a routing thread: the plan and the thread CPU time it took."""
+    cpu = time.thread_time()
+    result, view, places = network.plan(origin, destination, date, seconds, options)
+    body = plan_json(network, view, result, places)
+    return body, time.thread_time() - cpu
+
+
+async def plan(request: web.Request) -> web.Response:
+    app, q = request.app, request.query
+    network, config = app[NETWORK], app[CONFIG]
+    now = dt.datetime.now(network.timezone)
+    date = parse_date(q["date"]) if "date" in q else now.date()
+    seconds = parse_time(q["time"]) if "time" in q else now.hour * 3600 + now.minute * 60 + now.second
+    network.check_date(date)
+    options = query_options(q.get("maxTransfers"), q.get("transferSlack"), q.get("maxWalk"), q.get("modes"), q.get("excludeModes"))
+    limit = parse_int(q.get("numItineraries"), "numItineraries", DEFAULT_NUM_ITINERARIES, 1, MAX_NUM_ITINERARIES)
+    origin, destination = q.get("from", ""), q.get("to", "")
+    # bad places fail here, before a thread is taken
+    ends = {"from": (origin, network.parse_place(origin, "from")), "to": (destination, network.parse_place(destination, "to"))}
+
+    pending = app[PENDING]
+    if pending[0] >= config.max_pending:
+        return error_response(503, "busy", "too many journeys being planned; retry shortly", headers={"Retry-After": "1"})
+    pending[0] += 1
+    wall = time.perf_counter()
+    try:
+        job = asyncio.get_running_loop().run_in_executor(
+            app[EXECUTOR], _plan_job, network, origin, destination, date, seconds, options
+        )
+        body, cpu_s = await asyncio.wait_for(job, config.time_budget_s)
+    except asyncio.TimeoutError:
+        return error_response(503, "timeout", f"planning took longer than {config.time_budget_s} s", headers={"Retry-After": "5"})
+    finally:
+        pending[0] -= 1
+    wall_s = time.perf_counter() - wall
+
+    body["itineraries"] = body["itineraries"][:limit]
+    work = body.pop("work")
+    body = {
+        **{key: _end(network, *end) for key, end in ends.items()},
+        "date": date.isoformat(),
+        "time": f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}",
+        **body,
+        "options": {**options_json(options), "numItineraries": limit},
+        "feeds": [{"name": f["name"], "publisher": f["publisher"], "version": f["version"]} for f in network.meta["feeds"]],
+        "computation": {
+            "algorithm": ALGORITHM,
+            "cpuTimeMs": round(cpu_s * 1000, 3),
+            "wallTimeMs": round(wall_s * 1000, 3),
+            "work": work,
+            "apiKey": request.headers.get("X-Api-Key") or "anonymous",
+        },
+    }
+    size = len(orjson.dumps(body))  # the answer's size before its own cost fields
+    cost = cpu_s / 3600 * config.eur_per_cpu_hour + size / 1e9 * config.eur_per_gb
+    body["computation"].update(
+        responseBytes=size,
+        costEur=cost,
+        costModel={"eurPerCpuHour": config.eur_per_cpu_hour, "eurPerGb": config.eur_per_gb},
+    )
+    headers = {"X-Trajet-Cpu-Ms": f"{cpu_s * 1000:.3f}", "X-Trajet-Cost-Eur": f"{cost:.3e}"}
+    return json_response(request, body, headers)
+
+
+def _end(network: Network, text: str, place) -> dict:
+    """The origin or destination as asked: a coordinate, or a stop id with its name."""
+    if isinstance(place, tuple):
+        return {"lat": place[0], "lon": place[1]}
+    stop = place[-1]  # the stop itself (a station comes after its platforms)
+    return {"stopId": str(network.net.stop_id[stop]), "name": str(network.net.stop_name[stop])}
+
+
+def create_app(network: Network, config: ServiceConfig = ServiceConfig()) -> web.Application:
+    app = web.Application(middlewares=[errors_and_ids])
+    app[NETWORK] = network
+    app[CONFIG] = config
+    app[PENDING] = [0]
+
+    async def executor_ctx(app: web.Application):
+        app[EXECUTOR] = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="routing")
+        yield
+        app[EXECUTOR].shutdown(wait=True, cancel_futures=True)
+
+    app.cleanup_ctx.append(executor_ctx)
+    app.router.add_get("/v1/health", health)
+    app.router.add_get("/v1/ready", ready)
+    app.router.add_get("/v1/feeds", feeds)
+    app.router.add_get("/v1/plan", plan)
+    return app

@@ -1,0 +1,142 @@
+"""The HTTP API through a real server on a loopback port (pytest-aiohttp), on the bundled feed."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from api.app import ServiceConfig, create_app
+from feeds.network import BUNDLED_FEED, Network
+
+RAUTATIENTORI, KUMPULA = "1020453", "1240118"  # Helsinki central station tram stop, Kumpula campus
+PLAN = {"from": RAUTATIENTORI, "to": KUMPULA, "date": "2022-02-22", "time": "08:00", "maxWalk": "400"}
+
+
+@pytest.fixture(scope="session")
+def network(tmp_path_factory):
+    return Network.open([BUNDLED_FEED], cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture
+async def client(aiohttp_client, network):
+    return await aiohttp_client(create_app(network))
+
+
+async def test_health_and_ready(client):
+    assert (await (await client.get("/v1/health")).json()) == {"status": "ok"}
+    body = await (await client.get("/v1/ready")).json()
+    assert body == {"ready": True, "feeds": ["helsinki"]}
+
+
+async def test_feeds_lists_the_bundled_feed(client):
+    (feed,) = (await (await client.get("/v1/feeds")).json())["feeds"]
+    assert feed["name"] == "helsinki" and feed["timezone"] == "Europe/Helsinki"
+    assert (feed["startDate"], feed["endDate"]) == ("2022-02-22", "2022-02-22")
+    assert feed["counts"]["stops"] == 1388 and feed["validationWarnings"] > 0
+
+
+async def test_plan_answers_with_legs_and_its_computation(client):
+    response = await client.get("/v1/plan", params=PLAN)
+    assert response.status == 200, await response.text()
+    body = await response.json()
+    assert body["from"] == {"stopId": RAUTATIENTORI, "name": "Rautatieasema"}
+    it = body["itineraries"][0]
+    assert it["startTime"].startswith("2022-02-22T08:") and it["endTime"] > it["startTime"]
+    trip_legs = [leg for leg in it["legs"] if leg["mode"] != "WALK"]
+    assert trip_legs and all(leg["tripId"] and leg["routeShortName"] and leg["legGeometry"]["points"] for leg in trip_legs)
+    computation = body["computation"]
+    assert computation["algorithm"]["name"] == "RAPTOR"
+    assert computation["cpuTimeMs"] > 0 and computation["wallTimeMs"] >= computation["cpuTimeMs"] * 0.5
+    assert computation["work"]["rounds"] >= 1 and computation["work"]["patternsScanned"] >= 1
+    assert computation["costEur"] > 0 and computation["apiKey"] == "anonymous"
+    assert abs(computation["responseBytes"] - len(await response.read())) < 300
+    assert body["options"] == {"maxTransfers": 20, "transferSlack": 120, "maxWalk": 400, "modes": body["options"]["modes"], "numItineraries": 5}
+    assert body["feeds"] == [{"name": "helsinki", "publisher": body["feeds"][0]["publisher"], "version": body["feeds"][0]["version"]}]
+    assert float(response.headers["X-Trajet-Cpu-Ms"]) > 0 and response.headers["X-Request-Id"]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+async def test_plan_from_a_coordinate(client):
+    params = dict(PLAN, **{"from": "60.1710,24.9414"})
+    body = await (await client.get("/v1/plan", params=params)).json()
+    first = body["itineraries"][0]["legs"][0]
+    assert body["from"] == {"lat": 60.171, "lon": 24.9414}
+    assert first["mode"] == "WALK" and first["from"]["name"] == "Origin"
+
+
+async def test_api_key_is_attributed(client):
+    body = await (await client.get("/v1/plan", params=PLAN, headers={"X-Api-Key": "app-1"})).json()
+    assert body["computation"]["apiKey"] == "app-1"
+
+
+async def test_excluded_modes_are_respected(client):
+    body = await (await client.get("/v1/plan", params=dict(PLAN, excludeModes="TRAM"))).json()
+    modes = {leg["mode"] for it in body["itineraries"] for leg in it["legs"]}
+    assert "TRAM" not in modes and "TRAM" not in body["options"]["modes"]
+
+
+async def test_num_itineraries_limits_the_answer(client):
+    body = await (await client.get("/v1/plan", params=dict(PLAN, numItineraries="1"))).json()
+    assert len(body["itineraries"]) == 1
+
+
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        ({"from": "nope"}, "from", "unknown stop id 'nope'"),
+        ({"to": ""}, "to", "to is missing"),
+        ({"date": "2022-02-30"}, "date", "is not a date"),
+        ({"date": "2030-01-01"}, "date", "outside the feeds' service"),
+        ({"time": "25:61"}, "time", "is not a time"),
+        ({"to": RAUTATIENTORI}, "to", "same place"),
+        ({"maxTransfers": "99"}, "maxTransfers", "out of range"),
+        ({"maxWalk": "far"}, "maxWalk", "not a whole number"),
+        ({"modes": "ZEPPELIN"}, "modes", "unknown mode ZEPPELIN"),
+        ({"numItineraries": "0"}, "numItineraries", "out of range"),
+        ({"from": "91,200"}, "from", "is not a latitude,longitude"),
+        ({"from": "10.0,10.0"}, "from", "no stop within"),
+    ],
+)
+async def test_bad_parameters_are_400_naming_the_field(client, change, field, message):
+    response = await client.get("/v1/plan", params=dict(PLAN, **change))
+    assert response.status == 400
+    error = (await response.json())["error"]
+    assert error["field"] == field and message in error["message"] and error["code"] == "bad_request"
+
+
+async def test_unknown_path_is_404_and_wrong_method_405(client):
+    missing = await client.get("/v1/nope")
+    assert missing.status == 404 and (await missing.json())["error"]["code"] == "not_found"
+    wrong = await client.post("/v1/plan")
+    assert wrong.status == 405 and (await wrong.json())["error"]["code"] == "method_not_allowed"
+    assert "GET" in wrong.headers["Allow"]
+
+
+async def test_preflight_for_browsers(client):
+    response = await client.options("/v1/plan")
+    assert response.status == 204 and response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+async def test_large_answers_are_gzipped(client):
+    response = await client.get("/v1/plan", params=PLAN, headers={"Accept-Encoding": "gzip"})
+    assert response.headers.get("Content-Encoding") == "gzip"
+
+
+async def test_concurrent_requests_all_answer(client):
+    responses = await asyncio.gather(*[client.get("/v1/plan", params=dict(PLAN, time=f"0{7 + i % 3}:{i:02d}")) for i in range(24)])
+    assert [r.status for r in responses] == [200] * 24
+
+
+async def test_saturation_answers_503_with_retry_after(aiohttp_client, network):
+    client = await aiohttp_client(create_app(network, ServiceConfig(workers=1, max_pending=1)))
+    responses = await asyncio.gather(*[client.get("/v1/plan", params=PLAN) for _ in range(8)])
+    statuses = sorted(r.status for r in responses)
+    assert statuses[0] == 200 and statuses[-1] == 503
+    busy = next(r for r in responses if r.status == 503)
+    assert busy.headers["Retry-After"] == "1" and (await busy.json())["error"]["code"] == "busy"
+
+
+async def test_oversized_request_is_refused(client):
+    response = await client.get("/v1/plan", params=dict(PLAN, junk="x" * 20000))
+    assert response.status in (400, 414, 431)
