@@ -23,6 +23,7 @@ from aiohttp import web
 from feeds.network import Network, QueryError
 
 from .itineraries import plan_json
+from .stops import search_stops, stop_departures
 from .params import (
     DEFAULT_NUM_ITINERARIES,
     MAX_NUM_ITINERARIES,
@@ -199,6 +200,18 @@ def _end(network: Network, text: str, place) -> dict:
     return {"stopId": str(network.net.stop_id[stop]), "name": str(network.net.stop_name[stop])}
 
 
+async def stops_search(request: web.Request) -> web.Response:
+    return json_response(request, search_stops(request.app[NETWORK], request.query))
+
+
+async def stops_departures(request: web.Request) -> web.Response:
+    network = request.app[NETWORK]
+    body = await asyncio.get_running_loop().run_in_executor(
+        request.app[EXECUTOR], stop_departures, network, request.match_info["stop_id"], request.query
+    )
+    return json_response(request, body)
+
+
 def create_app(network: Network, config: ServiceConfig = ServiceConfig()) -> web.Application:
     app = web.Application(middlewares=[errors_and_ids])
     app[NETWORK] = network
@@ -215,4 +228,6 @@ def create_app(network: Network, config: ServiceConfig = ServiceConfig()) -> web
     app.router.add_get("/v1/ready", ready)
     app.router.add_get("/v1/feeds", feeds)
     app.router.add_get("/v1/plan", plan)
+    app.router.add_get("/v1/stops", stops_search)
+    app.router.add_get("/v1/stops/{stop_id}/departures", stops_departures)
     return app

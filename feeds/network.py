@@ -14,6 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,7 @@ from .compile import EARTH_RADIUS_M, compile_feeds, distance_m, unit_vectors, wa
 from .dayview import build_day_view
 from .read import read_feed
 from .report import FeedError, Report
+from .stops import StopNames, routes_by_stop
 
 BUNDLED_FEED = Path(__file__).resolve().parents[1] / "data" / "helsinki.zip"
 N_CACHED_DAYS = 4
@@ -160,6 +162,15 @@ class Network:
         """Unix seconds of a clock time on a date in the network's timezone."""
         wall = dt.datetime(date.year, date.month, date.day, tzinfo=self.timezone) + dt.timedelta(seconds=seconds)
         return int(wall.timestamp())
+
+    @cached_property
+    def stop_names(self) -> StopNames:
+        return StopNames(self.net)
+
+    @cached_property
+    def stop_routes(self) -> list[list[int]]:
+        """Stop -> route indices serving it."""
+        return routes_by_stop(self.net)
 
     # --- places ------------------------------------------------------------------------
     def parse_place(self, text: str, field: str) -> list[int] | tuple[float, float]:

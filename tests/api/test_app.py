@@ -140,3 +140,32 @@ async def test_saturation_answers_503_with_retry_after(aiohttp_client, network):
 async def test_oversized_request_is_refused(client):
     response = await client.get("/v1/plan", params=dict(PLAN, junk="x" * 20000))
     assert response.status in (400, 414, 431)
+
+
+async def test_stop_search_is_accent_case_and_typo_tolerant(client):
+    for query in ("Sörnäinen", "sornainen", "SORNAINNEN"):
+        stops = (await (await client.get("/v1/stops", params={"q": query, "limit": "3"})).json())["stops"]
+        assert stops and all("rnäinen" in s["name"] for s in stops), (query, stops)
+    best = stops[0]
+    assert best["routes"] and {"routeId", "shortName", "mode"} <= set(best["routes"][0])
+
+
+async def test_stops_near_a_coordinate_by_distance(client):
+    stops = (await (await client.get("/v1/stops", params={"near": "60.17036,24.9413", "radius": "300"})).json())["stops"]
+    assert stops[0]["stopId"] == RAUTATIENTORI and stops[0]["distance"] < 1
+    assert [s["distance"] for s in stops] == sorted(s["distance"] for s in stops) and stops[-1]["distance"] <= 300
+
+
+async def test_stop_search_needs_a_query(client):
+    response = await client.get("/v1/stops")
+    assert response.status == 400 and (await response.json())["error"]["field"] == "q"
+
+
+async def test_departures_of_a_stop(client):
+    params = {"date": "2022-02-22", "time": "08:00", "limit": "5"}
+    body = await (await client.get(f"/v1/stops/{RAUTATIENTORI}/departures", params=params)).json()
+    times = [d["time"] for d in body["departures"]]
+    assert len(times) == 5 and times == sorted(times) and times[0] >= "2022-02-22T08:00:00+02:00"
+    assert all(d["routeShortName"] and d["tripId"] for d in body["departures"])
+    missing = await client.get("/v1/stops/nope/departures", params=params)
+    assert missing.status == 400 and (await missing.json())["error"]["field"] == "stopId"
