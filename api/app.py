@@ -23,6 +23,8 @@ from aiohttp import web
 from feeds.network import Network, QueryError
 
 from .itineraries import plan_json
+from .metrics import Metrics
+from .openapi import document
 from .stops import search_stops, stop_departures
 from .params import (
     DEFAULT_NUM_ITINERARIES,
@@ -52,6 +54,7 @@ NETWORK = web.AppKey("network", Network)
 CONFIG = web.AppKey("config", ServiceConfig)
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
 PENDING = web.AppKey("pending", list)  # [number of routing jobs in flight]
+METRICS = web.AppKey("metrics", Metrics)
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None, headers=None) -> web.Response:
@@ -93,7 +96,11 @@ async def errors_and_ids(request: web.Request, handler):
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Allow-Headers"] = "X-Api-Key, X-Request-Id, Content-Type"
     response.headers["Access-Control-Expose-Headers"] = "X-Request-Id, X-Trajet-Cpu-Ms, X-Trajet-Cost-Eur"
-    response.headers["X-Trajet-Duration-Ms"] = f"{(time.perf_counter() - started) * 1000:.2f}"
+    elapsed = time.perf_counter() - started
+    response.headers["X-Trajet-Duration-Ms"] = f"{elapsed * 1000:.2f}"
+    resource = request.match_info.route.resource
+    endpoint = resource.canonical if resource is not None else "unmatched"
+    request.app[METRICS].observe_request(endpoint, response.status, elapsed)
     return response
 
 
@@ -181,6 +188,7 @@ async def plan(request: web.Request) -> web.Response:
             "apiKey": request.headers.get("X-Api-Key") or "anonymous",
         },
     }
+    app[METRICS].observe_plan(work, cpu_s)
     size = len(orjson.dumps(body))  # the answer's size before its own cost fields
     cost = cpu_s / 3600 * config.eur_per_cpu_hour + size / 1e9 * config.eur_per_gb
     body["computation"].update(
@@ -200,6 +208,15 @@ def _end(network: Network, text: str, place) -> dict:
     return {"stopId": str(network.net.stop_id[stop]), "name": str(network.net.stop_name[stop])}
 
 
+async def openapi(request: web.Request) -> web.Response:
+    return json_response(request, document())
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body, content_type = request.app[METRICS].exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
 async def stops_search(request: web.Request) -> web.Response:
     return json_response(request, search_stops(request.app[NETWORK], request.query))
 
@@ -217,6 +234,7 @@ def create_app(network: Network, config: ServiceConfig = ServiceConfig()) -> web
     app[NETWORK] = network
     app[CONFIG] = config
     app[PENDING] = [0]
+    app[METRICS] = Metrics()
 
     async def executor_ctx(app: web.Application):
         app[EXECUTOR] = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="routing")
@@ -230,4 +248,6 @@ def create_app(network: Network, config: ServiceConfig = ServiceConfig()) -> web
     app.router.add_get("/v1/plan", plan)
     app.router.add_get("/v1/stops", stops_search)
     app.router.add_get("/v1/stops/{stop_id}/departures", stops_departures)
+    app.router.add_get("/openapi.json", openapi)
+    app.router.add_get("/metrics", metrics)
     return app

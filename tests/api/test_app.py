@@ -7,15 +7,9 @@ import asyncio
 import pytest
 
 from api.app import ServiceConfig, create_app
-from feeds.network import BUNDLED_FEED, Network
 
 RAUTATIENTORI, KUMPULA = "1020453", "1240118"  # Helsinki central station tram stop, Kumpula campus
 PLAN = {"from": RAUTATIENTORI, "to": KUMPULA, "date": "2022-02-22", "time": "08:00", "maxWalk": "400"}
-
-
-@pytest.fixture(scope="session")
-def network(tmp_path_factory):
-    return Network.open([BUNDLED_FEED], cache_dir=tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture

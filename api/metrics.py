@@ -1,0 +1,32 @@
+"""Prometheus metrics of one app: requests, latency, and the routing work done."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
+class Metrics:
+    """One registry per app, so several apps (tests) never clash."""
+
+    def __init__(self):
+        self.registry = CollectorRegistry()
+        self.requests = Counter("trajet_requests", "HTTP requests answered", ["endpoint", "status"], registry=self.registry)
+        self.latency = Histogram("trajet_request_seconds", "Time to answer a request", ["endpoint"],
+                                 buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.work = Counter("trajet_routing_work", "Work of the routing kernel", ["counter"], registry=self.registry)
+        self.cpu = Counter("trajet_routing_cpu_seconds", "Thread CPU time spent planning", registry=self.registry)
+
+    def observe_request(self, endpoint: str, status: int, seconds: float) -> None:
+        self.requests.labels(endpoint, str(status)).inc()
+        self.latency.labels(endpoint).observe(seconds)
+
+    def observe_plan(self, work: dict, cpu_s: float) -> None:
+        for name, value in work.items():
+            self.work.labels(name).inc(value)
+        self.cpu.inc(cpu_s)
+
+    def exposition(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST

@@ -1,0 +1,203 @@
+"""The OpenAPI 3.1 document of the API, served at /openapi.json.
+
+tests/api/test_openapi.py validates the document and real responses against it, so it
+stays true.
+"""
+
+from __future__ import annotations
+
+from feeds.modes import MODES
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _q(name: str, description: str, schema: dict | None = None, required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema or {"type": "string"}}
+
+
+STRING, NUMBER, INTEGER, BOOLEAN = ({"type": t} for t in ("string", "number", "integer", "boolean"))
+NULLABLE_STRING = {"type": ["string", "null"]}
+TIME = {"type": "string", "format": "date-time"}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {
+            "type": "object",
+            "required": ["code", "message", "field"],
+            "properties": {"code": STRING, "message": STRING, "field": NULLABLE_STRING},
+        }},
+    },
+    "Place": {
+        "type": "object",
+        "required": ["name", "lat", "lon"],
+        "properties": {"name": STRING, "stopId": STRING, "lat": NUMBER, "lon": NUMBER, "arrival": TIME, "departure": TIME},
+    },
+    "Leg": {
+        "type": "object",
+        "required": ["mode", "from", "to", "startTime", "endTime", "duration", "legGeometry"],
+        "properties": {
+            "mode": {"enum": ["WALK", *MODES]},
+            "from": _ref("Place"),
+            "to": _ref("Place"),
+            "startTime": TIME,
+            "endTime": TIME,
+            "duration": INTEGER,
+            "routeId": STRING,
+            "routeShortName": STRING,
+            "routeLongName": STRING,
+            "routeColor": NULLABLE_STRING,
+            "routeTextColor": NULLABLE_STRING,
+            "routeType": INTEGER,
+            "agencyName": STRING,
+            "headsign": STRING,
+            "tripId": STRING,
+            "serviceDate": {"type": "string", "format": "date"},
+            "intermediateStops": {"type": "array", "items": _ref("Place")},
+            "legGeometry": {"type": "object", "required": ["points", "length"],
+                            "properties": {"points": STRING, "length": INTEGER}},
+        },
+    },
+    "Itinerary": {
+        "type": "object",
+        "required": ["startTime", "endTime", "duration", "transfers", "walkTime", "transitTime", "waitingTime", "legs"],
+        "properties": {
+            "startTime": TIME, "endTime": TIME, "duration": INTEGER, "transfers": INTEGER,
+            "walkTime": INTEGER, "transitTime": INTEGER, "waitingTime": INTEGER,
+            "legs": {"type": "array", "items": _ref("Leg")},
+        },
+    },
+    "End": {"type": "object", "properties": {"stopId": STRING, "name": STRING, "lat": NUMBER, "lon": NUMBER}},
+    "Work": {
+        "type": "object",
+        "required": ["rounds", "patternsScanned", "tripsExamined", "stopsImproved"],
+        "properties": {k: INTEGER for k in ("rounds", "patternsScanned", "tripsExamined", "stopsImproved")},
+    },
+    "Computation": {
+        "type": "object",
+        "required": ["algorithm", "cpuTimeMs", "wallTimeMs", "work", "apiKey", "responseBytes", "costEur", "costModel"],
+        "properties": {
+            "algorithm": {"type": "object", "required": ["name", "version"],
+                          "properties": {"name": STRING, "reference": STRING, "implementation": STRING, "version": STRING}},
+            "cpuTimeMs": NUMBER,
+            "wallTimeMs": NUMBER,
+            "work": _ref("Work"),
+            "apiKey": STRING,
+            "responseBytes": INTEGER,
+            "costEur": NUMBER,
+            "costModel": {"type": "object", "properties": {"eurPerCpuHour": NUMBER, "eurPerGb": NUMBER}},
+        },
+    },
+    "FeedVersion": {"type": "object", "required": ["name", "publisher", "version"],
+                    "properties": {"name": STRING, "publisher": STRING, "version": NULLABLE_STRING}},
+    "PlanResponse": {
+        "type": "object",
+        "required": ["from", "to", "date", "time", "itineraries", "options", "feeds", "computation"],
+        "properties": {
+            "from": _ref("End"),
+            "to": _ref("End"),
+            "date": {"type": "string", "format": "date"},
+            "time": STRING,
+            "itineraries": {"type": "array", "items": _ref("Itinerary")},
+            "options": {"type": "object", "required": ["maxTransfers", "transferSlack", "maxWalk", "modes", "numItineraries"],
+                        "properties": {"maxTransfers": INTEGER, "transferSlack": INTEGER, "maxWalk": INTEGER,
+                                       "modes": {"type": "array", "items": {"enum": list(MODES)}},
+                                       "numItineraries": INTEGER}},
+            "feeds": {"type": "array", "items": _ref("FeedVersion")},
+            "computation": _ref("Computation"),
+        },
+    },
+    "Feed": {
+        "type": "object",
+        "required": ["name", "publisher", "version", "timezone", "startDate", "endDate", "counts", "validationWarnings"],
+        "properties": {
+            "name": STRING, "publisher": STRING, "version": NULLABLE_STRING, "timezone": STRING,
+            "startDate": NULLABLE_STRING, "endDate": NULLABLE_STRING, "sha256": STRING,
+            "counts": {"type": "object", "properties": {k: INTEGER for k in ("stops", "routes", "trips", "stopTimes")}},
+            "validationWarnings": INTEGER,
+        },
+    },
+    "Stop": {
+        "type": "object",
+        "required": ["stopId", "name", "lat", "lon", "routes"],
+        "properties": {
+            "stopId": STRING, "name": STRING, "lat": NUMBER, "lon": NUMBER, "locationType": INTEGER,
+            "score": NUMBER, "distance": NUMBER,
+            "routes": {"type": "array", "items": {"type": "object", "required": ["routeId", "shortName", "mode"],
+                                                  "properties": {"routeId": STRING, "shortName": STRING, "mode": STRING}}},
+        },
+    },
+    "Departure": {
+        "type": "object",
+        "required": ["time", "stopId", "routeId", "routeShortName", "mode", "headsign", "tripId", "serviceDate"],
+        "properties": {"time": TIME, "stopId": STRING, "routeId": STRING, "routeShortName": STRING, "mode": STRING,
+                       "headsign": STRING, "tripId": STRING, "serviceDate": {"type": "string", "format": "date"}},
+    },
+}
+
+ERRORS = {
+    "400": {"description": "A bad parameter, named in error.field", "content": {"application/json": {"schema": _ref("Error")}}},
+    "404": {"description": "Unknown path", "content": {"application/json": {"schema": _ref("Error")}}},
+    "405": {"description": "Wrong method", "content": {"application/json": {"schema": _ref("Error")}}},
+}
+
+
+def _ok(schema: dict, description: str) -> dict:
+    return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}, **ERRORS}
+
+
+def document() -> dict:
+    obj = lambda required, props: {"type": "object", "required": required, "properties": props}  # noqa: E731
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Trajet", "version": "0.1.0",
+                 "description": "Journey planning on GTFS timetables (RAPTOR), with the measured cost of every answer."},
+        "paths": {
+            "/v1/plan": {"get": {
+                "summary": "Journeys between two places",
+                "parameters": [
+                    _q("from", "stop id, or lat,lon", required=True),
+                    _q("to", "stop id, or lat,lon", required=True),
+                    _q("date", "YYYY-MM-DD (default: today in the feed's timezone)", {"type": "string", "format": "date"}),
+                    _q("time", "HH:MM[:SS] (default: now)"),
+                    _q("maxTransfers", "0..40 (default 20)", {"type": "integer", "minimum": 0, "maximum": 40}),
+                    _q("transferSlack", "seconds to change at one stop, 0..3600 (default 120)", {"type": "integer"}),
+                    _q("maxWalk", "metres of one footpath, 0..5000 (default 0; 800 to reach a coordinate)", {"type": "integer"}),
+                    _q("modes", f"comma-separated mode families to use: {', '.join(MODES)}"),
+                    _q("excludeModes", "comma-separated mode families not to use"),
+                    _q("numItineraries", "1..20 (default 5)", {"type": "integer", "minimum": 1, "maximum": 20}),
+                ],
+                "responses": {**_ok(_ref("PlanResponse"), "The Pareto set over arrival and transfers"),
+                              "503": {"description": "Saturated or over the time budget; see Retry-After",
+                                      "content": {"application/json": {"schema": _ref("Error")}}}},
+            }},
+            "/v1/stops": {"get": {
+                "summary": "Stops by name (typo-tolerant) or near a position",
+                "parameters": [_q("q", "name to search"), _q("near", "lat,lon"),
+                               _q("radius", "metres around near (default 500)", {"type": "integer"}),
+                               _q("limit", "1..100 (default 10)", {"type": "integer"})],
+                "responses": _ok(obj(["stops"], {"stops": {"type": "array", "items": _ref("Stop")}}), "Stops, best first"),
+            }},
+            "/v1/stops/{stopId}/departures": {"get": {
+                "summary": "The next departures from a stop (a station: all its platforms)",
+                "parameters": [{"name": "stopId", "in": "path", "required": True, "schema": STRING},
+                               _q("date", "YYYY-MM-DD"), _q("time", "HH:MM[:SS]"),
+                               _q("limit", "1..200 (default 10)", {"type": "integer"})],
+                "responses": _ok(obj(["stop", "departures"], {"stop": _ref("Stop"),
+                                                              "departures": {"type": "array", "items": _ref("Departure")}}),
+                                 "Departures in time order"),
+            }},
+            "/v1/feeds": {"get": {"summary": "The loaded feeds",
+                                  "responses": _ok(obj(["feeds"], {"feeds": {"type": "array", "items": _ref("Feed")}}), "Feeds")}},
+            "/v1/health": {"get": {"summary": "Alive", "responses": _ok(obj(["status"], {"status": {"const": "ok"}}), "Alive")}},
+            "/v1/ready": {"get": {"summary": "Timetable loaded",
+                                  "responses": _ok(obj(["ready", "feeds"], {"ready": BOOLEAN, "feeds": {"type": "array", "items": STRING}}),
+                                                   "Ready")}},
+            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "Text exposition format",
+                                                                                          "content": {"text/plain": {"schema": STRING}}}}}},
+        },
+        "components": {"schemas": SCHEMAS},
+    }
