@@ -18,14 +18,22 @@ class Metrics:
                                  buckets=LATENCY_BUCKETS, registry=self.registry)
         self.work = Counter("trajet_routing_work", "Work of the routing kernel", ["counter"], registry=self.registry)
         self.cpu = Counter("trajet_routing_cpu_seconds", "Thread CPU time spent planning", registry=self.registry)
+        self._children: dict[tuple, object] = {}  # labelled series, looked up once
+
+    def _child(self, metric, *labels):
+        key = (metric._name, *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def observe_request(self, endpoint: str, status: int, seconds: float) -> None:
-        self.requests.labels(endpoint, str(status)).inc()
-        self.latency.labels(endpoint).observe(seconds)
+        self._child(self.requests, endpoint, str(status)).inc()
+        self._child(self.latency, endpoint).observe(seconds)
 
     def observe_plan(self, work: dict, cpu_s: float) -> None:
         for name, value in work.items():
-            self.work.labels(name).inc(value)
+            self._child(self.work, name).inc(value)
         self.cpu.inc(cpu_s)
 
     def exposition(self) -> tuple[bytes, str]:

@@ -1,0 +1,126 @@
+"""Load test of the HTTP API on loopback: python -m benchmarks.load [--feed FEED...] [options].
+
+Starts `trajet serve` in its own process on a free loopback port, waits until /v1/ready
+answers, then runs an aiohttp client in this process: `--concurrency` connections sending
+seeded random plan queries between stops served that day (departures spread over 05:00 to
+22:00) for `--seconds`, after a warm-up. Prints requests per second, p50 / p90 / p99
+latency and the status counts. Every request is bounded in time; the server is stopped at
+the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import numpy as np
+
+from feeds.network import BUNDLED_FEED, Network
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seeded_plan_queries(network: Network, date: dt.date, n: int, seed: int, max_walk: int) -> list[dict]:
+    tt = network.day(date).router.tt
+    served = np.unique(tt.pattern_stops)
+    rng = np.random.default_rng(seed)
+    queries = []
+    for _ in range(n):
+        a, b = rng.choice(served, 2, replace=False)
+        t = int(rng.integers(5 * 3600, 22 * 3600))
+        queries.append({
+            "from": str(network.net.stop_id[a]), "to": str(network.net.stop_id[b]), "date": date.isoformat(),
+            "time": f"{t // 3600:02d}:{t // 60 % 60:02d}", "maxWalk": str(max_walk),
+        })
+    return queries
+
+
+async def run_load(base: str, queries: list[dict], concurrency: int, seconds: float, warmup: float) -> dict:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+        async def worker(offset: int, until: float, record: bool):
+            i = offset
+            while time.perf_counter() < until:
+                started = time.perf_counter()
+                async with session.get(f"{base}/v1/plan", params=queries[i % len(queries)]) as response:
+                    await response.read()
+                    status = response.status
+                if record:
+                    latencies.append(time.perf_counter() - started)
+                    statuses[status] = statuses.get(status, 0) + 1
+                i += concurrency
+
+        end_warmup = time.perf_counter() + warmup
+        await asyncio.gather(*[worker(k, end_warmup, False) for k in range(concurrency)])
+        started = time.perf_counter()
+        await asyncio.gather(*[worker(k, started + seconds, True) for k in range(concurrency)])
+        elapsed = time.perf_counter() - started
+    ms = np.array(latencies) * 1000
+    return {
+        "requests": len(latencies), "seconds": elapsed, "per_second": len(latencies) / elapsed,
+        "p50_ms": float(np.median(ms)), "p90_ms": float(np.percentile(ms, 90)), "p99_ms": float(np.percentile(ms, 99)),
+        "statuses": statuses,
+    }
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feed", action="append", default=None, help="GTFS feed (repeat); default: the bundled one")
+    parser.add_argument("--date", default=None, help="service date (default: the feeds' busiest day is not guessed: "
+                        "2022-02-22 for the bundled feed)")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--warmup", type=float, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="routing threads of the server")
+    parser.add_argument("--max-walk", type=int, default=400)
+    parser.add_argument("--queries", type=int, default=2000)
+    args = parser.parse_args(argv)
+    feeds = args.feed or [str(BUNDLED_FEED)]
+    date = dt.date.fromisoformat(args.date or "2022-02-22")
+    network = Network.open(feeds)
+    queries = seeded_plan_queries(network, date, args.queries, 42, args.max_walk)
+    port = free_port()
+    command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(args.workers)] + [x for f in feeds for x in ("--feed", f)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).parents[1],
+                              env=dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1])))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                import urllib.request
+
+                with urllib.request.urlopen(f"{base}/v1/ready", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise SystemExit("the server did not start")
+                time.sleep(0.2)
+        result = asyncio.run(run_load(base, queries, args.concurrency, args.seconds, args.warmup))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    names = ", ".join(Path(f).stem for f in feeds)
+    print(f"{names}: {result['requests']} plan requests in {result['seconds']:.1f} s = {result['per_second']:.0f}/s, "
+          f"p50 {result['p50_ms']:.1f} ms, p90 {result['p90_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+          f"concurrency {args.concurrency}, server threads {args.workers}, statuses {result['statuses']}")
+
+
+if __name__ == "__main__":
+    main()
