@@ -236,7 +236,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
 
     parts: dict[str, list] = {name: [] for name in CompiledNetwork._fields}
     n_stops = n_routes = n_agencies = n_trips = n_services = n_patterns = 0
-    n_times = 0
+    n_times = n_shapes = n_points = 0
     links_all: dict[tuple[int, int], int] = {}
     forbidden_all: set[tuple[int, int]] = set()
     feeds_meta = []
@@ -284,6 +284,13 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
         parts["trip_id"].append(Texts.from_strings(pre + t for t in trips["trip_id"].to_numpy()[trip_index]))
         parts["trip_headsign"].append(Texts.from_strings(trips["trip_headsign"].to_numpy()[trip_index]))
         parts["trip_shape_id"].append(Texts.from_strings(trips["shape_id"].to_numpy()[trip_index]))
+        shape_codes, shape_ids = pd.factorize(feed.shapes["shape_id"])
+        trip_shape = pd.Index(shape_ids).get_indexer(trips["shape_id"].to_numpy()[trip_index])
+        parts["trip_shape"].append(np.where(trip_shape >= 0, trip_shape + n_shapes, -1).astype(np.int32))
+        counts = np.bincount(shape_codes, minlength=len(shape_ids))
+        parts["shape_point_offsets"].append(np.r_[0, np.cumsum(counts)][:-1] + n_points)
+        parts["shape_lat"].append(feed.shapes["shape_pt_lat"].to_numpy(np.float32))
+        parts["shape_lon"].append(feed.shapes["shape_pt_lon"].to_numpy(np.float32))
         parts["trip_route"].append(trip_route + n_routes)
         trip_service = service_index.get_indexer(trips["service_id"].to_numpy()[trip_index])
         parts["trip_service"].append((trip_service + n_services).astype(np.int32))
@@ -322,12 +329,15 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
         n_services += len(service_ids)
         n_patterns += len(p_route)
         n_times += len(stop)
+        n_shapes += len(shape_ids)
+        n_points += len(feed.shapes)
 
     arrays = {}
     for name, pieces in parts.items():
-        if name in ("trip_time_offsets", "pattern_stop_offsets"):
-            total = n_times if name == "trip_time_offsets" else sum(len(p) for p in parts["pattern_stops"])
-            arrays[name] = np.r_[np.concatenate(pieces), total].astype(pieces[0].dtype)
+        if name in ("trip_time_offsets", "pattern_stop_offsets", "shape_point_offsets"):
+            total = {"trip_time_offsets": n_times, "shape_point_offsets": n_points,
+                     "pattern_stop_offsets": sum(len(p) for p in parts["pattern_stops"])}[name]
+            arrays[name] = np.r_[np.concatenate(pieces), total].astype(np.int64 if name != "pattern_stop_offsets" else np.int32)
         elif name == "service_active":
             arrays[name] = np.concatenate(pieces, axis=0)
         elif name.startswith("footpath_"):

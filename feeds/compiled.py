@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-COMPILER_VERSION = "4"
+COMPILER_VERSION = "5"
 
 
 class Texts:
@@ -92,6 +92,12 @@ class CompiledNetwork(NamedTuple):
     trip_id: Texts
     trip_headsign: Texts
     trip_shape_id: Texts
+    # Trip -> its shape, -1 without one
+    trip_shape: np.ndarray  # int32
+    # Shape -> its points (shapes.txt order), CSR: shape_lat[shape_point_offsets[s]:...]
+    shape_point_offsets: np.ndarray  # int64, n_shapes + 1
+    shape_lat: np.ndarray  # float32 degrees
+    shape_lon: np.ndarray  # float32 degrees
     # Trip -> route, service, pattern
     trip_route: np.ndarray  # int32
     trip_service: np.ndarray  # int32

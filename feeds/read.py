@@ -76,6 +76,8 @@ SCHEMA: dict[str, dict[str, Col]] = {
                       "min_transfer_time": Col("int32", False, -1, 0),
                       **{c: TEXT for c in ("from_route_id", "to_route_id", "from_trip_id", "to_trip_id")}},
     "feed_info.txt": {f"feed_{k}": TEXT for k in FEED_INFO},
+    "shapes.txt": {"shape_id": ID, "shape_pt_lat": Col("float", True, DROP, -90, 90),
+                   "shape_pt_lon": Col("float", True, DROP, -180, 180), "shape_pt_sequence": Col("int32", True, DROP, 0)},
 }
 REQUIRED_FILES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
 DTYPES = {"text": object, "color": object, "ref": np.int32, "int8": np.int8, "int32": np.int32,
@@ -107,6 +109,8 @@ class GtfsFeed:
     - frequencies: trip_id, start_time, end_time (int32 s), headway_secs (int32 > 0), exact_times (int8)
     - transfers: from_stop_id, to_stop_id, transfer_type (int8), min_transfer_time (int32 s, -1 missing)
     - feed_info: publisher_name, publisher_url, lang, start_date, end_date, version (str or None); {} if absent
+    - shapes: shape_id, shape_pt_lat, shape_pt_lon (float64 degrees), shape_pt_sequence (int32);
+      sorted by shape_id then sequence; empty when shapes.txt is absent
     """
 
     name: str
@@ -121,6 +125,7 @@ class GtfsFeed:
     calendar_dates: pd.DataFrame
     frequencies: pd.DataFrame
     transfers: pd.DataFrame
+    shapes: pd.DataFrame
     feed_info: dict = field(default_factory=dict)
 
 
@@ -169,6 +174,7 @@ def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool
         frequencies = _frequencies(load("frequencies.txt", {"trip_id": pd.Index(trips["trip_id"])}), trips, report)
         transfers = _transfers(load("transfers.txt", {"from_stop_id": stop_index, "to_stop_id": stop_index}), stops,
                                report)
+        shapes = _shapes(load("shapes.txt"), report)
         info = load("feed_info.txt")
         feed_info = {k: (info[f"feed_{k}"][0] or None) for k in FEED_INFO} if len(info["_line"]) else {}
     finally:
@@ -180,7 +186,8 @@ def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool
     columns = {"stop_times": ["trip_id", "stop_id", "stop_sequence", "arrival", "departure", "pickup_type",
                               "drop_off_type", "shape_dist_traveled"], "transfers": list(SCHEMA["transfers.txt"])[:4]}
     tables = {"agency": agency, "stops": stops, "routes": routes, "trips": trips, "stop_times": stop_times,
-              "calendar": calendar, "calendar_dates": dates, "frequencies": frequencies, "transfers": transfers}
+              "calendar": calendar, "calendar_dates": dates, "frequencies": frequencies, "transfers": transfers,
+              "shapes": shapes}
     frames = {k: _frame(rows, columns.get(k, list(SCHEMA[f"{k}.txt"]))) for k, rows in tables.items()}
     return GtfsFeed(name=name, path=str(path), sha256=source.sha256, feed_info=feed_info, **frames)
 
@@ -509,6 +516,17 @@ def _frequencies(rows: Rows, trips: Rows, report: Report) -> Rows:
                  "end_time not after start_time, row dropped", "end_time")
     rows["trip_id"] = trips["trip_id"][rows["trip_id"]]
     return rows
+
+
+def _shapes(rows: Rows, report: Report) -> Rows:
+    """Points sorted by (shape_id, shape_pt_sequence); a repeated sequence number is dropped."""
+    if not len(rows["_line"]):
+        return rows
+    codes, _ = pd.factorize(rows["shape_id"])
+    order = np.lexsort((rows["shape_pt_sequence"], codes))
+    rows, codes = _take(rows, order), codes[order]
+    repeated = np.r_[False, (codes[1:] == codes[:-1]) & (rows["shape_pt_sequence"][1:] == rows["shape_pt_sequence"][:-1])]
+    return _drop(rows, repeated, report, "shapes.txt", "duplicate shape_pt_sequence, row dropped", "shape_pt_sequence")
 
 
 def _transfers(rows: Rows, stops: Rows, report: Report) -> Rows:
