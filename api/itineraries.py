@@ -37,32 +37,6 @@ def _place(network, places: dict, stop: int) -> dict:
     return {"name": str(net.stop_name[stop]), "stopId": str(net.stop_id[stop]), "lat": lat, "lon": lon}
 
 
-def leg_path(net, trip: int, stops, board: int, alight: int) -> list[tuple[float, float]]:
-    """The ridden part of a trip: its shapes.txt line between the two stops, else the stops.
-
-    Each stop of the pattern up to the alighting one is matched, in order, to the nearest
-    shape point not before the previous stop's, so loops and returns keep their order.
-    """
-    at_stops = [(float(net.stop_lat[s]), float(net.stop_lon[s])) for s in stops[: alight + 1]]
-    shape = int(net.trip_shape[trip])
-    if shape < 0:
-        return at_stops[board:]
-    lo, hi = int(net.shape_point_offsets[shape]), int(net.shape_point_offsets[shape + 1])
-    lat = np.asarray(net.shape_lat[lo:hi], dtype=float)
-    lon = np.asarray(net.shape_lon[lo:hi], dtype=float)
-    if len(lat) < 2:
-        return at_stops[board:]
-    squash = np.cos(np.radians(lat.mean()))  # degrees of longitude are shorter
-    matched, start = [], 0
-    for s_lat, s_lon in at_stops:
-        d = (lat[start:] - s_lat) ** 2 + ((lon[start:] - s_lon) * squash) ** 2
-        start += int(np.argmin(d))
-        matched.append(start)
-    first, last = matched[board], matched[alight]
-    inner = list(zip(lat[first:last + 1].tolist(), lon[first:last + 1].tolist()))
-    return [at_stops[board]] + inner + [at_stops[alight]]
-
-
 def _trip_leg(network, view, leg, out: dict) -> None:
     """Route, trip and stops between boarding and alighting of a trip leg, into `out`."""
     net, tt = network.net, view.router.tt
@@ -79,7 +53,7 @@ def _trip_leg(network, view, leg, out: dict) -> None:
         place.update(arrival=iso(network, view.origin, int(arrivals[pos, j])),
                      departure=iso(network, view.origin, int(departures[pos, j])))
         intermediate.append(place)
-    path = leg_path(net, trip, stops, leg.board_pos, leg.alight_pos)
+    points, n_points = network.shape_cuts.encoded(trip, leg.board_pos, leg.alight_pos)
     out.update(
         mode=MODES[int(net.route_mode[route])],
         routeId=str(net.route_id[route]),
@@ -93,7 +67,7 @@ def _trip_leg(network, view, leg, out: dict) -> None:
         tripId=net.trip_id[trip],
         serviceDate=(view.date + dt.timedelta(days=int(tt.trip_day[leg.trip]))).isoformat(),
         intermediateStops=intermediate,
-        legGeometry={"points": polyline.encode(path, 5), "length": len(path)},
+        legGeometry={"points": points, "length": n_points},
     )
 
 

@@ -87,7 +87,7 @@ def main(argv=None) -> None:
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--workers", type=int, default=2, help="routing threads of the server")
     parser.add_argument("--max-walk", type=int, default=400)
-    parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--queries", type=int, default=20000, help="distinct seeded queries, cycled")
     args = parser.parse_args(argv)
     feeds = args.feed or [str(BUNDLED_FEED)]
     date = dt.date.fromisoformat(args.date or "2022-02-22")

@@ -29,6 +29,7 @@ from .compile import EARTH_RADIUS_M, compile_feeds, distance_m, unit_vectors, wa
 from .dayview import build_day_view
 from .read import read_feed
 from .report import FeedError, Report
+from .shapes import ShapeCuts
 from .stops import StopNames, routes_by_stop
 
 BUNDLED_FEED = Path(__file__).resolve().parents[1] / "data" / "helsinki.zip"
@@ -166,6 +167,10 @@ class Network:
     @cached_property
     def stop_names(self) -> StopNames:
         return StopNames(self.net)
+
+    @cached_property
+    def shape_cuts(self) -> ShapeCuts:
+        return ShapeCuts(self.net)
 
     @cached_property
     def stop_routes(self) -> list[list[int]]:

@@ -163,3 +163,10 @@ async def test_departures_of_a_stop(client):
     assert all(d["routeShortName"] and d["tripId"] for d in body["departures"])
     missing = await client.get("/v1/stops/nope/departures", params=params)
     assert missing.status == 400 and (await missing.json())["error"]["field"] == "stopId"
+
+
+async def test_over_the_time_budget_answers_503(aiohttp_client, network):
+    client = await aiohttp_client(create_app(network, ServiceConfig(time_budget_s=1e-6)))
+    response = await client.get("/v1/plan", params=PLAN)
+    assert response.status == 503 and (await response.json())["error"]["code"] == "timeout"
+    assert response.headers["Retry-After"] == "5"
