@@ -64,7 +64,11 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 def json_response(request: web.Request, body: dict, headers: dict | None = None) -> web.Response:
-    data = orjson.dumps(body)
+    return bytes_response(request, orjson.dumps(body), headers)
+
+
+def bytes_response(request: web.Request, data: bytes, headers: dict | None = None) -> web.Response:
+    """Serialised JSON, gzipped when large and the client accepts it."""
     response = web.Response(body=data, content_type="application/json", headers=headers)
     if len(data) >= request.app[CONFIG].gzip_min_bytes:
         response.enable_compression()
@@ -135,10 +139,11 @@ async def feeds(request: web.Request) -> web.Response:
     return json_response(request, {"feeds": feeds_json(request.app[NETWORK])})
 
 
-def _plan_job(network: Network, origin, destination, date, seconds, options, metering: bool):
-    """Runs in a routing thread: the plan and the thread CPU time it took."""
+def _plan_job(network: Network, origin, destination, date, seconds, options, limit: int, metering: bool):
+    """Runs in a routing thread: the plan (its first `limit` journeys) and the thread CPU time it took."""
     cpu = time.thread_time() if metering else 0.0
     result, view, places = network.plan(origin, destination, date, seconds, options)
+    del result.journeys[limit:], result.arrivals[limit:]
     body = plan_json(network, view, result, places)
     return body, (time.thread_time() - cpu) if metering else 0.0
 
@@ -154,7 +159,7 @@ async def plan(request: web.Request) -> web.Response:
     limit = parse_int(q.get("numItineraries"), "numItineraries", DEFAULT_NUM_ITINERARIES, 1, MAX_NUM_ITINERARIES)
     origin, destination = q.get("from", ""), q.get("to", "")
     # bad places fail here, before a thread is taken
-    ends = {"from": (origin, network.parse_place(origin, "from")), "to": (destination, network.parse_place(destination, "to"))}
+    ends = {"from": network.parse_place(origin, "from"), "to": network.parse_place(destination, "to")}
 
     pending = app[PENDING]
     if pending[0] >= config.max_pending:
@@ -163,7 +168,7 @@ async def plan(request: web.Request) -> web.Response:
     wall = time.perf_counter()
     try:
         job = asyncio.get_running_loop().run_in_executor(
-            app[EXECUTOR], _plan_job, network, origin, destination, date, seconds, options, config.metering
+            app[EXECUTOR], _plan_job, network, origin, destination, date, seconds, options, limit, config.metering
         )
         body, cpu_s = await asyncio.wait_for(job, config.time_budget_s)
     except asyncio.TimeoutError:
@@ -172,10 +177,9 @@ async def plan(request: web.Request) -> web.Response:
         pending[0] -= 1
     wall_s = time.perf_counter() - wall
 
-    body["itineraries"] = body["itineraries"][:limit]
     work = body.pop("work")
     body = {
-        **{key: _end(network, *end) for key, end in ends.items()},
+        **{key: _end(network, place) for key, place in ends.items()},
         "date": date.isoformat(),
         "time": f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}",
         **body,
@@ -211,13 +215,10 @@ def metered_response(request: web.Request, body: dict, work: dict, cpu_s: float,
         size = total
     data = data[:-2] + b"," + tail[1:] + b"}"
     headers = {"X-Trajet-Cpu-Ms": f"{cpu_s * 1000:.3f}", "X-Trajet-Cost-Eur": f"{cost:.3e}"}
-    response = web.Response(body=data, content_type="application/json", headers=headers)
-    if len(data) >= config.gzip_min_bytes:
-        response.enable_compression()
-    return response
+    return bytes_response(request, data, headers)
 
 
-def _end(network: Network, text: str, place) -> dict:
+def _end(network: Network, place) -> dict:
     """The origin or destination as asked: a coordinate, or a stop id with its name."""
     if isinstance(place, tuple):
         return {"lat": place[0], "lon": place[1]}
