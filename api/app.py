@@ -204,16 +204,17 @@ def metered_response(request: web.Request, body: dict, work: dict, cpu_s: float,
         "apiKey": request.headers.get("X-Api-Key") or "anonymous",
     }
     data = orjson.dumps(body)  # ends with the computation block's closing "}}"
-    size = len(data)
-    for _ in range(3):  # the size counts its own digits: settle the fixpoint
+    size, pad = len(data), b""
+    while True:  # the size counts its own digits and those of the cost: settle it
         cost = cpu_s / 3600 * config.eur_per_cpu_hour + size / 1e9 * config.eur_per_gb
         tail = orjson.dumps({"responseBytes": size, "costEur": cost,
                              "costModel": {"eurPerCpuHour": config.eur_per_cpu_hour, "eurPerGb": config.eur_per_gb}})
-        total = len(data) + len(tail) - 1  # '{' of tail replaced by ','
-        if total == size:
+        total = len(data) + len(tail) - 1  # the tail's "{" becomes ","
+        if total <= size:
+            pad = b" " * (size - total)  # JSON white space keeps the stated size exact
             break
         size = total
-    data = data[:-2] + b"," + tail[1:] + b"}"
+    data = data[:-2] + b"," + tail[1:] + pad + b"}"
     headers = {"X-Trajet-Cpu-Ms": f"{cpu_s * 1000:.3f}", "X-Trajet-Cost-Eur": f"{cost:.3e}"}
     return bytes_response(request, data, headers)
 
