@@ -117,3 +117,30 @@ def test_unknown_mode_is_a_clear_error(tmp_path, feed):
     args = ["plan", "--feed", feed, "--from", "A", "--to", "C", "--date", "2024-03-12", "--time", "07:50"]
     run = trajet(*args, "--exclude-modes", "HOVERCRAFT", tmp_path=tmp_path, check=False)
     assert run.returncode == 2 and "unknown mode HOVERCRAFT" in run.stderr
+
+
+def test_serve_answers_on_loopback(tmp_path, feed):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, TRAJET_CACHE=str(tmp_path / "cache"))
+    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--feed", feed, "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/plan?from=A&to=C&date=2024-03-12&time=07:50", timeout=5) as r:
+                    body = orjson.loads(r.read())
+                break
+            except OSError:
+                assert server.poll() is None and time.time() < deadline, "the server did not start"
+                time.sleep(0.2)
+        assert body["itineraries"][0]["endTime"] == "2024-03-12T08:40:00+02:00"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
