@@ -22,7 +22,11 @@ from aiohttp import web
 
 from feeds.network import Network, QueryError
 
+from .accounting import KEY, METER, NullLedger, Quotas, make_accounting, operator_shares
+from .config import Config, default_config
+from .costs import costs_json
 from .itineraries import plan_json
+from .ledger import Ledger
 from .metrics import Metrics
 from .openapi import document
 from .stops import search_stops, stop_departures
@@ -45,8 +49,6 @@ class ServiceConfig:
     workers: int = 2  # routing threads
     max_pending: int = 32  # routing jobs running or waiting before 503
     time_budget_s: float = 10.0  # a plan request answers 503 past this
-    eur_per_cpu_hour: float = 0.05  # a cloud vCPU-hour, order of magnitude in 2026
-    eur_per_gb: float = 0.09  # internet egress of a cloud provider, per GB
     gzip_min_bytes: int = 1024
     metering: bool = True  # off only to measure what metering itself costs (benchmarks)
 
@@ -56,6 +58,8 @@ CONFIG = web.AppKey("config", ServiceConfig)
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
 PENDING = web.AppKey("pending", list)  # [number of routing jobs in flight]
 METRICS = web.AppKey("metrics", Metrics)
+SETUP = web.AppKey("setup", Config)  # territories, keys, cost model
+LEDGER = web.AppKey("ledger", Ledger)
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None, headers=None) -> web.Response:
@@ -114,8 +118,9 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def ready(request: web.Request) -> web.Response:
-    network = request.app[NETWORK]
-    return json_response(request, {"ready": True, "feeds": [f["name"] for f in network.meta["feeds"]]})
+    network, ledger = request.app[NETWORK], request.app[LEDGER]
+    status = {"status": "degraded", "reason": ledger.degraded} if ledger.degraded else {"status": "ok"}
+    return json_response(request, {"ready": True, "feeds": [f["name"] for f in network.meta["feeds"]], "ledger": status})
 
 
 def feeds_json(network: Network) -> list[dict]:
@@ -140,12 +145,14 @@ async def feeds(request: web.Request) -> web.Response:
 
 
 def _plan_job(network: Network, origin, destination, date, seconds, options, limit: int, metering: bool):
-    """Runs in a routing thread: the plan (its first `limit` journeys) and the thread CPU time it took."""
+    """Runs in a routing thread: the plan (its first `limit` journeys), the operators whose
+    trips it uses, and the thread CPU time it took."""
     cpu = time.thread_time() if metering else 0.0
     result, view, places = network.plan(origin, destination, date, seconds, options)
     del result.journeys[limit:], result.arrivals[limit:]
     body = plan_json(network, view, result, places)
-    return body, (time.thread_time() - cpu) if metering else 0.0
+    operators = operator_shares(network, view, result.journeys) if metering else []
+    return body, operators, (time.thread_time() - cpu) if metering else 0.0
 
 
 async def plan(request: web.Request) -> web.Response:
@@ -170,7 +177,7 @@ async def plan(request: web.Request) -> web.Response:
         job = asyncio.get_running_loop().run_in_executor(
             app[EXECUTOR], _plan_job, network, origin, destination, date, seconds, options, limit, config.metering
         )
-        body, cpu_s = await asyncio.wait_for(job, config.time_budget_s)
+        body, operators, cpu_s = await asyncio.wait_for(job, config.time_budget_s)
     except asyncio.TimeoutError:
         return error_response(503, "timeout", f"planning took longer than {config.time_budget_s} s", headers={"Retry-After": "5"})
     finally:
@@ -188,27 +195,28 @@ async def plan(request: web.Request) -> web.Response:
     }
     if not config.metering:
         return json_response(request, body)
+    request[METER] = {"cpu_s": cpu_s, "work": work, "operators": operators}
     return metered_response(request, body, work, cpu_s, wall_s)
 
 
 def metered_response(request: web.Request, body: dict, work: dict, cpu_s: float, wall_s: float) -> web.Response:
     """The answer with its computation block, whose size and cost fields are spliced into the
     serialised JSON so that the answer is serialised once and its size is exact."""
-    config = request.app[CONFIG]
+    model = request.app[SETUP].costs
     request.app[METRICS].observe_plan(work, cpu_s)
     body["computation"] = {
         "algorithm": ALGORITHM,
         "cpuTimeMs": round(cpu_s * 1000, 3),
         "wallTimeMs": round(wall_s * 1000, 3),
         "work": work,
-        "apiKey": request.headers.get("X-Api-Key") or "anonymous",
+        "apiKey": request[KEY].key if request.get(KEY) else "anonymous",
     }
     data = orjson.dumps(body)  # ends with the computation block's closing "}}"
     size, pad = len(data), b""
     while True:  # the size counts its own digits and those of the cost: settle it
-        cost = cpu_s / 3600 * config.eur_per_cpu_hour + size / 1e9 * config.eur_per_gb
+        cost = model.variable_eur(cpu_s, size)
         tail = orjson.dumps({"responseBytes": size, "costEur": cost,
-                             "costModel": {"eurPerCpuHour": config.eur_per_cpu_hour, "eurPerGb": config.eur_per_gb}})
+                             "costModel": {"eurPerCpuHour": model.eur_per_cpu_hour, "eurPerGb": model.eur_per_gb}})
         total = len(data) + len(tail) - 1  # the tail's "{" becomes ","
         if total <= size:
             pad = b" " * (size - total)  # JSON white space keeps the stated size exact
@@ -236,6 +244,17 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": content_type})
 
 
+async def costs(request: web.Request) -> web.Response:
+    key = request.get(KEY)
+    if key is None:
+        return error_response(401, "key_required", "costs are shown to API keys only (X-Api-Key)", "X-Api-Key")
+    only = None if key.role == "admin" else key.key
+    body = await asyncio.get_running_loop().run_in_executor(
+        request.app[EXECUTOR], costs_json, request.app[LEDGER], request.app[SETUP], request.query, only
+    )
+    return json_response(request, body)
+
+
 async def stops_search(request: web.Request) -> web.Response:
     return json_response(request, search_stops(request.app[NETWORK], request.query))
 
@@ -248,10 +267,18 @@ async def stops_departures(request: web.Request) -> web.Response:
     return json_response(request, body)
 
 
-def create_app(network: Network, config: ServiceConfig = ServiceConfig()) -> web.Application:
-    app = web.Application(middlewares=[errors_and_ids])
+def create_app(
+    network: Network, config: ServiceConfig = ServiceConfig(), setup: Config | None = None, ledger: Ledger | None = None
+) -> web.Application:
+    """The API on a network; `setup` (territories, keys, costs) defaults to one territory and
+    anonymous access, `ledger` to none. The caller owns the ledger and closes it."""
+    setup = setup or default_config([f["name"] for f in network.meta["feeds"]])
+    ledger = ledger or NullLedger()
+    app = web.Application(middlewares=[make_accounting(setup, ledger, Quotas(ledger), error_response), errors_and_ids])
     app[NETWORK] = network
     app[CONFIG] = config
+    app[SETUP] = setup
+    app[LEDGER] = ledger
     app[PENDING] = [0]
     app[METRICS] = Metrics()
 
@@ -267,6 +294,7 @@ def create_app(network: Network, config: ServiceConfig = ServiceConfig()) -> web
     app.router.add_get("/v1/plan", plan)
     app.router.add_get("/v1/stops", stops_search)
     app.router.add_get("/v1/stops/{stop_id}/departures", stops_departures)
+    app.router.add_get("/v1/costs", costs)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics)
     return app

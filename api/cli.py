@@ -19,6 +19,8 @@ import orjson
 from feeds.modes import MODES
 from feeds.network import BUNDLED_FEED, Network, QueryError, compile_paths
 from feeds.report import FeedError
+
+from .config import ConfigError
 from feeds import compiled as store
 from router.planner import DEFAULT_MAX_TRANSFERS, DEFAULT_MAX_WALK_M, DEFAULT_TRANSFER_SLACK, QueryOptions
 
@@ -153,17 +155,31 @@ def batch(feeds, queries, out, max_transfers, transfer_slack, max_walk, exclude_
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="routing threads")
-def serve(feeds, host, port, workers):
-    """Serve the JSON API (GET /v1/plan, /v1/feeds, /v1/health, /v1/ready)."""
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="TOML: territories, API keys, cost model, ledger (see api/config.py)")
+def serve(feeds, host, port, workers, config_path):
+    """Serve the JSON API (see README: /v1/plan, /v1/stops, /v1/costs, ...)."""
     import logging
 
     from aiohttp import web
 
     from .app import ServiceConfig, create_app
+    from .config import default_config, load_config
+    from .ledger import SqliteLedger
 
     network = _open(feeds)
+    names = [f["name"] for f in network.meta["feeds"]]
+    setup = load_config(config_path, names) if config_path else default_config(names)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = create_app(network, ServiceConfig(workers=workers))
+    ledger = SqliteLedger(setup.ledger_path, setup.batch_size, setup.flush_seconds)
+    if ledger.degraded:
+        click.echo(f"warning: {ledger.degraded}; serving without recording until it can be written", err=True)
+    app = create_app(network, ServiceConfig(workers=workers), setup, ledger)
+
+    async def close_ledger(app):
+        ledger.close()
+
+    app.on_cleanup.append(close_ledger)
     access = '%a "%r" %s %b %Tf s request_id=%{X-Request-Id}o'
     click.echo(f"serving {', '.join(f['name'] for f in network.meta['feeds'])} on http://{host}:{port}/v1/", err=True)
     web.run_app(app, host=host, port=port, access_log_format=access, print=None)
@@ -181,7 +197,7 @@ def main() -> None:
     except click.ClickException as e:
         e.show()
         sys.exit(e.exit_code)
-    except (QueryError, FeedError) as e:
+    except (QueryError, FeedError, ConfigError) as e:
         _fail(str(e))
     except (OSError, ValueError) as e:
         _fail(str(e))

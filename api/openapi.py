@@ -130,6 +130,20 @@ SCHEMAS = {
                                                   "properties": {"routeId": STRING, "shortName": STRING, "mode": STRING}}},
         },
     },
+    "CostLine": {
+        "type": "object",
+        "required": ["requests", "cpuSeconds", "bytes", "variableEur"],
+        "properties": {"name": STRING, "requests": INTEGER, "cpuSeconds": NUMBER, "bytes": INTEGER, "variableEur": NUMBER},
+    },
+    "Costs": {
+        "type": "object",
+        "required": ["since", "until", "scope", "costModel", "totals", "byKey", "byTerritory", "byEndpoint", "byDay"],
+        "properties": {
+            "since": STRING, "until": STRING, "scope": {"enum": ["all", "own key"]}, "costModel": {"type": "object"},
+            "totals": _ref("CostLine"),
+            **{k: {"type": "array", "items": _ref("CostLine")} for k in ("byKey", "byTerritory", "byEndpoint", "byDay")},
+        },
+    },
     "Departure": {
         "type": "object",
         "required": ["time", "stopId", "routeId", "routeShortName", "mode", "headsign", "tripId", "serviceDate"],
@@ -193,9 +207,18 @@ def document() -> dict:
             "/v1/feeds": {"get": {"summary": "The loaded feeds",
                                   "responses": _ok(obj(["feeds"], {"feeds": {"type": "array", "items": _ref("Feed")}}), "Feeds")}},
             "/v1/health": {"get": {"summary": "Alive", "responses": _ok(obj(["status"], {"status": {"const": "ok"}}), "Alive")}},
-            "/v1/ready": {"get": {"summary": "Timetable loaded",
-                                  "responses": _ok(obj(["ready", "feeds"], {"ready": BOOLEAN, "feeds": {"type": "array", "items": STRING}}),
-                                                   "Ready")}},
+            "/v1/ready": {"get": {"summary": "Timetable loaded; the ledger's state",
+                                  "responses": _ok(obj(["ready", "feeds", "ledger"], {
+                                      "ready": BOOLEAN, "feeds": {"type": "array", "items": STRING},
+                                      "ledger": obj(["status"], {"status": {"enum": ["ok", "degraded"]}, "reason": STRING})}),
+                                      "Ready")}},
+            "/v1/costs": {"get": {
+                "summary": "Ledger totals by key, territory, endpoint and day (admin keys: all; client keys: their own)",
+                "parameters": [_q("since", "YYYY-MM-DD, UTC (default: first day of this month)", {"type": "string", "format": "date"}),
+                               _q("until", "YYYY-MM-DD, UTC, inclusive (default: today)", {"type": "string", "format": "date"})],
+                "responses": {**_ok(_ref("Costs"), "Totals"),
+                              "401": {"description": "No or unknown API key", "content": {"application/json": {"schema": _ref("Error")}}}},
+            }},
             "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "Text exposition format",
                                                                                           "content": {"text/plain": {"schema": STRING}}}}}},
         },

@@ -127,7 +127,7 @@ def test_serve_answers_on_loopback(tmp_path, feed):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, TRAJET_CACHE=str(tmp_path / "cache"))
+    env = dict(os.environ, TRAJET_CACHE=str(tmp_path / "cache"), TRAJET_LEDGER=str(tmp_path / "ledger.sqlite"))
     server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--feed", feed, "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     try:
@@ -142,5 +142,47 @@ def test_serve_answers_on_loopback(tmp_path, feed):
                 time.sleep(0.2)
         assert body["itineraries"][0]["endTime"] == "2024-03-12T08:40:00+02:00"
     finally:
-        server.terminate()
+        server.terminate()  # a clean stop writes the ledger's last batch
         server.wait(timeout=30)
+    import sqlite3
+
+    rows = sqlite3.connect(tmp_path / "ledger.sqlite").execute("SELECT endpoint, status FROM requests").fetchall()
+    assert ("/v1/plan", 200) in rows
+
+
+def test_kill_9_loses_at_most_the_last_batch(tmp_path, feed):
+    import signal
+    import socket
+    import sqlite3
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ledger = tmp_path / "ledger.sqlite"
+    env = dict(os.environ, TRAJET_CACHE=str(tmp_path / "cache"), TRAJET_LEDGER=str(ledger))
+    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--feed", feed, "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    url = f"http://127.0.0.1:{port}/v1/plan?from=A&to=C&date=2024-03-12&time=07:50"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=5).read()
+                break
+            except OSError:
+                assert server.poll() is None and time.time() < deadline, "the server did not start"
+                time.sleep(0.2)
+        for _ in range(5):
+            urllib.request.urlopen(url, timeout=5).read()
+        time.sleep(2.5)  # past flush_seconds (1 s): these are committed
+        for _ in range(3):
+            urllib.request.urlopen(url, timeout=5).read()
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=30)
+    db = sqlite3.connect(ledger)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    n = db.execute("SELECT COUNT(*) FROM requests WHERE endpoint = '/v1/plan'").fetchone()[0]
+    assert 6 <= n <= 9  # the first 6 were committed; the last 3 may be the lost batch

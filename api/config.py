@@ -1,0 +1,223 @@
+"""Service configuration (TOML): territories, API keys, the cost model and the ledger.
+
+Without a file: one territory ("default", every feed) and anonymous access. A malformed
+file raises ConfigError naming the key and, where it can be found, its line.
+
+    [ledger]
+    path = "ledger.sqlite"          # default: $TRAJET_LEDGER, else ./trajet-ledger.sqlite
+    batch_size = 500                # requests written per transaction at most
+    flush_seconds = 1.0             # a batch waits at most this long
+
+    [costs]
+    eur_per_cpu_hour = 0.05
+    eur_per_gb = 0.09
+    instances = 1
+    [costs.fixed_monthly_eur]       # fixed costs of the deployment, per month
+    hosting = 40
+    operations = 400
+
+    [access]
+    anonymous = true                # requests without X-Api-Key allowed (as "anonymous")
+
+    [[territories]]
+    name = "helsinki"
+    population = 656000
+    annual_journeys = 380000000     # public-transport journeys or ticket validations a year
+    annual_budget_eur = 30000       # optional
+    feeds = ["helsinki"]
+
+    [[keys]]
+    key = "change-me"
+    owner = "helsinki"
+    owner_kind = "territory"        # territory | app | operator
+    territory = "helsinki"          # whose bill its requests go to (default: owner if a territory, else the first)
+    role = "admin"                  # client | admin
+    monthly_quota = 0               # requests a month, 0 = no limit
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ANONYMOUS = "anonymous"
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message names the file, key and line."""
+
+
+@dataclass(frozen=True)
+class Territory:
+    name: str
+    population: int
+    annual_journeys: int
+    annual_budget_eur: float | None
+    feeds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    key: str
+    owner: str
+    owner_kind: str
+    territory: str
+    role: str
+    monthly_quota: int
+
+
+@dataclass(frozen=True)
+class CostModel:
+    eur_per_cpu_hour: float = 0.05  # a cloud vCPU-hour, order of magnitude in 2026
+    eur_per_gb: float = 0.09  # internet egress of a cloud provider
+    fixed_monthly_eur: dict[str, float] = field(default_factory=lambda: {"hosting": 40.0, "operations": 400.0})
+    instances: int = 1
+
+    @property
+    def fixed_monthly_total(self) -> float:
+        return sum(self.fixed_monthly_eur.values()) * self.instances
+
+    def variable_eur(self, cpu_s: float, n_bytes: int) -> float:
+        return cpu_s / 3600 * self.eur_per_cpu_hour + n_bytes / 1e9 * self.eur_per_gb
+
+
+@dataclass(frozen=True)
+class Config:
+    territories: tuple[Territory, ...]
+    keys: dict[str, ApiKey]
+    costs: CostModel
+    ledger_path: Path
+    batch_size: int = 500
+    flush_seconds: float = 1.0
+    allow_anonymous: bool = True
+
+    @property
+    def default_territory(self) -> str:
+        return self.territories[0].name
+
+    def territory(self, name: str) -> Territory:
+        return next(t for t in self.territories if t.name == name)
+
+
+def default_ledger_path() -> Path:
+    return Path(os.environ.get("TRAJET_LEDGER", "trajet-ledger.sqlite"))
+
+
+def default_config(feeds: list[str]) -> Config:
+    """One territory with every feed, anonymous access, default costs."""
+    return Config((Territory("default", 0, 0, None, tuple(feeds)),), {}, CostModel(), default_ledger_path())
+
+
+def _line_of(text: str, key: str, start: int = 0) -> int | None:
+    k = re.escape(key)
+    match = re.compile(rf"^[ \t]*(?:{k}[ \t]*=|\[\[?[ \t]*{k}[ \t]*\]\]?)", re.M).search(text, start)  # key = or [key]
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+class _Reader:
+    """Typed access to one table of the file, with errors naming the key and its line."""
+
+    def __init__(self, path: Path, text: str, table: dict, where: str, anchor: int = 0):
+        self.path, self.text, self.table, self.where, self.anchor = path, text, table, where, anchor
+
+    def fail(self, key: str, problem: str):
+        line = _line_of(self.text, key, self.anchor)
+        at = f":{line}" if line else ""
+        raise ConfigError(f"{self.path}{at}: {self.where}{key}: {problem}")
+
+    def get(self, key: str, kind, default=..., check=None):
+        if key not in self.table:
+            if default is ...:
+                raise ConfigError(f"{self.path}: {self.where.rstrip('.') or 'top level'} lacks {key!r}")
+            return default
+        value = self.table[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+            self.fail(key, f"expected {' or '.join(k.__name__ for k in kinds)}, got {value!r}")
+        if check is not None and not check(value):
+            self.fail(key, f"value {value!r} is not allowed")
+        return value
+
+
+def load_config(path: str | os.PathLike, feeds: list[str]) -> Config:
+    """Read and check a TOML configuration; `feeds` are the loaded feed names."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    known = {"ledger", "costs", "access", "territories", "keys"}
+    for key in data:
+        if key not in known:
+            _Reader(path, text, data, "").fail(key, f"unknown section (known: {', '.join(sorted(known))})")
+
+    ledger = _Reader(path, text, data.get("ledger", {}), "ledger.")
+    costs_table = data.get("costs", {})
+    costs = _Reader(path, text, costs_table, "costs.")
+    fixed = costs.get("fixed_monthly_eur", dict, {"hosting": 40.0, "operations": 400.0})
+    for name, value in fixed.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            _Reader(path, text, fixed, "costs.fixed_monthly_eur.").fail(name, f"expected euros >= 0, got {value!r}")
+    cost_model = CostModel(
+        eur_per_cpu_hour=float(costs.get("eur_per_cpu_hour", (int, float), 0.05, lambda v: v >= 0)),
+        eur_per_gb=float(costs.get("eur_per_gb", (int, float), 0.09, lambda v: v >= 0)),
+        fixed_monthly_eur={k: float(v) for k, v in fixed.items()},
+        instances=costs.get("instances", int, 1, lambda v: v >= 1),
+    )
+
+    territories = []
+    for i, table in enumerate(data.get("territories", [])):
+        anchor = _nth_header(text, "territories", i)
+        t = _Reader(path, text, table, f"territories[{i}].", anchor)
+        names = t.get("feeds", list, list(feeds))
+        for name in names:
+            if name not in feeds:
+                t.fail("feeds", f"feed {name!r} is not loaded (loaded: {', '.join(feeds)})")
+        territories.append(Territory(
+            name=t.get("name", str),
+            population=t.get("population", int, 0, lambda v: v >= 0),
+            annual_journeys=t.get("annual_journeys", int, 0, lambda v: v >= 0),
+            annual_budget_eur=t.get("annual_budget_eur", (int, float), None, lambda v: v >= 0),
+            feeds=tuple(names),
+        ))
+    if not territories:
+        territories.append(Territory("default", 0, 0, None, tuple(feeds)))
+    names = [t.name for t in territories]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{path}: two territories share a name")
+
+    keys: dict[str, ApiKey] = {}
+    for i, table in enumerate(data.get("keys", [])):
+        k = _Reader(path, text, table, f"keys[{i}].", _nth_header(text, "keys", i))
+        kind = k.get("owner_kind", str, "app", lambda v: v in ("territory", "app", "operator"))
+        owner = k.get("owner", str)
+        default_territory = owner if kind == "territory" else territories[0].name
+        territory = k.get("territory", str, default_territory, lambda v: v in names)
+        if kind == "territory" and owner not in names:
+            k.fail("owner", f"territory {owner!r} is not declared")
+        value = k.get("key", str, check=lambda v: len(v) >= 8)
+        if value in keys or value == ANONYMOUS:
+            k.fail("key", "declared twice (or reserved)")
+        keys[value] = ApiKey(value, owner, kind, territory, k.get("role", str, "client", lambda v: v in ("client", "admin")),
+                             k.get("monthly_quota", int, 0, lambda v: v >= 0))
+    return Config(
+        territories=tuple(territories),
+        keys=keys,
+        costs=cost_model,
+        ledger_path=Path(ledger.get("path", str, str(default_ledger_path()))),
+        batch_size=ledger.get("batch_size", int, 500, lambda v: v >= 1),
+        flush_seconds=float(ledger.get("flush_seconds", (int, float), 1.0, lambda v: v > 0)),
+        allow_anonymous=_Reader(path, text, data.get("access", {}), "access.").get("anonymous", bool, True),
+    )
+
+
+def _nth_header(text: str, table: str, n: int) -> int:
+    """Offset of the n-th [[table]] header, so a key's line is looked for after it."""
+    headers = [m.start() for m in re.finditer(rf"^[ \t]*\[\[[ \t]*{table}[ \t]*\]\]", text, re.M)]
+    return headers[n] if n < len(headers) else 0

@@ -1,0 +1,192 @@
+"""API keys, quotas, the ledger of every request, and GET /v1/costs."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import pytest
+
+from api.app import create_app
+from api.config import ConfigError, load_config
+from api.ledger import SqliteLedger
+
+from .test_app import PLAN
+
+CONFIG = """
+[ledger]
+path = "{path}"
+flush_seconds = 0.05
+
+[costs]
+eur_per_cpu_hour = 0.5
+eur_per_gb = 1.0
+[costs.fixed_monthly_eur]
+hosting = 40
+
+[access]
+anonymous = {anonymous}
+
+[[territories]]
+name = "helsinki"
+population = 656000
+annual_journeys = 380000000
+feeds = ["helsinki"]
+
+[[keys]]
+key = "admin-key-123"
+owner = "helsinki"
+owner_kind = "territory"
+role = "admin"
+
+[[keys]]
+key = "app-key-4567"
+owner = "Reittiopas"
+owner_kind = "app"
+role = "client"
+monthly_quota = 3
+
+[[keys]]
+key = "other-app-89"
+owner = "Other"
+role = "client"
+"""
+ADMIN, APP, OTHER = ({"X-Api-Key": k} for k in ("admin-key-123", "app-key-4567", "other-app-89"))
+
+
+def write_config(tmp_path, anonymous="true", text=CONFIG) -> tuple:
+    path = tmp_path / "trajet.toml"
+    path.write_text(text.format(path=tmp_path / "ledger.sqlite", anonymous=anonymous))
+    return path
+
+
+@pytest.fixture
+def setup(tmp_path):
+    return load_config(write_config(tmp_path), ["helsinki"])
+
+
+@pytest.fixture
+async def served(aiohttp_client, network, setup):
+    ledger = SqliteLedger(setup.ledger_path, setup.batch_size, setup.flush_seconds)
+    client = await aiohttp_client(create_app(network, setup=setup, ledger=ledger))
+    yield client, ledger
+    ledger.close()
+
+
+def test_config_is_read(setup):
+    assert setup.territory("helsinki").population == 656000
+    assert setup.keys["app-key-4567"].monthly_quota == 3 and setup.keys["app-key-4567"].territory == "helsinki"
+    assert setup.costs.fixed_monthly_total == 40 and setup.flush_seconds == 0.05
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (("population = 656000", 'population = "many"'), ":17: territories[0].population: expected int"),
+        (('role = "client"\nmonthly_quota = 3', 'role = "boss"\nmonthly_quota = 3'), ":31: keys[1].role: value 'boss' is not allowed"),
+        (('feeds = ["helsinki"]', 'feeds = ["paris"]'), "feed 'paris' is not loaded"),
+        (("[access]", "[acess]"), ":12: acess: unknown section"),
+        (("eur_per_gb = 1.0", "eur_per_gb = "), "not valid TOML"),
+        (('key = "app-key-4567"', 'key = "admin-key-123"'), "keys[1].key: declared twice"),
+    ],
+)
+def test_malformed_config_names_the_key_and_line(tmp_path, edit, message):
+    path = write_config(tmp_path, text=CONFIG.replace(*edit))
+    with pytest.raises(ConfigError) as error:
+        load_config(path, ["helsinki"])
+    assert message in str(error.value) and str(path) in str(error.value)
+
+
+async def test_unknown_key_is_401(served):
+    client, _ = served
+    response = await client.get("/v1/plan", params=PLAN, headers={"X-Api-Key": "nope-nope-nope"})
+    assert response.status == 401 and (await response.json())["error"]["code"] == "unknown_key"
+
+
+async def test_anonymous_refused_when_configured(aiohttp_client, network, tmp_path):
+    setup = load_config(write_config(tmp_path, anonymous="false"), ["helsinki"])
+    client = await aiohttp_client(create_app(network, setup=setup))
+    assert (await client.get("/v1/plan", params=PLAN)).status == 401
+    assert (await client.get("/v1/plan", params=PLAN, headers=ADMIN)).status == 200
+    assert (await client.get("/v1/health")).status == 200  # open paths need no key
+
+
+async def test_quota_is_429_after_the_monthly_allowance(served):
+    client, _ = served
+    statuses = [(await client.get("/v1/plan", params=PLAN, headers=APP)).status for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+    over = await client.get("/v1/plan", params=PLAN, headers=APP)
+    assert (await over.json())["error"]["code"] == "over_quota" and int(over.headers["Retry-After"]) > 0
+
+
+async def test_every_request_is_recorded_with_its_operators(served):
+    client, ledger = served
+    body = await (await client.get("/v1/plan", params=PLAN, headers=ADMIN)).json()
+    await client.get("/v1/plan", params=dict(PLAN, to="nope"), headers=OTHER)
+    await client.get("/v1/feeds")
+    await asyncio.sleep(0.3)  # the writer's flush
+    rows = ledger.query("SELECT endpoint, api_key, territory, status, cpu_s, bytes, rounds FROM requests ORDER BY ts")
+    assert [r[:4] for r in rows] == [
+        ("/v1/plan", "admin-key-123", "helsinki", 200),
+        ("/v1/plan", "other-app-89", "helsinki", 400),
+        ("/v1/feeds", "anonymous", "helsinki", 200),
+    ]
+    assert rows[0][4] >= body["computation"]["cpuTimeMs"] / 1000 and rows[0][5] == body["computation"]["responseBytes"]
+    assert rows[0][6] == body["computation"]["work"]["rounds"]
+    operators = ledger.query("SELECT agency, feed, legs_share, minutes_share FROM request_operators")
+    assert operators and {o[1] for o in operators} == {"helsinki"}
+    assert sum(o[2] for o in operators) == pytest.approx(1) and sum(o[3] for o in operators) == pytest.approx(1)
+
+
+async def test_costs_admin_sees_all_client_its_own(served):
+    client, _ = served
+    for headers in (ADMIN, APP, OTHER):
+        await client.get("/v1/plan", params=PLAN, headers=headers)
+    await asyncio.sleep(0.3)
+    everything = await (await client.get("/v1/costs", headers=ADMIN)).json()
+    assert {k["name"] for k in everything["byKey"]} == {"admin-key-123", "app-key-4567", "other-app-89"}
+    assert everything["totals"]["requests"] == 3 and everything["totals"]["variableEur"] > 0
+    assert sum(k["requests"] for k in everything["byKey"]) == everything["totals"]["requests"]
+    own = await (await client.get("/v1/costs", headers=APP)).json()
+    assert [k["name"] for k in own["byKey"]] == ["app-key-4567"] and own["scope"] == "own key"
+    assert (await client.get("/v1/costs")).status == 401
+    bad = await client.get("/v1/costs", params={"since": "2026-02-01", "until": "2026-01-01"}, headers=ADMIN)
+    assert bad.status == 400 and (await bad.json())["error"]["field"] == "until"
+
+
+async def test_unopenable_ledger_is_degraded_and_the_api_answers(aiohttp_client, network, tmp_path):
+    ledger = SqliteLedger(tmp_path, flush_seconds=0.05)  # a folder: no database can be opened there
+    client = await aiohttp_client(create_app(network, ledger=ledger))
+    assert (await client.get("/v1/plan", params=PLAN)).status == 200
+    ready = await (await client.get("/v1/ready")).json()
+    assert ready["ledger"]["status"] == "degraded" and "cannot be opened" in ready["ledger"]["reason"]
+    ledger.close()
+
+
+async def test_locked_ledger_is_degraded_then_recovers(aiohttp_client, network, tmp_path):
+    path = tmp_path / "ledger.sqlite"
+    ledger = SqliteLedger(path, flush_seconds=0.05)
+    client = await aiohttp_client(create_app(network, ledger=ledger))
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
+    try:
+        assert (await client.get("/v1/plan", params=PLAN)).status == 200
+        await asyncio.sleep(1.5)
+        ready = await (await client.get("/v1/ready")).json()
+        assert ready["ledger"]["status"] == "degraded" and "cannot be written" in ready["ledger"]["reason"]
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    await asyncio.sleep(1.5)
+    assert (await (await client.get("/v1/ready")).json())["ledger"] == {"status": "ok"}
+    ledger.close()
+    assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM requests").fetchone()[0] >= 2
+
+
+async def test_costs_follow_the_openapi_document(served):
+    from .test_openapi import check
+
+    client, _ = served
+    await client.get("/v1/plan", params=PLAN, headers=ADMIN)
+    await asyncio.sleep(0.3)
+    check(await (await client.get("/v1/costs", headers=ADMIN)).json(), "/v1/costs")
