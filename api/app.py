@@ -25,6 +25,7 @@ from feeds.network import Network, QueryError
 from .accounting import KEY, METER, NullLedger, Quotas, make_accounting, operator_shares
 from .config import Config, default_config
 from .costs import costs_json
+from .funding import funding_json
 from .itineraries import plan_json
 from .ledger import Ledger
 from .metrics import Metrics
@@ -255,6 +256,18 @@ async def costs(request: web.Request) -> web.Response:
     return json_response(request, body)
 
 
+async def funding(request: web.Request) -> web.Response:
+    key = request.get(KEY)
+    if key is None:
+        return error_response(401, "key_required", "funding models are shown to admin keys (X-Api-Key)", "X-Api-Key")
+    if key.role != "admin":
+        return error_response(403, "admin_only", "funding models are shown to admin keys only", "X-Api-Key")
+    body = await asyncio.get_running_loop().run_in_executor(
+        request.app[EXECUTOR], funding_json, request.app[LEDGER], request.app[SETUP], request.query
+    )
+    return json_response(request, body)
+
+
 async def stops_search(request: web.Request) -> web.Response:
     return json_response(request, search_stops(request.app[NETWORK], request.query))
 
@@ -295,6 +308,7 @@ def create_app(
     app.router.add_get("/v1/stops", stops_search)
     app.router.add_get("/v1/stops/{stop_id}/departures", stops_departures)
     app.router.add_get("/v1/costs", costs)
+    app.router.add_get("/v1/funding", funding)
     app.router.add_get("/openapi.json", openapi)
     app.router.add_get("/metrics", metrics)
     return app

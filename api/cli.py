@@ -185,6 +185,72 @@ def serve(feeds, host, port, workers, config_path):
     web.run_app(app, host=host, port=port, access_log_format=access, print=None)
 
 
+@cli.group()
+def costs():
+    """The cost ledger: reports of who would pay what."""
+
+
+@costs.command("report")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False), default=None,
+              help="SQLite ledger (default: the configuration's, else $TRAJET_LEDGER or ./trajet-ledger.sqlite)")
+@click.option("--since", default=None, help="YYYY-MM-DD, UTC (default: first day of this month)")
+@click.option("--until", default=None, help="YYYY-MM-DD, UTC, inclusive (default: today)")
+@click.option("--territory", default=None, help="only the rows of this territory")
+@click.option("--model", default="all", help="territory, travellers, operators, pooling, metered or all")
+@click.option("--basis", default=None, help="operators: legs|minutes; pooling: population|usage|equal")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
+def costs_report(config_path, ledger_path, since, until, territory, model, basis, fmt):
+    """Funding models side by side on the ledger's period."""
+    from pathlib import Path
+
+    from .config import default_config, load_config
+    from .funding import funding_json
+    from .ledger import SqliteLedger
+
+    setup = load_config(config_path, None) if config_path else default_config([])
+    path = Path(ledger_path) if ledger_path else setup.ledger_path
+    if not path.exists():
+        _fail(f"no ledger at {path} (serve some requests first, or give --ledger)")
+    query = {k: v for k, v in {"since": since, "until": until, "model": model, "basis": basis}.items() if v}
+    body = funding_json(_ReadOnlyLedger(path), setup, query)
+    rows = [
+        dict(model=name, **row)
+        for name, table in body["models"].items()
+        for row in table["rows"]
+        if territory is None or territory in row["payer"]
+    ]
+    if fmt == "json":
+        click.echo(orjson.dumps(dict(body, rows=rows), option=orjson.OPT_INDENT_2).decode())
+        return
+    columns = ["model", "payer", "eur", "unit", "perUnitEur"]
+    if fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        return
+    click.echo(f"{body['since']} to {body['until']} ({body['days']} days): {body['requests']} requests, "
+               f"variable {body['variableEur']:.2f} EUR + fixed {body['fixedEur']:.2f} EUR = {body['totalEur']:.2f} EUR")
+    for name in body["models"]:
+        click.echo(f"\n{name}")
+        for row in (r for r in rows if r["model"] == name):
+            per = f"{row['perUnitEur']:.6f} EUR per {row['unit']}" if row["perUnitEur"] is not None else ""
+            click.echo(f"  {row['payer'][:44]:44s} {row['eur']:12.2f} EUR  {per}")
+
+
+class _ReadOnlyLedger:
+    """Reads a ledger file without starting a writer."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        import sqlite3
+
+        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=2) as db:
+            return db.execute(sql, params).fetchall()
+
+
 def _where(place: dict) -> str:
     return f"{place['name']} ({place['stopId']})" if "stopId" in place else f"{place['name']} ({place['lat']},{place['lon']})"
 

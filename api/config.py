@@ -19,6 +19,10 @@ file raises ConfigError naming the key and, where it can be found, its line.
     [access]
     anonymous = true                # requests without X-Api-Key allowed (as "anonymous")
 
+    [funding]                       # the metered-API model
+    free_monthly_requests = 10000   # per key
+    price_per_1000_eur = 0.5        # beyond the free quota
+
     [[territories]]
     name = "helsinki"
     population = 656000
@@ -93,6 +97,8 @@ class Config:
     batch_size: int = 500
     flush_seconds: float = 1.0
     allow_anonymous: bool = True
+    free_monthly_requests: int = 10_000
+    price_per_1000_eur: float = 0.5
 
     @property
     def default_territory(self) -> str:
@@ -142,8 +148,8 @@ class _Reader:
         return value
 
 
-def load_config(path: str | os.PathLike, feeds: list[str]) -> Config:
-    """Read and check a TOML configuration; `feeds` are the loaded feed names."""
+def load_config(path: str | os.PathLike, feeds: list[str] | None) -> Config:
+    """Read and check a TOML configuration; `feeds` are the loaded feed names (None: not checked)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -152,12 +158,13 @@ def load_config(path: str | os.PathLike, feeds: list[str]) -> Config:
         raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
-    known = {"ledger", "costs", "access", "territories", "keys"}
+    known = {"ledger", "costs", "access", "funding", "territories", "keys"}
     for key in data:
         if key not in known:
             _Reader(path, text, data, "").fail(key, f"unknown section (known: {', '.join(sorted(known))})")
 
     ledger = _Reader(path, text, data.get("ledger", {}), "ledger.")
+    funding = _Reader(path, text, data.get("funding", {}), "funding.")
     costs_table = data.get("costs", {})
     costs = _Reader(path, text, costs_table, "costs.")
     fixed = costs.get("fixed_monthly_eur", dict, {"hosting": 40.0, "operations": 400.0})
@@ -175,9 +182,9 @@ def load_config(path: str | os.PathLike, feeds: list[str]) -> Config:
     for i, table in enumerate(data.get("territories", [])):
         anchor = _nth_header(text, "territories", i)
         t = _Reader(path, text, table, f"territories[{i}].", anchor)
-        names = t.get("feeds", list, list(feeds))
+        names = t.get("feeds", list, list(feeds or []))
         for name in names:
-            if name not in feeds:
+            if feeds is not None and name not in feeds:
                 t.fail("feeds", f"feed {name!r} is not loaded (loaded: {', '.join(feeds)})")
         territories.append(Territory(
             name=t.get("name", str),
@@ -187,7 +194,7 @@ def load_config(path: str | os.PathLike, feeds: list[str]) -> Config:
             feeds=tuple(names),
         ))
     if not territories:
-        territories.append(Territory("default", 0, 0, None, tuple(feeds)))
+        territories.append(Territory("default", 0, 0, None, tuple(feeds or [])))
     names = [t.name for t in territories]
     if len(set(names)) != len(names):
         raise ConfigError(f"{path}: two territories share a name")
@@ -214,6 +221,8 @@ def load_config(path: str | os.PathLike, feeds: list[str]) -> Config:
         batch_size=ledger.get("batch_size", int, 500, lambda v: v >= 1),
         flush_seconds=float(ledger.get("flush_seconds", (int, float), 1.0, lambda v: v > 0)),
         allow_anonymous=_Reader(path, text, data.get("access", {}), "access.").get("anonymous", bool, True),
+        free_monthly_requests=funding.get("free_monthly_requests", int, 10_000, lambda v: v >= 0),
+        price_per_1000_eur=float(funding.get("price_per_1000_eur", (int, float), 0.5, lambda v: v >= 0)),
     )
 
 

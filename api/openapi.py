@@ -212,6 +212,17 @@ def document() -> dict:
                                       "ready": BOOLEAN, "feeds": {"type": "array", "items": STRING},
                                       "ledger": obj(["status"], {"status": {"enum": ["ok", "degraded"]}, "reason": STRING})}),
                                       "Ready")}},
+            "/v1/funding": {"get": {
+                "summary": "Funding models side by side on the ledger's period (admin keys)",
+                "parameters": [_q("model", "territory, travellers, operators, pooling, metered or all (default)"),
+                               _q("basis", "operators: legs|minutes; pooling: population|usage|equal"),
+                               _q("since", "YYYY-MM-DD, UTC", {"type": "string", "format": "date"}),
+                               _q("until", "YYYY-MM-DD, UTC, inclusive", {"type": "string", "format": "date"})],
+                "responses": {**_ok({"type": "object", "required": ["since", "until", "totalEur", "models"],
+                                     "properties": {"totalEur": NUMBER, "models": {"type": "object"}}}, "Tables of payers"),
+                              "401": {"description": "No or unknown API key", "content": {"application/json": {"schema": _ref("Error")}}},
+                              "403": {"description": "Not an admin key", "content": {"application/json": {"schema": _ref("Error")}}}},
+            }},
             "/v1/costs": {"get": {
                 "summary": "Ledger totals by key, territory, endpoint and day (admin keys: all; client keys: their own)",
                 "parameters": [_q("since", "YYYY-MM-DD, UTC (default: first day of this month)", {"type": "string", "format": "date"}),
