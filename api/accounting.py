@@ -98,6 +98,7 @@ def make_accounting(setup: Config, ledger: Ledger, quotas: Quotas, error_respons
             wall_s=time.perf_counter() - started,
             n_bytes=len(response.body) if isinstance(response.body, (bytes, bytearray)) else 0,
             work=meter.get("work", {}),
+            routing_cpu_s=meter.get("cpu_s", 0.0),
             operators=meter.get("operators", []),
         ))
         return response

@@ -238,6 +238,33 @@ def costs_report(config_path, ledger_path, since, until, territory, model, basis
             click.echo(f"  {row['payer'][:44]:44s} {row['eur']:12.2f} EUR  {per}")
 
 
+@costs.command("simulate")
+@feed_option
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--date", "date_text", default=None, help="service date to replay (default: the feeds' first day)")
+@click.option("--requests", "n_requests", default=2000, show_default=True, type=int)
+@click.option("--concurrency", default=4, show_default=True, type=int)
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.pass_context
+def costs_simulate(ctx, feeds, config_path, date_text, n_requests, concurrency, seed):
+    """Replay a seeded day of requests through the real server into the ledger, then report."""
+    import datetime as dt
+
+    from .config import default_config, load_config
+    from .simulate import simulate
+
+    network = _open(feeds)
+    names = [f["name"] for f in network.meta["feeds"]]
+    setup = load_config(config_path, names) if config_path else default_config(names)
+    date = parse_date(date_text) if date_text else network.first_date
+    network.check_date(date)
+    statuses = simulate(network, setup, date, n_requests, concurrency, seed)
+    click.echo(f"replayed {n_requests} requests on {date} into {setup.ledger_path}: statuses {statuses}", err=True)
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    ctx.invoke(costs_report, config_path=config_path, ledger_path=str(setup.ledger_path), since=today, until=today,
+               territory=None, model="all", basis=None, fmt="table")
+
+
 class _ReadOnlyLedger:
     """Reads a ledger file without starting a writer."""
 

@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS requests (
     api_key TEXT NOT NULL,
     territory TEXT NOT NULL,
     status INTEGER NOT NULL,
-    cpu_s REAL NOT NULL,         -- routing thread CPU time
+    cpu_s REAL NOT NULL,         -- CPU time: the event loop's for the request plus its routing thread's
+    routing_cpu_s REAL NOT NULL, -- of which the routing thread's
     wall_s REAL NOT NULL,
     bytes INTEGER NOT NULL,      -- response body, before compression
     rounds INTEGER NOT NULL DEFAULT 0,
@@ -61,6 +62,7 @@ class Entry:
     wall_s: float
     n_bytes: int
     work: dict = field(default_factory=dict)
+    routing_cpu_s: float = 0.0
     operators: list[tuple[str, str, float, float]] = field(default_factory=list)  # agency, feed, legs, minutes
     ts: float = field(default_factory=time.time)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -133,8 +135,8 @@ class SqliteLedger(Ledger):
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.executemany(
-                    "INSERT OR IGNORE INTO requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [(e.id, e.ts, e.endpoint, e.api_key, e.territory, e.status, e.cpu_s, e.wall_s, e.n_bytes,
+                    "INSERT OR IGNORE INTO requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [(e.id, e.ts, e.endpoint, e.api_key, e.territory, e.status, e.cpu_s, e.routing_cpu_s, e.wall_s, e.n_bytes,
                       e.work.get("rounds", 0), e.work.get("patternsScanned", 0), e.work.get("tripsExamined", 0),
                       e.work.get("stopsImproved", 0)) for e in batch],
                 )

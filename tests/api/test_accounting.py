@@ -190,3 +190,29 @@ async def test_costs_follow_the_openapi_document(served):
     await client.get("/v1/plan", params=PLAN, headers=ADMIN)
     await asyncio.sleep(0.3)
     check(await (await client.get("/v1/costs", headers=ADMIN)).json(), "/v1/costs")
+
+
+async def test_ledger_cpu_matches_the_routing_threads_cpu(aiohttp_client, network, tmp_path):
+    """The ledger's routing CPU, summed, is what the routing thread really spent (within 5%)."""
+    import datetime as dt
+    import threading
+    import time
+
+    from api.app import EXECUTOR, ServiceConfig
+    from benchmarks.load import seeded_plan_queries
+
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite", flush_seconds=0.05)
+    app = create_app(network, ServiceConfig(workers=1), ledger=ledger)
+    client = await aiohttp_client(app)
+    for _ in range(5):  # warm-up, outside the measured window
+        await client.get("/v1/plan", params=PLAN)
+    ident = await asyncio.get_running_loop().run_in_executor(app[EXECUTOR], threading.get_ident)
+    clock = time.pthread_getcpuclockid(ident)
+    started, cpu_before = time.time(), time.clock_gettime(clock)
+    for params in seeded_plan_queries(network, dt.date(2022, 2, 22), 300, 3, 400):
+        assert (await client.get("/v1/plan", params=params)).status == 200
+    spent = time.clock_gettime(clock) - cpu_before
+    ledger.close()
+    (recorded,) = sqlite3.connect(tmp_path / "ledger.sqlite").execute(
+        "SELECT TOTAL(routing_cpu_s) FROM requests WHERE ts >= ? AND endpoint = '/v1/plan'", (started,)).fetchone()
+    assert spent > 0.05 and abs(recorded - spent) <= 0.05 * spent, (recorded, spent)

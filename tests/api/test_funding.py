@@ -130,3 +130,22 @@ def test_costs_report_command(filled, tmp_path):
     assert [r["payer"] for r in rows] == ["helsinki", "espoo"]
     missing = subprocess.run(base[:5] + ["--ledger", str(tmp_path / "none.sqlite")], capture_output=True, text=True)
     assert missing.returncode == 2 and "no ledger" in missing.stderr
+
+
+def test_simulate_replays_a_day_through_the_server(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    config = write_config(tmp_path, text=TWO_TERRITORIES)
+    env = dict(os.environ, TRAJET_CACHE=str(tmp_path / "cache"))
+    run = subprocess.run([sys.executable, "-m", "api.cli", "costs", "simulate", "--config", str(config), "--requests", "80"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "replayed 80 requests on 2022-02-22" in run.stderr
+    assert "territory" in run.stdout and "metered" in run.stdout and "espoo" in run.stdout
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "ledger.sqlite")
+    endpoints = dict(db.execute("SELECT endpoint, COUNT(*) FROM requests GROUP BY endpoint").fetchall())
+    assert sum(endpoints.values()) == 80 and endpoints["/v1/plan"] > 40 and "/v1/stops" in endpoints
