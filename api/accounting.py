@@ -3,11 +3,12 @@
 `accounting` is the outermost middleware: it resolves X-Api-Key (401 unknown, 429 over
 the monthly quota), runs the request, then records it in the ledger with its status,
 CPU time, wall time, bytes and, for plans, the kernel's work and the operators (agencies)
-whose trips the answer uses. Handlers leave their measures in `request[METER]`.
+whose trips the answer uses. Handlers run their thread-pool work through `request[METER]`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import threading
 import time
@@ -18,7 +19,41 @@ from aiohttp import web
 from .config import ANONYMOUS, ApiKey, Config
 from .ledger import Entry, Ledger
 
-METER = web.RequestKey("meter", dict)  # {"cpu_s", "work", "operators"}, set by a handler
+
+
+class Meter:
+    """CPU time of one request: its event-loop stretches (not the other requests the loop
+    runs while this one waits) plus its jobs in the routing threads; and what a plan found."""
+
+    def __init__(self):
+        self.loop_s = 0.0
+        self.routing_s = 0.0
+        self.work: dict = {}
+        self.operators: list = []
+        self._mark = time.thread_time()
+
+    async def in_thread(self, executor, fn, *args, timeout: float | None = None):
+        """fn(*args) in the thread pool; its thread CPU time is counted (raises TimeoutError)."""
+        self.loop_s += time.thread_time() - self._mark
+        try:
+            result, cpu_s = await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(executor, _timed, fn, *args), timeout)
+        finally:
+            self._mark = time.thread_time()
+        self.routing_s += cpu_s
+        return result
+
+    def stop(self) -> None:
+        self.loop_s += time.thread_time() - self._mark
+        self._mark = time.thread_time()
+
+
+def _timed(fn, *args):
+    started = time.thread_time()
+    result = fn(*args)
+    return result, time.thread_time() - started
+
+
+METER = web.RequestKey("meter", Meter)
 KEY = web.RequestKey("key", object)  # the ApiKey of the request (None: anonymous)
 OPEN_PATHS = frozenset({"/v1/health", "/v1/ready", "/metrics", "/openapi.json"})  # no key needed
 
@@ -69,7 +104,8 @@ class Quotas:
 def make_accounting(setup: Config, ledger: Ledger, quotas: Quotas, error_response):
     @web.middleware
     async def accounting(request: web.Request, handler):
-        started, cpu = time.perf_counter(), time.thread_time()
+        started = time.perf_counter()
+        meter = request[METER] = Meter()
         text = request.headers.get("X-Api-Key")
         key = setup.keys.get(text) if text else None
         if request.path in OPEN_PATHS or request.method == "OPTIONS":  # browsers' preflights carry no key
@@ -86,20 +122,18 @@ def make_accounting(setup: Config, ledger: Ledger, quotas: Quotas, error_respons
         else:
             request[KEY] = key
             response = await handler(request)
-        meter = request.get(METER) or {}
-        # the event loop's own CPU for this request, plus the routing thread's when it had one
-        cpu_s = (time.thread_time() - cpu) + meter.get("cpu_s", 0.0)
+        meter.stop()
         ledger.record(Entry(
             endpoint=_endpoint(request),
             api_key=key.key if key else (ANONYMOUS if not text else "unknown"),
             territory=key.territory if key else setup.default_territory,
             status=response.status,
-            cpu_s=cpu_s,
+            cpu_s=meter.loop_s + meter.routing_s,
             wall_s=time.perf_counter() - started,
             n_bytes=len(response.body) if isinstance(response.body, (bytes, bytearray)) else 0,
-            work=meter.get("work", {}),
-            routing_cpu_s=meter.get("cpu_s", 0.0),
-            operators=meter.get("operators", []),
+            work=meter.work,
+            routing_cpu_s=meter.routing_s,
+            operators=meter.operators,
         ))
         return response
 

@@ -146,14 +146,11 @@ async def feeds(request: web.Request) -> web.Response:
 
 
 def _plan_job(network: Network, origin, destination, date, seconds, options, limit: int, metering: bool):
-    """Runs in a routing thread: the plan (its first `limit` journeys), the operators whose
-    trips it uses, and the thread CPU time it took."""
-    cpu = time.thread_time() if metering else 0.0
+    """Runs in a routing thread: the plan (its first `limit` journeys) and the operators whose trips it uses."""
     result, view, places = network.plan(origin, destination, date, seconds, options)
     del result.journeys[limit:], result.arrivals[limit:]
     body = plan_json(network, view, result, places)
-    operators = operator_shares(network, view, result.journeys) if metering else []
-    return body, operators, (time.thread_time() - cpu) if metering else 0.0
+    return body, operator_shares(network, view, result.journeys) if metering else []
 
 
 async def plan(request: web.Request) -> web.Response:
@@ -174,11 +171,10 @@ async def plan(request: web.Request) -> web.Response:
         return error_response(503, "busy", "too many journeys being planned; retry shortly", headers={"Retry-After": "1"})
     pending[0] += 1
     wall = time.perf_counter()
+    meter = request[METER]
     try:
-        job = asyncio.get_running_loop().run_in_executor(
-            app[EXECUTOR], _plan_job, network, origin, destination, date, seconds, options, limit, config.metering
-        )
-        body, operators, cpu_s = await asyncio.wait_for(job, config.time_budget_s)
+        body, operators = await meter.in_thread(app[EXECUTOR], _plan_job, network, origin, destination, date, seconds,
+                                                options, limit, config.metering, timeout=config.time_budget_s)
     except asyncio.TimeoutError:
         return error_response(503, "timeout", f"planning took longer than {config.time_budget_s} s", headers={"Retry-After": "5"})
     finally:
@@ -196,8 +192,8 @@ async def plan(request: web.Request) -> web.Response:
     }
     if not config.metering:
         return json_response(request, body)
-    request[METER] = {"cpu_s": cpu_s, "work": work, "operators": operators}
-    return metered_response(request, body, work, cpu_s, wall_s)
+    meter.work, meter.operators = work, operators
+    return metered_response(request, body, work, meter.routing_s, wall_s)
 
 
 def metered_response(request: web.Request, body: dict, work: dict, cpu_s: float, wall_s: float) -> web.Response:
@@ -250,9 +246,8 @@ async def costs(request: web.Request) -> web.Response:
     if key is None:
         return error_response(401, "key_required", "costs are shown to API keys only (X-Api-Key)", "X-Api-Key")
     only = None if key.role == "admin" else key.key
-    body = await asyncio.get_running_loop().run_in_executor(
-        request.app[EXECUTOR], costs_json, request.app[LEDGER], request.app[SETUP], request.query, only
-    )
+    body = await request[METER].in_thread(request.app[EXECUTOR], costs_json, request.app[LEDGER], request.app[SETUP],
+                                          request.query, only)
     return json_response(request, body)
 
 
@@ -262,9 +257,8 @@ async def funding(request: web.Request) -> web.Response:
         return error_response(401, "key_required", "funding models are shown to admin keys (X-Api-Key)", "X-Api-Key")
     if key.role != "admin":
         return error_response(403, "admin_only", "funding models are shown to admin keys only", "X-Api-Key")
-    body = await asyncio.get_running_loop().run_in_executor(
-        request.app[EXECUTOR], funding_json, request.app[LEDGER], request.app[SETUP], request.query
-    )
+    body = await request[METER].in_thread(request.app[EXECUTOR], funding_json, request.app[LEDGER], request.app[SETUP],
+                                          request.query)
     return json_response(request, body)
 
 
@@ -274,9 +268,8 @@ async def stops_search(request: web.Request) -> web.Response:
 
 async def stops_departures(request: web.Request) -> web.Response:
     network = request.app[NETWORK]
-    body = await asyncio.get_running_loop().run_in_executor(
-        request.app[EXECUTOR], stop_departures, network, request.match_info["stop_id"], request.query
-    )
+    body = await request[METER].in_thread(request.app[EXECUTOR], stop_departures, network, request.match_info["stop_id"],
+                                          request.query)
     return json_response(request, body)
 
 
