@@ -1,0 +1,103 @@
+"""Side by side: the same feed, the same seeded queries, each planner in its own process.
+
+    python -m benchmarks.compare [--feed NAME] [--queries N] [--peers trajet,networkx]
+
+Writes the queries (stops served on the day, departures spread over 05:00-22:00) to a
+JSON file, runs each planner's driver (benchmarks/peers/) as a child process, and reports
+its load time, peak memory (max RSS of the child, from wait4), median, p90 and p99 query
+time, and how many earliest arrivals agree with Trajet's. The common ground is earliest
+arrival with no walking between stops and no change time; where a peer's model differs it
+says so in its notes, and disagreements are counted, not hidden.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from feeds.network import Network
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "feeds"
+DRIVERS = {
+    "trajet": [sys.executable, "-m", "benchmarks.peers.trajet_driver"],
+    "networkx": [sys.executable, "-m", "benchmarks.peers.networkx_driver"],
+}
+DATES = {"helsinki": "2022-02-22", "nyc-subway": "2026-09-23", "hart-tampa": "2018-07-06", "bart": "2018-05-29",
+         "caltrain": "2018-06-20", "poa-eptc": "2019-04-15"}
+
+
+def write_queries(feed: Path, date: dt.date, n: int, seed: int, out: Path) -> None:
+    network = Network.open([feed])
+    tt = network.day(date).router.tt
+    served = np.unique(tt.pattern_stops)
+    rng = np.random.default_rng(seed)
+    queries = []
+    for _ in range(n):
+        a, b = rng.choice(served, 2, replace=False)
+        queries.append({"from": str(network.net.stop_id[a]), "to": str(network.net.stop_id[b]),
+                        "time": int(rng.integers(5 * 3600, 22 * 3600))})
+    out.write_text(json.dumps({"feed": str(feed), "date": date.isoformat(), "queries": queries}))
+
+
+def run_driver(name: str, queries: Path, feed: Path, out: Path) -> dict:
+    """Run one driver; its result with the child's peak RSS in MB."""
+    child = subprocess.Popen(DRIVERS[name] + [str(queries), str(out), "--feed", str(feed)], cwd=ROOT,
+                             env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    if status != 0:
+        return {"planner": name, "error": child.stderr.read().decode()[-400:]}
+    result = json.loads(out.read_text())
+    result["max_rss_mb"] = usage.ru_maxrss / 1024
+    return result
+
+
+def summary(result: dict, reference: dict | None) -> str:
+    if "error" in result:
+        return f"{result['planner']:18s} failed: {result['error'].strip().splitlines()[-1] if result['error'].strip() else '?'}"
+    ms = np.array(result["seconds"]) * 1000
+    line = (f"{result['planner']:18s} load {result['load_s']:7.2f} s  peak {result['max_rss_mb']:7.0f} MB  "
+            f"median {np.median(ms):9.3f} ms  p90 {np.percentile(ms, 90):9.3f} ms  p99 {np.percentile(ms, 99):9.3f} ms")
+    if reference is not None:
+        pairs = list(zip(result["arrivals"], reference["arrivals"]))
+        same = sum(a == b for a, b in pairs)
+        earlier = sum(a is not None and (b is None or a < b) for a, b in pairs)
+        later = sum(b is not None and (a is None or a > b) for a, b in pairs)
+        line += f"  same arrival as trajet {same}/{len(ms)} (earlier {earlier}, later {later})"
+    return line
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--feed", default="helsinki", help="a feed of ../shared/feeds (name without .zip)")
+    parser.add_argument("--date", default=None)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--peers", default="trajet,networkx")
+    args = parser.parse_args(argv)
+    feed = SHARED / f"{args.feed}.zip"
+    if not feed.exists():
+        raise SystemExit(f"{feed} is absent: the comparison needs the real feeds of ../shared")
+    date = dt.date.fromisoformat(args.date or DATES.get(args.feed, ""))
+    with tempfile.TemporaryDirectory() as tmp:
+        queries = Path(tmp) / "queries.json"
+        write_queries(feed, date, args.queries, args.seed, queries)
+        results = {name: run_driver(name, queries, feed, Path(tmp) / f"{name}.json") for name in args.peers.split(",")}
+    reference = results.get("trajet")
+    print(f"{args.feed} on {date}, {args.queries} seeded queries (seed {args.seed}), earliest arrival, no walking, no change time")
+    for name, result in results.items():
+        print(summary(result, None if name == "trajet" else reference))
+        if result.get("notes"):
+            print(f"{'':18s} model: {result['notes']}")
+
+
+if __name__ == "__main__":
+    main()

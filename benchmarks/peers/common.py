@@ -1,0 +1,29 @@
+"""What every planner driver shares: the query file, the result file, and timing.
+
+A driver is a small program run in its own process (and, for peers from PyPI or npm, its
+own environment) by benchmarks.compare: it loads a feed, answers every query of a JSON
+query file, and writes a JSON result: load seconds, and per query the earliest arrival
+(seconds after midnight of the query date, or null) and the seconds the query took.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+
+def read_queries(path: str | Path) -> dict:
+    """{"feed", "date", "queries": [{"from", "to", "time"}, ...]}; times in seconds after midnight."""
+    return json.loads(Path(path).read_text())
+
+
+def write_result(path: str | Path, planner: str, load_s: float, arrivals: list, seconds: list[float], notes: str = "") -> None:
+    Path(path).write_text(json.dumps({"planner": planner, "load_s": load_s, "arrivals": arrivals,
+                                      "seconds": seconds, "notes": notes}))
+
+
+def timed(fn, *args):
+    started = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - started
