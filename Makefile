@@ -24,7 +24,9 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
+	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/pytest benchmarks -q --benchmark-enable --benchmark-autosave
+	$(BIN)/python -m benchmarks.scaling
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks
