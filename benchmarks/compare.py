@@ -4,7 +4,7 @@
 
 Writes the queries (stops served on the day, departures spread over 05:00-22:00) to a
 JSON file, runs each planner's driver (benchmarks/peers/) as a child process, and reports
-its load time, peak memory (max RSS of the child, from wait4), median, p90 and p99 query
+its load time, peak memory (VmHWM of the child's program), median, p90 and p99 query
 time, and how many earliest arrivals agree with Trajet's. The common ground is earliest
 arrival with no walking between stops and no change time; where a peer's model differs it
 says so in its notes, and disagreements are counted, not hidden.
@@ -25,12 +25,17 @@ import numpy as np
 
 from feeds.network import Network
 
+from .peers import envs
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "feeds"
+PEERS_DIR = ROOT / "benchmarks" / "peers"
 DRIVERS = {
-    "trajet": [sys.executable, "-m", "benchmarks.peers.trajet_driver"],
-    "networkx": [sys.executable, "-m", "benchmarks.peers.networkx_driver"],
+    "trajet": lambda: [sys.executable, "-m", "benchmarks.peers.trajet_driver"],
+    "networkx": lambda: [sys.executable, "-m", "benchmarks.peers.networkx_driver"],
+    "pyraptor": lambda: [str(envs.python_of("pyraptor")), str(PEERS_DIR / "pyraptor_driver.py")],
 }
+NEEDS_EXPORT = {"pyraptor"}  # peers in other environments read the day's trips from a plain export
 DATES = {"helsinki": "2022-02-22", "nyc-subway": "2026-09-23", "hart-tampa": "2018-07-06", "bart": "2018-05-29",
          "caltrain": "2018-06-20", "poa-eptc": "2019-04-15"}
 
@@ -48,15 +53,32 @@ def write_queries(feed: Path, date: dt.date, n: int, seed: int, out: Path) -> No
     out.write_text(json.dumps({"feed": str(feed), "date": date.isoformat(), "queries": queries}))
 
 
-def run_driver(name: str, queries: Path, feed: Path, out: Path) -> dict:
+def export_trips(feed: Path, date: dt.date, out: Path) -> None:
+    """The day's trips as plain JSON for peers in other environments: stop ids, and per trip
+    its stop indices, arrivals and departures in seconds after midnight of the date."""
+    network = Network.open([feed])
+    view = network.day(date)
+    tt = view.router.tt
+    midnight = network.local_seconds(date, 0) - view.origin
+    trips = []
+    for p in range(tt.n_patterns):
+        stops = tt.pattern_stops[tt.pattern_stop_offsets[p]:tt.pattern_stop_offsets[p + 1]].tolist()
+        arrivals, departures = tt.pattern_trip_times(p)
+        for j in range(arrivals.shape[1]):
+            trips.append([stops, (arrivals[:, j] - midnight).tolist(), (departures[:, j] - midnight).tolist()])
+    out.write_text(json.dumps({"stops": [str(s) for s in network.net.stop_id], "trips": trips}))
+
+
+def run_driver(name: str, queries: Path, feed: Path, out: Path, export: Path) -> dict:
     """Run one driver; its result with the child's peak RSS in MB."""
-    child = subprocess.Popen(DRIVERS[name] + [str(queries), str(out), "--feed", str(feed)], cwd=ROOT,
+    extra = [str(export)] if name in NEEDS_EXPORT else ["--feed", str(feed)]
+    child = subprocess.Popen(DRIVERS[name]() + [str(queries), str(out)] + extra, cwd=ROOT,
                              env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(child.pid, 0)
     if status != 0:
         return {"planner": name, "error": child.stderr.read().decode()[-400:]}
     result = json.loads(out.read_text())
-    result["max_rss_mb"] = usage.ru_maxrss / 1024
+    result["max_rss_mb"] = result.get("peak_rss_mb") or usage.ru_maxrss / 1024
     return result
 
 
@@ -90,7 +112,11 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         queries = Path(tmp) / "queries.json"
         write_queries(feed, date, args.queries, args.seed, queries)
-        results = {name: run_driver(name, queries, feed, Path(tmp) / f"{name}.json") for name in args.peers.split(",")}
+        export = Path(tmp) / "trips.json"
+        if NEEDS_EXPORT & set(args.peers.split(",")):
+            export_trips(feed, date, export)
+        results = {name: run_driver(name, queries, feed, Path(tmp) / f"{name}.json", export)
+                   for name in args.peers.split(",")}
     reference = results.get("trajet")
     print(f"{args.feed} on {date}, {args.queries} seeded queries (seed {args.seed}), earliest arrival, no walking, no change time")
     for name, result in results.items():

@@ -18,9 +18,22 @@ def read_queries(path: str | Path) -> dict:
     return json.loads(Path(path).read_text())
 
 
+def peak_rss_mb() -> float | None:
+    """This process's peak resident memory since it started its program (VmHWM; Linux).
+
+    Not ru_maxrss: a child forked from a large runner inherits the runner's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def write_result(path: str | Path, planner: str, load_s: float, arrivals: list, seconds: list[float], notes: str = "") -> None:
     Path(path).write_text(json.dumps({"planner": planner, "load_s": load_s, "arrivals": arrivals,
-                                      "seconds": seconds, "notes": notes}))
+                                      "seconds": seconds, "notes": notes, "peak_rss_mb": peak_rss_mb()}))
 
 
 def timed(fn, *args):
