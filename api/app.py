@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import sqlite3
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -246,9 +247,16 @@ async def costs(request: web.Request) -> web.Response:
     if key is None:
         return error_response(401, "key_required", "costs are shown to API keys only (X-Api-Key)", "X-Api-Key")
     only = None if key.role == "admin" else key.key
-    body = await request[METER].in_thread(request.app[EXECUTOR], costs_json, request.app[LEDGER], request.app[SETUP],
-                                          request.query, only)
+    try:
+        body = await request[METER].in_thread(request.app[EXECUTOR], costs_json, request.app[LEDGER], request.app[SETUP],
+                                              request.query, only)
+    except sqlite3.Error as e:
+        return _ledger_unavailable(e)
     return json_response(request, body)
+
+
+def _ledger_unavailable(error: Exception) -> web.Response:
+    return error_response(503, "ledger_unavailable", f"the ledger cannot be read: {error}", headers={"Retry-After": "30"})
 
 
 async def funding(request: web.Request) -> web.Response:
@@ -257,8 +265,11 @@ async def funding(request: web.Request) -> web.Response:
         return error_response(401, "key_required", "funding models are shown to admin keys (X-Api-Key)", "X-Api-Key")
     if key.role != "admin":
         return error_response(403, "admin_only", "funding models are shown to admin keys only", "X-Api-Key")
-    body = await request[METER].in_thread(request.app[EXECUTOR], funding_json, request.app[LEDGER], request.app[SETUP],
-                                          request.query)
+    try:
+        body = await request[METER].in_thread(request.app[EXECUTOR], funding_json, request.app[LEDGER], request.app[SETUP],
+                                              request.query)
+    except sqlite3.Error as e:
+        return _ledger_unavailable(e)
     return json_response(request, body)
 
 

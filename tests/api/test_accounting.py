@@ -163,6 +163,16 @@ async def test_unopenable_ledger_is_degraded_and_the_api_answers(aiohttp_client,
     ledger.close()
 
 
+async def test_unreadable_ledger_makes_costs_503(aiohttp_client, network, tmp_path):
+    setup = load_config(write_config(tmp_path), ["helsinki"])
+    ledger = SqliteLedger(tmp_path, flush_seconds=0.05)  # a folder: neither written nor read
+    client = await aiohttp_client(create_app(network, setup=setup, ledger=ledger))
+    for path in ("/v1/costs", "/v1/funding"):
+        response = await client.get(path, headers=ADMIN)
+        assert response.status == 503 and (await response.json())["error"]["code"] == "ledger_unavailable"
+    ledger.close()
+
+
 async def test_locked_ledger_is_degraded_then_recovers(aiohttp_client, network, tmp_path):
     path = tmp_path / "ledger.sqlite"
     ledger = SqliteLedger(path, flush_seconds=0.05)
