@@ -25,6 +25,7 @@ import numpy as np
 
 from feeds.network import Network
 
+from .load import seeded_stop_pairs
 from .peers import envs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,15 +42,8 @@ DATES = {"helsinki": "2022-02-22", "nyc-subway": "2026-09-23", "hart-tampa": "20
 
 
 def write_queries(feed: Path, date: dt.date, n: int, seed: int, out: Path) -> None:
-    network = Network.open([feed])
-    tt = network.day(date).router.tt
-    served = np.unique(tt.pattern_stops)
-    rng = np.random.default_rng(seed)
-    queries = []
-    for _ in range(n):
-        a, b = rng.choice(served, 2, replace=False)
-        queries.append({"from": str(network.net.stop_id[a]), "to": str(network.net.stop_id[b]),
-                        "time": int(rng.integers(5 * 3600, 22 * 3600))})
+    pairs = seeded_stop_pairs(Network.open([feed]), date, n, seed)
+    queries = [{"from": a, "to": b, "time": t} for a, b, t in pairs]
     out.write_text(json.dumps({"feed": str(feed), "date": date.isoformat(), "queries": queries}))
 
 

@@ -32,19 +32,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def seeded_plan_queries(network: Network, date: dt.date, n: int, seed: int, max_walk: int) -> list[dict]:
+def seeded_stop_pairs(network: Network, date: dt.date, n: int, seed: int) -> list[tuple[str, str, int]]:
+    """(from stop_id, to stop_id, seconds after midnight): distinct stops served on the day,
+    departures uniform over 05:00-22:00."""
     tt = network.day(date).router.tt
     served = np.unique(tt.pattern_stops)
     rng = np.random.default_rng(seed)
-    queries = []
+    pairs = []
     for _ in range(n):
         a, b = rng.choice(served, 2, replace=False)
-        t = int(rng.integers(5 * 3600, 22 * 3600))
-        queries.append({
-            "from": str(network.net.stop_id[a]), "to": str(network.net.stop_id[b]), "date": date.isoformat(),
-            "time": f"{t // 3600:02d}:{t // 60 % 60:02d}", "maxWalk": str(max_walk),
-        })
-    return queries
+        pairs.append((str(network.net.stop_id[a]), str(network.net.stop_id[b]), int(rng.integers(5 * 3600, 22 * 3600))))
+    return pairs
+
+
+def seeded_plan_queries(network: Network, date: dt.date, n: int, seed: int, max_walk: int) -> list[dict]:
+    """/v1/plan parameters of seeded_stop_pairs."""
+    return [
+        {"from": a, "to": b, "date": date.isoformat(), "time": f"{t // 3600:02d}:{t // 60 % 60:02d}", "maxWalk": str(max_walk)}
+        for a, b, t in seeded_stop_pairs(network, date, n, seed)
+    ]
 
 
 async def run_load(base: str, queries: list[dict], concurrency: int, seconds: float, warmup: float) -> dict:
