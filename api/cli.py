@@ -202,18 +202,16 @@ def costs():
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 def costs_report(config_path, ledger_path, since, until, territory, model, basis, fmt):
     """Funding models side by side on the ledger's period."""
-    from pathlib import Path
-
     from .config import default_config, load_config
     from .funding import funding_json
-    from .ledger import SqliteLedger
+    from .ledger import LedgerReader
 
     setup = load_config(config_path, None) if config_path else default_config([])
     path = Path(ledger_path) if ledger_path else setup.ledger_path
     if not path.exists():
         _fail(f"no ledger at {path} (serve some requests first, or give --ledger)")
     query = {k: v for k, v in {"since": since, "until": until, "model": model, "basis": basis}.items() if v}
-    body = funding_json(_ReadOnlyLedger(path), setup, query)
+    body = funding_json(LedgerReader(path), setup, query)
     rows = [
         dict(model=name, **row)
         for name, table in body["models"].items()
@@ -248,8 +246,6 @@ def costs_report(config_path, ledger_path, since, until, territory, model, basis
 @click.pass_context
 def costs_simulate(ctx, feeds, config_path, date_text, n_requests, concurrency, seed):
     """Replay a seeded day of requests through the real server into the ledger, then report."""
-    import datetime as dt
-
     from .config import default_config, load_config
     from .simulate import simulate
 
@@ -263,19 +259,6 @@ def costs_simulate(ctx, feeds, config_path, date_text, n_requests, concurrency, 
     today = dt.datetime.now(dt.timezone.utc).date().isoformat()
     ctx.invoke(costs_report, config_path=config_path, ledger_path=str(setup.ledger_path), since=today, until=today,
                territory=None, model="all", basis=None, fmt="table")
-
-
-class _ReadOnlyLedger:
-    """Reads a ledger file without starting a writer."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        import sqlite3
-
-        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=2) as db:
-            return db.execute(sql, params).fetchall()
 
 
 def _where(place: dict) -> str:

@@ -40,7 +40,7 @@ def costs_json(ledger: Ledger, setup: Config, query, only_key: str | None) -> di
 
     def rows(group: str | None) -> list[dict]:
         select = f"{group} AS g, " if group else ""
-        tail = f" GROUP BY g ORDER BY g" if group else ""
+        tail = " GROUP BY g ORDER BY g" if group else ""
         out = []
         for row in ledger.query(f"SELECT {select}COUNT(*), TOTAL(cpu_s), TOTAL(bytes) FROM requests WHERE {where}{tail}", params):
             *name, n, cpu_s, n_bytes = row

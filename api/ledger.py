@@ -83,6 +83,28 @@ class Ledger:
         raise NotImplementedError
 
 
+def read_only_query(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    """Read with a connection of its own (WAL readers never wait for the writer)."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2) as db:
+        return db.execute(sql, params).fetchall()
+
+
+class LedgerReader(Ledger):
+    """A ledger file opened only to read it (reports), with no writer thread."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def record(self, entry: Entry) -> None:
+        raise TypeError("a LedgerReader does not record")
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        return read_only_query(self.path, sql, params)
+
+    def close(self) -> None:
+        pass
+
+
 class SqliteLedger(Ledger):
     def __init__(self, path: str | Path, batch_size: int = 500, flush_seconds: float = 1.0):
         self.path = Path(path)
@@ -160,9 +182,7 @@ class SqliteLedger(Ledger):
             self._pending = self._pending[-MAX_PENDING_ROWS:]
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        """Read with a connection of its own (WAL readers never wait for the writer)."""
-        with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=2) as db:
-            return db.execute(sql, params).fetchall()
+        return read_only_query(self.path, sql, params)
 
     def close(self) -> None:
         """Write everything queued, then stop the writer."""

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from aiohttp import web
-
 from feeds.modes import MODES
 from feeds.network import COORDINATE, Network, QueryError
 from feeds.stops import departures
 
+from .itineraries import iso
 from .params import parse_date, parse_int, parse_time
 
 
@@ -57,7 +56,7 @@ def stop_departures(network: Network, stop_id: str, query) -> dict:
         source = int(tt.trip_source[trip])
         route = int(net.trip_route[source])
         rows.append({
-            "time": dt.datetime.fromtimestamp(view.origin + t_dep, network.timezone).isoformat(),
+            "time": iso(network, view.origin, t_dep),
             "stopId": str(net.stop_id[stop]),
             "routeId": str(net.route_id[route]),
             "routeShortName": str(net.route_short_name[route]),

@@ -116,7 +116,7 @@ def main(argv=None) -> None:
                         break
             except OSError:
                 if time.time() > deadline or server.poll() is not None:
-                    raise SystemExit("the server did not start")
+                    raise SystemExit("the server did not start") from None
                 time.sleep(0.2)
         result = asyncio.run(run_load(base, queries, args.concurrency, args.seconds, args.warmup))
     finally:

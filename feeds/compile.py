@@ -88,7 +88,7 @@ def _trip_rows(feed: GtfsFeed, trip_ids: pd.Index, stop_ids: pd.Index):
     return trip[starts], offsets, stop, arr, dep, rules
 
 
-def _expand_frequencies(feed: GtfsFeed, report: Report, trip_index, offsets, stop, arr, dep, rules, trip_ids: pd.Index):
+def _expand_frequencies(feed: GtfsFeed, trip_index, offsets, stop, arr, dep, rules, trip_ids: pd.Index):
     """Replace each frequency-based template trip by one trip per departure."""
     fq = feed.frequencies
     if not len(fq):
@@ -259,7 +259,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
 
         trip_index, offsets, stop, arr, dep, rules = _trip_rows(feed, trip_ids, stop_ids)
         trip_index, offsets, stop, arr, dep, rules = _expand_frequencies(
-            feed, report, trip_index, offsets, stop, arr, dep, rules, trip_ids
+            feed, trip_index, offsets, stop, arr, dep, rules, trip_ids
         )
         trip_route = route_ids.get_indexer(trips["route_id"].to_numpy()[trip_index]).astype(np.int32)
         trip_pattern, p_offsets, p_stops, p_rules, p_route = _patterns(trip_route, offsets, stop, rules)

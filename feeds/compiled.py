@@ -54,9 +54,6 @@ class Texts:
     def __getitem__(self, i: int) -> str:
         return bytes(self.data[self.offsets[i]:self.offsets[i + 1]]).decode()
 
-    def take(self, indices: np.ndarray) -> list[str]:
-        return [self[int(i)] for i in indices]
-
     @property
     def nbytes(self) -> int:
         return self.data.nbytes + self.offsets.nbytes

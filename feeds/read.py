@@ -13,7 +13,6 @@ Line numbers assume one line per record (a quoted value spanning lines shifts th
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import os
 import posixpath
@@ -30,6 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from tqdm import tqdm
 
+from feeds.compiled import file_sha256
 from feeds.gtfs_time import MISSING, interpolate, parse_times
 from feeds.report import Report
 
@@ -200,16 +200,12 @@ class _Source:
         self.zip = None
         if path.is_dir():
             self.files = {p.name: p for p in sorted(path.iterdir()) if p.suffix == ".txt" and p.is_file()}
-            digest = hashlib.sha256()
-            for p in self.files.values():
-                digest.update(p.read_bytes())
-            self.sha256 = digest.hexdigest()
+            self.sha256 = file_sha256(path)
             return
         try:
             self.zip = zipfile.ZipFile(path)
             names = [n for n in self.zip.namelist() if n.endswith(".txt") and not n.startswith("__MACOSX/")]
-            with open(path, "rb") as f:
-                self.sha256 = hashlib.file_digest(f, "sha256").hexdigest()
+            self.sha256 = file_sha256(path)
         except (OSError, zipfile.BadZipFile) as e:
             report.fail(path.name, f"cannot read the feed: {e}")
         folders = sorted({posixpath.dirname(n) for n in names if posixpath.basename(n) == "stops.txt"})

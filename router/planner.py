@@ -162,13 +162,6 @@ class Router:
         keep = tt.footpath_walk_m[lo:hi] <= max_walk_m
         return list(zip(tt.footpath_to[lo:hi][keep].tolist(), tt.footpath_duration[lo:hi][keep].tolist()))
 
-    def footpaths_to(self, stop: int, max_walk_m: int) -> list[tuple[int, int]]:
-        """(stop, seconds) from which `stop` is reached on foot under the walking limit."""
-        tt = self.tt
-        edges = np.flatnonzero((tt.footpath_to == stop) & (tt.footpath_walk_m <= max_walk_m))
-        sources = np.searchsorted(tt.footpath_offsets, edges, side="right") - 1
-        return list(zip(sources.tolist(), tt.footpath_duration[edges].tolist()))
-
     def plan(
         self,
         origins: list[tuple[int, int]],
