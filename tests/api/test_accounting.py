@@ -88,6 +88,9 @@ def test_config_is_read(setup):
         (("[access]", "[acess]"), ":12: acess: unknown section"),
         (("eur_per_gb = 1.0", "eur_per_gb = "), "not valid TOML"),
         (('key = "app-key-4567"', 'key = "admin-key-123"'), "keys[1].key: declared twice"),
+        (('owner = "helsinki"', 'owner = "atlantis"'), "keys[0].owner: territory 'atlantis' is not declared"),
+        (("flush_seconds = 0.05", "flush_seconds = 0"), ":4: ledger.flush_seconds: value 0 is not allowed"),
+        (('key = "app-key-4567"', 'key = "short"'), "keys[1].key: value 'short' is not allowed"),
     ],
 )
 def test_malformed_config_names_the_key_and_line(tmp_path, edit, message):

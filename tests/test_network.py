@@ -1,0 +1,39 @@
+"""Network.open's error and fallback paths."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from feeds.network import Network, compile_paths
+from feeds.report import FeedError
+
+from .inline_gtfs import write_feed
+
+TRIPS = {"t1": "A 08:00, B 08:10"}
+
+
+def test_unwritable_cache_serves_from_memory(tmp_path):
+    not_a_folder = tmp_path / "cache"
+    not_a_folder.write_text("a file where the cache folder should be")
+    network = Network.open([write_feed(tmp_path / "f", TRIPS)], cache_dir=not_a_folder)
+    result, _, _ = network.plan("A", "B", dt.date(2024, 3, 12), 7 * 3600)
+    assert [j.t_arr - j.t_dep for j in result.journeys] == [600]
+    assert not_a_folder.is_file()
+
+
+def test_a_corrupt_cache_entry_is_compiled_again(tmp_path):
+    feed = write_feed(tmp_path / "f", TRIPS)
+    Network.open([feed], cache_dir=tmp_path / "cache")
+    (entry,) = (tmp_path / "cache").iterdir()
+    (entry / "meta.json").write_text("{not json")
+    network = Network.open([feed], cache_dir=tmp_path / "cache")
+    assert network.meta["feeds"][0]["name"] == "feed"
+
+
+def test_two_feeds_with_one_name_are_refused(tmp_path):
+    one = write_feed(tmp_path / "1", TRIPS, name="same")
+    two = write_feed(tmp_path / "2", TRIPS, name="same")
+    with pytest.raises(FeedError, match="two feeds share the name 'same'"):
+        compile_paths([one, two])
