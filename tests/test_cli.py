@@ -150,6 +150,16 @@ def test_serve_answers_on_loopback(tmp_path, feed):
     assert ("/v1/plan", 200) in rows
 
 
+def committed(ledger) -> int:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{ledger}?mode=ro", uri=True) as db:
+            return db.execute("SELECT COUNT(*) FROM requests WHERE endpoint = '/v1/plan'").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
 def test_kill_9_loses_at_most_the_last_batch(tmp_path, feed):
     import signal
     import socket
@@ -176,7 +186,9 @@ def test_kill_9_loses_at_most_the_last_batch(tmp_path, feed):
                 time.sleep(0.2)
         for _ in range(5):
             urllib.request.urlopen(url, timeout=5).read()
-        time.sleep(2.5)  # past flush_seconds (1 s): these are committed
+        while committed(ledger) < 6:  # the writer commits within flush_seconds (1 s); wait for it
+            assert time.time() < deadline + 60, "the ledger never committed"
+            time.sleep(0.1)
         for _ in range(3):
             urllib.request.urlopen(url, timeout=5).read()
     finally:

@@ -54,6 +54,27 @@ role = "client"
 ADMIN, APP, OTHER = ({"X-Api-Key": k} for k in ("admin-key-123", "app-key-4567", "other-app-89"))
 
 
+async def eventually(check, timeout: float = 20.0):
+    """Wait for the background writer: poll check() until it is true (a loaded CI machine
+    may take longer than the writer's flush interval)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "the ledger did not settle in time"
+        await asyncio.sleep(0.05)
+
+
+def recorded(ledger, n: int):
+    async def check():
+        return ledger.query("SELECT COUNT(*) FROM requests")[0][0] >= n
+    return check
+
+
+def ledger_status(client, status: str):
+    async def check():
+        return (await (await client.get("/v1/ready")).json())["ledger"]["status"] == status
+    return check
+
+
 def write_config(tmp_path, anonymous="true", text=CONFIG) -> tuple:
     path = tmp_path / "trajet.toml"
     path.write_text(text.format(path=tmp_path / "ledger.sqlite", anonymous=anonymous))
@@ -127,7 +148,7 @@ async def test_every_request_is_recorded_with_its_operators(served):
     body = await (await client.get("/v1/plan", params=PLAN, headers=ADMIN)).json()
     await client.get("/v1/plan", params=dict(PLAN, to="nope"), headers=OTHER)
     await client.get("/v1/feeds")
-    await asyncio.sleep(0.3)  # the writer's flush
+    await eventually(recorded(ledger, 3))
     rows = ledger.query("SELECT endpoint, api_key, territory, status, cpu_s, bytes, rounds FROM requests ORDER BY ts")
     assert [r[:4] for r in rows] == [
         ("/v1/plan", "admin-key-123", "helsinki", 200),
@@ -145,7 +166,7 @@ async def test_costs_admin_sees_all_client_its_own(served):
     client, _ = served
     for headers in (ADMIN, APP, OTHER):
         await client.get("/v1/plan", params=PLAN, headers=headers)
-    await asyncio.sleep(0.3)
+    await eventually(recorded(served[1], 3))
     everything = await (await client.get("/v1/costs", headers=ADMIN)).json()
     assert {k["name"] for k in everything["byKey"]} == {"admin-key-123", "app-key-4567", "other-app-89"}
     assert everything["totals"]["requests"] == 3 and everything["totals"]["variableEur"] > 0
@@ -184,14 +205,13 @@ async def test_locked_ledger_is_degraded_then_recovers(aiohttp_client, network, 
     blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
     try:
         assert (await client.get("/v1/plan", params=PLAN)).status == 200
-        await asyncio.sleep(1.5)
+        await eventually(ledger_status(client, "degraded"))
         ready = await (await client.get("/v1/ready")).json()
         assert ready["ledger"]["status"] == "degraded" and "cannot be written" in ready["ledger"]["reason"]
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    await asyncio.sleep(1.5)
-    assert (await (await client.get("/v1/ready")).json())["ledger"] == {"status": "ok"}
+    await eventually(ledger_status(client, "ok"))
     ledger.close()
     assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM requests").fetchone()[0] >= 2
 
@@ -199,9 +219,9 @@ async def test_locked_ledger_is_degraded_then_recovers(aiohttp_client, network, 
 async def test_costs_follow_the_openapi_document(served):
     from .test_openapi import check
 
-    client, _ = served
+    client, ledger = served
     await client.get("/v1/plan", params=PLAN, headers=ADMIN)
-    await asyncio.sleep(0.3)
+    await eventually(recorded(ledger, 1))
     check(await (await client.get("/v1/costs", headers=ADMIN)).json(), "/v1/costs")
 
 
