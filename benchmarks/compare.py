@@ -31,12 +31,17 @@ from .peers import envs
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "feeds"
 PEERS_DIR = ROOT / "benchmarks" / "peers"
+# each driver: its command line, run with QUERIES OUT and then --feed FEED or the EXPORT path;
+# a peer in its own environment finds it in $TRAJET_PEER_ENV
 DRIVERS = {
     "trajet": lambda: [sys.executable, "-m", "benchmarks.peers.trajet_driver"],
     "networkx": lambda: [sys.executable, "-m", "benchmarks.peers.networkx_driver"],
     "pyraptor": lambda: [str(envs.python_of("pyraptor")), str(PEERS_DIR / "pyraptor_driver.py")],
+    "ferrobus": lambda: [str(envs.python_of("ferrobus")), str(PEERS_DIR / "ferrobus_driver.py")],
+    "raptor-journey-planner": lambda: ["node", str(PEERS_DIR / "rjp_driver.mjs")],
+    "minotor": lambda: ["node", str(PEERS_DIR / "minotor_driver.mjs")],
 }
-NEEDS_EXPORT = {"pyraptor"}  # peers in other environments read the day's trips from a plain export
+NEEDS_EXPORT = {"pyraptor"}  # peers that read the day's trips from a plain export, not the feed
 DATES = {"helsinki": "2022-02-22", "nyc-subway": "2026-09-23", "hart-tampa": "2018-07-06", "bart": "2018-05-29",
          "caltrain": "2018-06-20", "poa-eptc": "2019-04-15"}
 
@@ -66,11 +71,18 @@ def export_trips(feed: Path, date: dt.date, out: Path) -> None:
 def run_driver(name: str, queries: Path, feed: Path, out: Path, export: Path) -> dict:
     """Run one driver; its result with the child's peak RSS in MB."""
     extra = [str(export)] if name in NEEDS_EXPORT else ["--feed", str(feed)]
-    child = subprocess.Popen(DRIVERS[name]() + [str(queries), str(out)] + extra, cwd=ROOT,
-                             env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if name in envs.NODE_PEERS:
+        env.update(TRAJET_PEER_ENV=str(envs.node_env(name)), TZ="UTC")
+    elif name in envs.PYTHON_PEERS:
+        env["TRAJET_PEER_ENV"] = str(envs.PEERS_DIR / name)
+    log = out.with_suffix(".log")  # a file, not a pipe: a chatty peer must not fill a pipe and stall
+    with log.open("wb") as stderr:
+        child = subprocess.Popen(DRIVERS[name]() + [str(queries), str(out)] + extra, cwd=ROOT,
+                                 env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        _, status, usage = os.wait4(child.pid, 0)
     if status != 0:
-        return {"planner": name, "error": child.stderr.read().decode()[-400:]}
+        return {"planner": name, "error": log.read_bytes().decode(errors="replace")[-400:]}
     result = json.loads(out.read_text())
     result["max_rss_mb"] = result.get("peak_rss_mb") or usage.ru_maxrss / 1024
     return result
