@@ -41,6 +41,7 @@ DRIVERS = {
     "raptor-journey-planner": lambda: ["node", str(PEERS_DIR / "rjp_driver.mjs")],
     "minotor": lambda: ["node", str(PEERS_DIR / "minotor_driver.mjs")],
 }
+SLOW = {"pyraptor": 30}  # peers that take seconds a query answer only the first N queries (--limit)
 NEEDS_EXPORT = {"pyraptor"}  # peers that read the day's trips from a plain export, not the feed
 DATES = {"helsinki": "2022-02-22", "nyc-subway": "2026-09-23", "hart-tampa": "2018-07-06", "bart": "2018-05-29",
          "caltrain": "2018-06-20", "poa-eptc": "2019-04-15"}
@@ -68,8 +69,13 @@ def export_trips(feed: Path, date: dt.date, out: Path) -> None:
     out.write_text(json.dumps({"stops": [str(s) for s in network.net.stop_id], "trips": trips}))
 
 
-def run_driver(name: str, queries: Path, feed: Path, out: Path, export: Path) -> dict:
-    """Run one driver; its result with the child's peak RSS in MB."""
+def run_driver(name: str, queries: Path, feed: Path, out: Path, export: Path, limit: int | None = None) -> dict:
+    """Run one driver on the first `limit` queries (all when None); its result with its peak RSS in MB."""
+    if limit is not None:
+        spec = json.loads(queries.read_text())
+        spec["queries"] = spec["queries"][:limit]
+        queries = out.with_suffix(".queries.json")
+        queries.write_text(json.dumps(spec))
     extra = [str(export)] if name in NEEDS_EXPORT else ["--feed", str(feed)]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     if name in envs.NODE_PEERS:
@@ -110,7 +116,10 @@ def main(argv=None) -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--peers", default="trajet,networkx")
+    parser.add_argument("--limit", action="append", default=[], metavar="PEER=N",
+                        help=f"answer only the first N queries with that peer (default {SLOW})")
     args = parser.parse_args(argv)
+    limits = dict(SLOW, **{k: int(v) for k, v in (item.split("=", 1) for item in args.limit)})
     feed = SHARED / f"{args.feed}.zip"
     if not feed.exists():
         raise SystemExit(f"{feed} is absent: the comparison needs the real feeds of ../shared")
@@ -121,7 +130,7 @@ def main(argv=None) -> None:
         export = Path(tmp) / "trips.json"
         if NEEDS_EXPORT & set(args.peers.split(",")):
             export_trips(feed, date, export)
-        results = {name: run_driver(name, queries, feed, Path(tmp) / f"{name}.json", export)
+        results = {name: run_driver(name, queries, feed, Path(tmp) / f"{name}.json", export, limits.get(name))
                    for name in args.peers.split(",")}
     reference = results.get("trajet")
     print(f"{args.feed} on {date}, {args.queries} seeded queries (seed {args.seed}), earliest arrival, no walking, no change time")

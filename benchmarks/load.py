@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import aiohttp
@@ -83,6 +85,34 @@ async def run_load(base: str, queries: list[dict], concurrency: int, seconds: fl
     }
 
 
+@contextlib.contextmanager
+def serving(feeds: list[str], workers: int):
+    """`trajet serve` on a free loopback port in its own process, until /v1/ready answers;
+    yields its base URL and stops it at the end."""
+    port = free_port()
+    command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers)] + [x for f in feeds for x in ("--feed", f)]
+    root = Path(__file__).parents[1]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
+                              env=dict(os.environ, PYTHONPATH=str(root)))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/v1/ready", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise SystemExit("the server did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feed", action="append", default=None, help="GTFS feed (repeat); default: the bundled one")
@@ -99,29 +129,8 @@ def main(argv=None) -> None:
     date = dt.date.fromisoformat(args.date or "2022-02-22")
     network = Network.open(feeds)
     queries = seeded_plan_queries(network, date, args.queries, 42, args.max_walk)
-    port = free_port()
-    command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(args.workers)] + [x for f in feeds for x in ("--feed", f)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).parents[1],
-                              env=dict(os.environ, PYTHONPATH=str(Path(__file__).parents[1])))
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                import urllib.request
-
-                with urllib.request.urlopen(f"{base}/v1/ready", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if time.time() > deadline or server.poll() is not None:
-                    raise SystemExit("the server did not start") from None
-                time.sleep(0.2)
+    with serving(feeds, args.workers) as base:
         result = asyncio.run(run_load(base, queries, args.concurrency, args.seconds, args.warmup))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     names = ", ".join(Path(f).stem for f in feeds)
     print(f"{names}: {result['requests']} plan requests in {result['seconds']:.1f} s = {result['per_second']:.0f}/s, "
           f"p50 {result['p50_ms']:.1f} ms, p90 {result['p90_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "

@@ -58,3 +58,21 @@ def test_metering_overhead(benchmark):
                                 median_of_ratios=round(ratio, 4))
     print(f"\nmetered median {metered * 1000:.3f} ms, plain {plain * 1000:.3f} ms, median ratio {ratio:.4f}")
     assert ratio < 1.10, f"metering costs {100 * (ratio - 1):.1f}% of a request"
+
+
+def test_api_under_load(benchmark):
+    """Plan requests per second and latency of `trajet serve` on helsinki (2 routing threads)
+    under 8 concurrent loopback connections from this process, 5 s after a 1 s warm-up."""
+    import datetime as dt
+
+    from feeds.network import BUNDLED_FEED, Network
+
+    from .load import run_load, serving
+
+    feeds = [str(BUNDLED_FEED)]
+    queries = seeded_plan_queries(Network.open(feeds), dt.date.fromisoformat(DATE), 5000, 42, 400)
+    with serving(feeds, workers=2) as base:
+        result = benchmark.pedantic(lambda: asyncio.run(run_load(base, queries, 8, 5.0, 1.0)), rounds=1, iterations=1)
+    benchmark.extra_info.update({k: result[k] for k in ("requests", "per_second", "p50_ms", "p90_ms", "p99_ms")})
+    print(f"\n{result['per_second']:.0f} plan requests/s, p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms")
+    assert set(result["statuses"]) == {200}, f"statuses {result['statuses']}"

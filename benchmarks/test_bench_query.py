@@ -1,7 +1,9 @@
 """Earliest-arrival query latency on real feeds, after JIT warm-up.
 
 Each benchmark round answers one seeded random query between stops served that day; the
-stats pytest-benchmark prints (median, and the per-round distribution) are per query.
+stats pytest-benchmark prints (median, and the per-round distribution) are per query, at
+three depths: the RAPTOR kernel alone, the router (kernel, then journeys rebuilt as legs),
+and the whole planner as the API calls it (place parsing, access and egress walks).
 `python -m benchmarks.latency` prints the median and p99 over a fixed query set.
 """
 
@@ -10,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+import numpy as np
 import pytest
 
-from router.planner import QueryOptions
+from router import _kernels
+from router.planner import ALL_MODES, QueryOptions
 
 from .conftest import NY_DATE, NY_REGION, open_network, seeded_queries
 
@@ -44,3 +48,45 @@ def test_query_latency(benchmark, case):
     benchmark.pedantic(one_query, rounds=400, iterations=1, warmup_rounds=20)
     answered = sum(bool(router.plan([(a, t)], [(b, 0)], options).journeys) for a, b, t in queries)
     assert answered >= least_answered * len(queries), f"{case}: only {answered} of {len(queries)} queries found a journey"
+
+
+@pytest.mark.parametrize("case", ["helsinki", "ny-region-walk400"])
+def test_kernel_latency(benchmark, case):
+    """The numba RAPTOR rounds alone, on a workspace the router keeps: no Python per query."""
+    names, date, walk, _ = CASES[case]
+    view, queries = seeded_queries(open_network(*names), date, 200)
+    router = view.router
+    rounds = QueryOptions().max_transfers + 1
+    ws = router._workspace(rounds)
+    args = [tuple(np.array([x], np.int32) for x in (a, t, b, 0)) for a, b, t in queries]
+    cycle = itertools.cycle(args)
+
+    def one_query():
+        _kernels.raptor(router.tt, ws, *next(cycle), rounds, QueryOptions().transfer_slack, walk, ALL_MODES)
+
+    one_query()  # JIT warm-up
+    benchmark.pedantic(one_query, rounds=400, iterations=1, warmup_rounds=20)
+    assert ws.counters[_kernels.N_ROUNDS] > 0
+
+
+def test_planner_latency(benchmark):
+    """A whole plan between two coordinates on helsinki, as /v1/plan asks it: places parsed,
+    nearby stops found, access and egress walks, journeys rebuilt."""
+    names, date, walk, _ = CASES["helsinki"]
+    network = open_network(*names)
+    view, queries = seeded_queries(network, date, 200)
+    lat, lon = network.net.stop_lat, network.net.stop_lon
+    # a point 50 m north-east of each stop, so that every place is reached on foot
+    places = [(f"{lat[a] + 0.0003:.6f},{lon[a] + 0.0006:.6f}", f"{lat[b] + 0.0003:.6f},{lon[b] + 0.0006:.6f}",
+               t - (network.local_seconds(date, 0) - view.origin)) for a, b, t in queries]
+    options = QueryOptions(max_walk_m=walk)
+    network.plan(places[0][0], places[0][1], date, places[0][2], options)  # JIT warm-up
+    cycle = itertools.cycle(places)
+
+    def one_query():
+        origin, destination, seconds = next(cycle)
+        return network.plan(origin, destination, date, seconds, options)
+
+    benchmark.pedantic(one_query, rounds=400, iterations=1, warmup_rounds=20)
+    answered = sum(bool(network.plan(o, d, date, s, options)[0].journeys) for o, d, s in places)
+    assert answered >= 0.8 * len(places), f"only {answered} of {len(places)} coordinate queries found a journey"
