@@ -19,6 +19,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -47,16 +48,16 @@ DATES = {"helsinki": "2022-02-22", "nyc-subway": "2026-09-23", "hart-tampa": "20
          "caltrain": "2018-06-20", "poa-eptc": "2019-04-15"}
 
 
-def write_queries(feed: Path, date: dt.date, n: int, seed: int, out: Path) -> None:
-    pairs = seeded_stop_pairs(Network.open([feed]), date, n, seed)
+def write_queries(feeds: list[Path], date: dt.date, n: int, seed: int, out: Path) -> None:
+    pairs = seeded_stop_pairs(Network.open(feeds), date, n, seed)
     queries = [{"from": a, "to": b, "time": t} for a, b, t in pairs]
-    out.write_text(json.dumps({"feed": str(feed), "date": date.isoformat(), "queries": queries}))
+    out.write_text(json.dumps({"feed": str(feeds[0]), "feeds": [str(f) for f in feeds], "date": date.isoformat(), "queries": queries}))
 
 
-def export_trips(feed: Path, date: dt.date, out: Path) -> None:
+def export_trips(feeds: list[Path], date: dt.date, out: Path) -> None:
     """The day's trips as plain JSON for peers in other environments: stop ids, and per trip
     its stop indices, arrivals and departures in seconds after midnight of the date."""
-    network = Network.open([feed])
+    network = Network.open(feeds)
     view = network.day(date)
     tt = view.router.tt
     midnight = network.local_seconds(date, 0) - view.origin
@@ -69,14 +70,16 @@ def export_trips(feed: Path, date: dt.date, out: Path) -> None:
     out.write_text(json.dumps({"stops": [str(s) for s in network.net.stop_id], "trips": trips}))
 
 
-def run_driver(name: str, queries: Path, feed: Path, out: Path, export: Path, limit: int | None = None) -> dict:
-    """Run one driver on the first `limit` queries (all when None); its result with its peak RSS in MB."""
+def run_driver(name: str, queries: Path, feeds: list[Path], out: Path, export: Path, limit: int | None = None,
+               timeout_s: float = 1800) -> dict:
+    """Run one driver on the first `limit` queries (all when None); its result with its peak RSS
+    in MB, or {"error"} when it fails or takes longer than timeout_s (then it is killed)."""
     if limit is not None:
         spec = json.loads(queries.read_text())
         spec["queries"] = spec["queries"][:limit]
         queries = out.with_suffix(".queries.json")
         queries.write_text(json.dumps(spec))
-    extra = [str(export)] if name in NEEDS_EXPORT else ["--feed", str(feed)]
+    extra = [str(export)] if name in NEEDS_EXPORT else [x for f in feeds for x in ("--feed", str(f))]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     if name in envs.NODE_PEERS:
         env.update(TRAJET_PEER_ENV=str(envs.node_env(name)), TZ="UTC")
@@ -86,7 +89,13 @@ def run_driver(name: str, queries: Path, feed: Path, out: Path, export: Path, li
     with log.open("wb") as stderr:
         child = subprocess.Popen(DRIVERS[name]() + [str(queries), str(out)] + extra, cwd=ROOT,
                                  env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+        timed_out = threading.Event()
+        killer = threading.Timer(timeout_s, lambda: (timed_out.set(), child.kill()))
+        killer.start()
         _, status, usage = os.wait4(child.pid, 0)
+        killer.cancel()
+    if timed_out.is_set():
+        return {"planner": name, "error": f"did not finish in {timeout_s:.0f} s: stopped"}
     if status != 0:
         return {"planner": name, "error": log.read_bytes().decode(errors="replace")[-400:]}
     result = json.loads(out.read_text())
@@ -109,31 +118,42 @@ def summary(result: dict, reference: dict | None) -> str:
     return line
 
 
+def compare(feeds: list[Path], date: dt.date, n: int, seed: int, peers: list[str], limits: dict,
+            timeout_s: float = 1800) -> dict:
+    """Each planner's result on the same seeded queries: name -> result (see run_driver)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        queries = Path(tmp) / "queries.json"
+        write_queries(feeds, date, n, seed, queries)
+        export = Path(tmp) / "trips.json"
+        if NEEDS_EXPORT & set(peers):
+            export_trips(feeds, date, export)
+        return {name: run_driver(name, queries, feeds, Path(tmp) / f"{name}.json", export, limits.get(name), timeout_s)
+                for name in peers}
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--feed", default="helsinki", help="a feed of ../shared/feeds (name without .zip)")
+    parser.add_argument("--feed", action="append", default=None,
+                        help="a feed of ../shared/feeds (name without .zip); repeat to merge several (default helsinki)")
     parser.add_argument("--date", default=None)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--peers", default="trajet,networkx")
     parser.add_argument("--limit", action="append", default=[], metavar="PEER=N",
                         help=f"answer only the first N queries with that peer (default {SLOW})")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds a peer may take in all before it is stopped")
     args = parser.parse_args(argv)
     limits = dict(SLOW, **{k: int(v) for k, v in (item.split("=", 1) for item in args.limit)})
-    feed = SHARED / f"{args.feed}.zip"
-    if not feed.exists():
-        raise SystemExit(f"{feed} is absent: the comparison needs the real feeds of ../shared")
-    date = dt.date.fromisoformat(args.date or DATES.get(args.feed, ""))
-    with tempfile.TemporaryDirectory() as tmp:
-        queries = Path(tmp) / "queries.json"
-        write_queries(feed, date, args.queries, args.seed, queries)
-        export = Path(tmp) / "trips.json"
-        if NEEDS_EXPORT & set(args.peers.split(",")):
-            export_trips(feed, date, export)
-        results = {name: run_driver(name, queries, feed, Path(tmp) / f"{name}.json", export, limits.get(name))
-                   for name in args.peers.split(",")}
+    names = args.feed or ["helsinki"]
+    feeds = [SHARED / f"{name}.zip" for name in names]
+    for feed in feeds:
+        if not feed.exists():
+            raise SystemExit(f"{feed} is absent: the comparison needs the real feeds of ../shared")
+    date = dt.date.fromisoformat(args.date or DATES.get(names[0], ""))
+    results = compare(feeds, date, args.queries, args.seed, args.peers.split(","), limits, args.timeout)
     reference = results.get("trajet")
-    print(f"{args.feed} on {date}, {args.queries} seeded queries (seed {args.seed}), earliest arrival, no walking, no change time")
+    print(f"{' + '.join(names)} on {date}, {args.queries} seeded queries (seed {args.seed}), "
+          "earliest arrival, no walking, no change time")
     for name, result in results.items():
         print(summary(result, None if name == "trajet" else reference))
         if result.get("notes"):

@@ -1,13 +1,19 @@
-"""Query time and memory against network size: python -m benchmarks.scaling.
+"""Query time and memory against network size: python -m benchmarks.scaling [--peers P,Q,...].
 
-Over a series of real feeds, from a city to the New York region, Trajet's median and p99
-earliest-arrival query time (200 seeded queries, after JIT warm-up) and its day view's
-size, plotted against the number of stop times of the day view into
-benchmarks/results/scaling.png, with the figures in benchmarks/results/scaling.json.
+Over a series of real feeds, from a city to the New York region:
+- Trajet alone, default options with and without 400 m of walking: median and p99
+  earliest-arrival query time (200 seeded queries, after JIT warm-up) and the day view's
+  size, against the number of stop times of the day view -> results/scaling.png;
+- with --peers, every planner of benchmarks.compare on its common ground (100 seeded
+  queries; no walking, no change time), each in its own process: median query time and
+  peak memory of those that can load each size -> results/scaling-peers.png.
+The figures go to results/scaling.json and results/scaling-peers.json.
 """
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -16,6 +22,7 @@ import numpy as np
 
 from router.planner import QueryOptions
 
+from .compare import SHARED, SLOW, compare
 from .conftest import NY_DATE, NY_REGION, open_network, seeded_queries
 
 SERIES = [
@@ -28,8 +35,6 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def measure(names, date: str, walk: int, n: int = 200) -> dict:
-    import datetime as dt
-
     network = open_network(*names)
     view, queries = seeded_queries(network, dt.date.fromisoformat(date), n)
     router, options = view.router, QueryOptions(max_walk_m=walk)
@@ -46,13 +51,19 @@ def measure(names, date: str, walk: int, n: int = 200) -> dict:
             "median_ms": float(np.median(ms)), "p99_ms": float(np.percentile(ms, 99))}
 
 
-def main() -> None:
-    import matplotlib
+def _log_axes(ax, xlabel: str, ylabel: str) -> None:
+    from matplotlib.ticker import NullFormatter
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
-    RESULTS.mkdir(exist_ok=True)
+
+def trajet_series(plt) -> dict:
     rows = {}
     for label, names, date in SERIES:
         for walk in (0, 400):
@@ -60,8 +71,6 @@ def main() -> None:
             print(f"{label:16s} walk {walk:3d} m: {rows[f'{label}, walk {walk} m']}")
     (RESULTS / "scaling.json").write_text(json.dumps(rows, indent=1))
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
-    from matplotlib.ticker import NullFormatter
-
     for walk, marker in ((0, "o"), (400, "s")):
         series = sorted((r for r in rows.values() if r["walk"] == walk), key=lambda r: r["stop_times"])
         x = [r["stop_times"] for r in series]
@@ -71,19 +80,68 @@ def main() -> None:
         left.annotate(r["network"], (r["stop_times"], r["median_ms"]), fontsize=8, xytext=(4, -10), textcoords="offset points")
     series = sorted((r for r in rows.values() if r["walk"] == 0), key=lambda r: r["stop_times"])
     right.plot([r["stop_times"] for r in series], [r["day_view_mb"] for r in series], marker="o")
-    for ax, ylabel in ((left, "query time (ms)"), (right, "day view in memory (MB)")):
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("stop times in the day view")
-        ax.set_ylabel(ylabel)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.yaxis.set_minor_formatter(NullFormatter())
+    _log_axes(left, "stop times in the day view", "query time (ms)")
+    _log_axes(right, "stop times in the day view", "day view in memory (MB)")
     left.legend(fontsize=8)
     fig.suptitle("Trajet: earliest-arrival query time and memory against network size (2-core VM)")
     fig.tight_layout()
     fig.savefig(RESULTS / "scaling.png", dpi=110)
     print(f"wrote {RESULTS / 'scaling.png'}")
+    return rows
+
+
+def peer_series(plt, peers: list[str], n: int, sizes: dict) -> None:
+    """Every planner on each network of the series; a peer that fails or times out is left out
+    of the plot and listed with its reason in the JSON."""
+    rows = []
+    for label, names, date in SERIES:
+        feeds = [SHARED / f"{name}.zip" for name in names]
+        results = compare(feeds, dt.date.fromisoformat(date), n, 42, peers, dict(SLOW), timeout_s=1800)
+        reference = results.get("trajet", {}).get("arrivals")
+        for name, result in results.items():
+            row = {"network": label, "stop_times": sizes[label], "planner": result["planner"]}
+            if "error" in result:
+                row["error"] = result["error"].strip().splitlines()[-1] if result["error"].strip() else "failed"
+            else:
+                ms = np.array(result["seconds"]) * 1000
+                row.update(load_s=result["load_s"], peak_rss_mb=result["max_rss_mb"], n_queries=len(ms),
+                           median_ms=float(np.median(ms)), p99_ms=float(np.percentile(ms, 99)))
+                if reference is not None and name != "trajet":
+                    row["same_arrival"] = sum(a == b for a, b in zip(result["arrivals"], reference))
+            rows.append(row)
+            print(row)
+    (RESULTS / "scaling-peers.json").write_text(json.dumps(rows, indent=1))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
+    for planner in dict.fromkeys(r["planner"] for r in rows):
+        done = sorted((r for r in rows if r["planner"] == planner and "error" not in r), key=lambda r: r["stop_times"])
+        if done:
+            x = [r["stop_times"] for r in done]
+            left.plot(x, [r["median_ms"] for r in done], marker="o", label=planner)
+            right.plot(x, [r["peak_rss_mb"] for r in done], marker="o", label=planner)
+    _log_axes(left, "stop times in the day view", "median query time (ms)")
+    _log_axes(right, "stop times in the day view", "peak memory of the process (MB)")
+    left.legend(fontsize=8)
+    fig.suptitle(f"Side by side, {n} seeded queries per network, no walking, no change time (2-core VM)")
+    fig.tight_layout()
+    fig.savefig(RESULTS / "scaling-peers.png", dpi=110)
+    print(f"wrote {RESULTS / 'scaling-peers.png'}")
+
+
+def main(argv=None) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--peers", default="", help="planners of benchmarks.compare to run on each network too")
+    parser.add_argument("--queries", type=int, default=100, help="seeded queries per network for the peers")
+    args = parser.parse_args(argv)
+    RESULTS.mkdir(exist_ok=True)
+    rows = trajet_series(plt)
+    if args.peers:
+        sizes = {r["network"]: r["stop_times"] for r in rows.values()}
+        peer_series(plt, args.peers.split(","), args.queries, sizes)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ from pathlib import Path
 
 
 def read_queries(path: str | Path) -> dict:
-    """{"feed", "date", "queries": [{"from", "to", "time"}, ...]}; times in seconds after midnight."""
+    """{"feed", "feeds", "date", "queries": [{"from", "to", "time"}, ...]}: the first feed and all of them
+    (a driver also gets them as --feed arguments), times in seconds after midnight."""
     return json.loads(Path(path).read_text())
 
 

@@ -48,7 +48,6 @@ import osmium  # noqa: E402
 from benchmarks.peers.common import read_queries, timed, write_result  # noqa: E402
 
 DAY = 86400
-SPEED = 1.4  # ferrobus's WALKING_SPEED: a street edge costs int(metres / 1.4) seconds
 E7 = 10**7  # OSM stores coordinates in 1e-7 degrees; synthetic ones are exact there
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -180,45 +179,14 @@ def links(z: zipfile.ZipFile, coords: dict) -> tuple[dict, int]:
 
 def write_model_inputs(folder: Path, routes: list, stops: set, pairs: dict) -> dict:
     """The GTFS folder and streets.osm.pbf; returns stop -> (lat, lon) of its synthetic node."""
-    parent = {s: s for s in stops}  # linked stops form clusters, placed a few cm apart
-
-    def root(s):
-        while parent[s] != s:
-            parent[s] = s = parent[parent[s]]
-        return s
-    for a, b in pairs:
-        parent[root(a)] = root(b)
-    members = defaultdict(list)
-    for s in sorted(stops):
-        members[root(s)].append(s)
-    where, side = {}, math.ceil(math.sqrt(len(members)))
-    for c, group in enumerate(members.values()):  # clusters 0.01 degrees apart around 45 N, 10 E
-        lat0, lon0 = 45 * E7 + (c // side) * 10**5, 10 * E7 + (c % side) * 10**5
-        n = math.ceil(math.sqrt(len(group)))
-        for j, s in enumerate(group):
-            where[s] = (lat0 + 2 * (j // n), lon0 + 2 * (j % n))
-    ids = {s: i + 1 for i, s in enumerate(sorted(stops))}
+    side = math.ceil(math.sqrt(len(stops)))  # stops on a grid 0.01 degrees apart around 45 N, 10 E
+    where = {s: (45 * E7 + (i // side) * 10**5, 10 * E7 + (i % side) * 10**5) for i, s in enumerate(sorted(stops))}
     writer = osmium.SimpleWriter(str(folder / "streets.osm.pbf"))
-    hub, next_id, way = len(ids) + 1, len(ids) + 2, 1
+    hub = len(where) + 1  # ~500 km south: every walk between two stops takes days
     writer.add_node(osmium.osm.mutable.Node(id=hub, location=(10.0, 40.0)))
-    for s, i in ids.items():
+    for i, s in enumerate(sorted(stops), 1):
         writer.add_node(osmium.osm.mutable.Node(id=i, location=(where[s][1] / E7, where[s][0] / E7)))
-    for s, i in ids.items():
-        writer.add_way(osmium.osm.mutable.Way(id=way, nodes=[i, hub], tags={"highway": "footway"}))
-        way += 1
-    for (a, b), secs in pairs.items():  # a bend whose two legs make (secs + 0.5) * 1.4 metres
-        (ya, xa), (yb, xb) = where[a], where[b]
-        m_lat = 111_195 / E7
-        m_lon = m_lat * math.cos(math.radians(45))
-        dx, dy = (xb - xa) * m_lon, (yb - ya) * m_lat
-        half, gap = (secs + 0.5) * SPEED / 2, math.hypot(dx, dy) / 2
-        h = math.sqrt(max(half * half - gap * gap, 0.0))
-        nx, ny = (-dy, dx) if gap else (0.0, 1.0)
-        norm = math.hypot(nx, ny)
-        my, mx = (ya + yb) / 2 + ny / norm * h / m_lat, (xa + xb) / 2 + nx / norm * h / m_lon
-        writer.add_node(osmium.osm.mutable.Node(id=next_id, location=(round(mx) / E7, round(my) / E7)))
-        writer.add_way(osmium.osm.mutable.Way(id=way, nodes=[ids[a], next_id, ids[b]], tags={"highway": "footway"}))
-        next_id, way = next_id + 1, way + 1
+        writer.add_way(osmium.osm.mutable.Way(id=i, nodes=[i, hub], tags={"highway": "footway"}))
     writer.close()
     gtfs = folder / "gtfs"
     gtfs.mkdir()
@@ -230,6 +198,8 @@ def write_model_inputs(folder: Path, routes: list, stops: set, pairs: dict) -> d
         "stop_times.txt": [["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"]],
         "calendar.txt": [["service_id", *DAYS, "start_date", "end_date"], ["day", *"1111111", "19000101", "22001231"]],
         "calendar_dates.txt": [["service_id", "date", "exception_type"]],
+        "transfers.txt": [["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"]]
+        + [[a, b, "2", str(secs)] for (a, b), secs in sorted(pairs.items())],
         "feed_info.txt": [["feed_publisher_name", "feed_publisher_url", "feed_lang"], ["trajet", "http://localhost", "en"]],
     }
     clock = lambda t: f"{t // 3600:02d}:{t // 60 % 60:02d}:{t % 60:02d}"  # noqa: E731
@@ -254,17 +224,13 @@ def main(queries_path: str, out: str, feed: str) -> None:
         coords = {r[col["stop_id"]]: (float(r[col["stop_lat"]] or 0), float(r[col["stop_lon"]] or 0)) for r in rows}
         stops = {s for t in trips for s in t[0]} | {q[k] for q in spec["queries"] for k in ("from", "to")}
         pairs, n_change = links(z, coords)
-        undirected = {}  # ferrobus's street graph is undirected: the shorter way of a pair
-        for (a, b), secs in pairs.items():
-            if a in stops and b in stops:
-                undirected[min(a, b), max(a, b)] = min(secs, undirected.get((min(a, b), max(a, b)), secs))
-        pairs = undirected
+        pairs = {(a, b): secs for (a, b), secs in pairs.items() if a in stops and b in stops}
         routes = chains(trips)
         node = write_model_inputs(Path(tmp), routes, stops, pairs)
         model = ferrobus.create_transit_model(str(Path(tmp) / "streets.osm.pbf"), [str(Path(tmp) / "gtfs")], None,
-                                              max(pairs.values(), default=0))
+                                              max([1, *pairs.values()]))
     load_s = time.perf_counter() - started
-    points = {s: ferrobus.create_transit_point(*node[s], model, 0, 1) for s in {q[k] for q in spec["queries"] for k in ("from", "to")}}
+    points = {s: ferrobus.create_transit_point(*node[s], model, 1, 1) for s in {q[k] for q in spec["queries"] for k in ("from", "to")}}
 
     def earliest(q):
         return ferrobus.find_route(model, points[q["from"]], points[q["to"]], q["time"], 40)
