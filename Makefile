@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install clean
+.PHONY: run test bench compare install clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,15 @@ bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/pytest benchmarks -q --benchmark-enable --benchmark-autosave
 	$(BIN)/python -m benchmarks.scaling
+
+# Trajet side by side with its peers (each installed by the runner into benchmarks/.peers),
+# then the scaling series with the peers that can load each size; see benchmarks/README.md
+PEERS ?= trajet,networkx,ferrobus,raptor-journey-planner,minotor,pyraptor
+compare: $(STAMP)
+	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/python -m benchmarks.compare --feed helsinki --queries 100 --peers $(PEERS)
+	$(BIN)/python -m benchmarks.compare --feed nyc-subway --queries 100 --peers $(PEERS)
+	$(BIN)/python -m benchmarks.scaling --peers $(PEERS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .benchmarks

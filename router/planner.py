@@ -181,7 +181,10 @@ class Router:
             raise ValueError(f"max_transfers must be between 0 and {MAX_TRANSFERS_LIMIT}")
         max_rounds = options.max_transfers + 1
         ws = self._workspace(max_rounds)
-        K.raptor(
+        legs = np.empty((max_rounds * (max_rounds + 1) + 2, K.N_LEG_FIELDS), dtype=np.int32)
+        journey_rounds = np.empty(max_rounds + 1, dtype=np.int32)
+        journey_ends = np.empty(max_rounds + 1, dtype=np.int32)
+        n_journeys = K.plan(
             self.tt,
             ws,
             np.array([o[0] for o in origins], dtype=np.int32),
@@ -192,39 +195,33 @@ class Router:
             options.transfer_slack,
             options.max_walk_m,
             options.mode_mask,
+            legs,
+            journey_rounds,
+            journey_ends,
         )
-        work = Work(*(int(c) for c in ws.counters))
+        if n_journeys < 0:
+            raise RuntimeError(f"router bug: journey of round {-n_journeys} cannot be reconstructed")
+        work = Work(*ws.counters.tolist())
         journeys, arrivals = [], []
-        rows = np.zeros((2 * max_rounds + 2, K.N_LEG_FIELDS), dtype=np.int32)
-        for k in range(1, int(ws.state[K.ROUNDS_USED]) + 1):
-            if ws.target_arr[k] == UNREACHED:
-                continue
-            n = K.reconstruct(self.tt, ws, k, options.transfer_slack, rows)
-            if n <= 0:
-                raise RuntimeError(f"router bug: journey of round {k} cannot be reconstructed")
-            legs = [_leg(row) for row in rows[:n]]
-            first = legs[0].from_stop
-            if access and first in access and legs[0].kind == "trip":
+        rows = legs[: journey_ends[n_journeys - 1] if n_journeys else 0].tolist()
+        start = 0
+        for end, k in zip(journey_ends[:n_journeys].tolist(), journey_rounds[:n_journeys].tolist()):
+            legs_of = [_leg(row) for row in rows[start:end]]
+            start = end
+            first = legs_of[0].from_stop
+            if access and first in access and legs_of[0].kind == "trip":
                 src, secs = access[first]
-                legs.insert(0, Leg("walk", src, first, legs[0].t_dep - secs, legs[0].t_dep))
-            last = legs[-1].to_stop
-            if egress_walks and last in egress_walks and (legs[-1].kind == "trip"):
+                legs_of.insert(0, Leg("walk", src, first, legs_of[0].t_dep - secs, legs_of[0].t_dep))
+            last = legs_of[-1].to_stop
+            if egress_walks and last in egress_walks and legs_of[-1].kind == "trip":
                 dst, secs = egress_walks[last]
-                legs.append(Leg("walk", last, dst, legs[-1].t_arr, legs[-1].t_arr + secs))
-            journeys.append(Journey(tuple(legs)))
+                legs_of.append(Leg("walk", last, dst, legs_of[-1].t_arr, legs_of[-1].t_arr + secs))
+            journeys.append(Journey(tuple(legs_of)))
             arrivals.append(int(ws.target_arr[k]))
         return PlanResult(journeys, arrivals, work)
 
 
-def _leg(row: np.ndarray) -> Leg:
+def _leg(row: list[int]) -> Leg:
     kind = "trip" if row[K.LEG_KIND] == K.KIND_TRIP else "walk"
-    return Leg(
-        kind,
-        int(row[K.LEG_FROM]),
-        int(row[K.LEG_TO]),
-        int(row[K.LEG_DEP]),
-        int(row[K.LEG_ARR]),
-        int(row[K.LEG_TRIP]),
-        int(row[K.LEG_BOARD_POS]),
-        int(row[K.LEG_ALIGHT_POS]),
-    )
+    return Leg(kind, row[K.LEG_FROM], row[K.LEG_TO], row[K.LEG_DEP], row[K.LEG_ARR], row[K.LEG_TRIP],
+               row[K.LEG_BOARD_POS], row[K.LEG_ALIGHT_POS])
