@@ -96,6 +96,24 @@ def _csr(keys: np.ndarray, n: int, *values: np.ndarray):
     return (offsets,) + tuple(v[order] for v in values)
 
 
+def shared_patterns(net) -> np.ndarray:
+    """Pattern -> the first pattern with the same stops, boarding rules and mode.
+
+    Compiled patterns belong to one route (for names, shapes, departures); the router
+    needs only the stop sequence, so trips of routes that share one ride one pattern of
+    the view and each round scans it once (helsinki: 407 compiled patterns, 257 shared).
+    """
+    offsets = np.asarray(net.pattern_stop_offsets)
+    stops, rules = np.asarray(net.pattern_stops), np.asarray(net.pattern_stop_rules)
+    mode = np.asarray(net.route_mode)[np.asarray(net.pattern_route)]
+    first: dict[tuple, int] = {}
+    shared = np.empty(len(offsets) - 1, np.int64)
+    for p in range(len(offsets) - 1):
+        key = (int(mode[p]), stops[offsets[p]:offsets[p + 1]].tobytes(), rules[offsets[p]:offsets[p + 1]].tobytes())
+        shared[p] = first.setdefault(key, p)
+    return shared
+
+
 def build_day_view(net, meta: dict, date: dt.date) -> tuple[Timetable, int]:
     """The Timetable of one service date and its origin in unix seconds."""
     first = dt.date.fromisoformat(meta["first_date"])
@@ -127,7 +145,7 @@ def build_day_view(net, meta: dict, date: dt.date) -> tuple[Timetable, int]:
     inst_shift = np.concatenate(inst_shift).astype(np.int32) if inst_shift else np.zeros(0, np.int32)
     inst_day = np.concatenate(inst_day) if inst_day else np.zeros(0, np.int8)
 
-    trip_pattern = np.asarray(net.trip_pattern)
+    trip_pattern = shared_patterns(net)[np.asarray(net.trip_pattern)]
     first_dep = dep[time_offsets[inst_trip]] + inst_shift
     last_of_inst = last_arr[inst_trip] + inst_shift
     pattern = trip_pattern[inst_trip]
