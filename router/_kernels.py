@@ -48,14 +48,14 @@ def _log_label(ws, k, stop, kind):
 def reset(ws):
     """Clear the labels the previous query touched (only those), in place."""
     rounds_used = ws.state[ROUNDS_USED]
-    n_stops = ws.stop_state.shape[0]
+    trip_rows = ws.trip_label.reshape((-1, ws.trip_label.shape[2]))  # row round * n_stops + stop
+    walk_rows = ws.walk_label.reshape((-1, ws.walk_label.shape[2]))
     for i in range(ws.state[N_LOGGED]):
         entry = ws.label_log[i]
-        k, stop = divmod(entry >> 1, n_stops)
         if entry & 1:
-            ws.walk_label[k, stop, W_READY] = UNREACHED
+            walk_rows[entry >> 1, W_READY] = UNREACHED
         else:
-            ws.trip_label[k, stop, T_ARR] = UNREACHED
+            trip_rows[entry >> 1, T_ARR] = UNREACHED
     ws.state[N_LOGGED] = 0
     for i in range(ws.state[N_TOUCHED]):
         stop = ws.touched_list[i]
