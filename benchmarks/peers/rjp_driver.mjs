@@ -1,28 +1,32 @@
 // raptor-journey-planner 2.2.3 (npm, TypeScript RAPTOR) as a peer of benchmarks.compare.
 //
 //   TRAJET_PEER_ENV=benchmarks/.peers/raptor-journey-planner TZ=UTC \
-//     node benchmarks/peers/rjp_driver.mjs QUERIES OUT --feed FEED.zip      [RJP_SCAN_CACHE=1]
+//     node benchmarks/peers/rjp_driver.mjs QUERIES OUT --feed FEED.zip     [RJP_SCAN_CACHE=round|query|off]
 //
-// Loader shim: the package's own loadGTFS never finishes with current dependencies (gtfs-stream),
-// so this driver reads the zip itself (`unzip -p`, no extra npm package) and builds the trips,
-// transfers and interchange times that loadGTFS would return, then RaptorAlgorithmFactory.create.
+// Loader shim: the package's loadGTFS never finishes with current dependencies (gtfs-stream), so
+// this driver reads the zip itself (`unzip -p`, no extra npm package) and builds what loadGTFS
+// returns (trips with stop times, transfers, interchange times) for RaptorAlgorithmFactory.create.
 // Adapter choices, to stand on Trajet's ground:
-// - the day view: trips of the date, those of the day before still running after midnight and
-//   those of the next day, times shifted to seconds after midnight of the date (so > 24:00 and
-//   next-morning trips are kept); frequencies.txt expanded (start + k * headway < end), which
-//   loadGTFS ignores; each trip's calendar is checked here, the planner sees only running trips.
-// - transfers.txt read as Trajet reads it: a parent station stands for its platforms; type 2 at
-//   one stop is its interchange time; type 2 between stops a transfer of min_transfer_time;
-//   type 0/1 between stops a walk at 1.33 m/s; type 3 and same-stop 0/1 ignored. No other walking.
-// - pickup/drop_off_type 1 forbids boarding/alighting (loadGTFS treats an empty value as 1 too).
-// - scan cache: RouteScanner remembers, per route, the last trip found during a query and never
-//   looks past it again, which loses journeys that must board a later trip of the same route in a
-//   later round. Off by default (a fresh position per lookup); RJP_SCAN_CACHE=1 keeps upstream's.
-// Model differences: a change costs the stop's interchange time on arrival (also before a
-// transfer, and again at the stop the transfer reaches), transfers may start at the origin and
-// may follow one another; Trajet walks only after a ride, once, and charges a link its own time.
-// Arrival = the earliest journey of DepartAfterQuery (one search day), trips of one route in
-// departure order (overtaking trips go to a separate route).
+// - the day view: trips of the date, of the day before (still running after midnight) and of the
+//   next day, in seconds after midnight of the date (times past 24:00 kept as they are); the
+//   calendars are checked here, the planner sees only running trips; frequencies.txt expanded
+//   (start + k * headway < end), which loadGTFS ignores; stop times sorted by stop_sequence;
+//   pickup/drop_off_type 1 forbids boarding/alighting (loadGTFS reads an empty value as 1 too).
+// - transfers.txt as Trajet reads it, a parent station standing for its platforms: type 2 at one
+//   stop is the stop's interchange time; type 2 between stops a transfer of min_transfer_time,
+//   other types between stops a walk at 1.33 m/s; type 3 is not modelled. No other walking.
+// - scan cache: RouteScanner keeps, per route, the position of the last trip it found for the
+//   whole query and never looks at later trips again, so a later round that must board a later
+//   trip of the route finds none (helsinki: 7 of 100 journeys lost). Default "round": the
+//   positions are forgotten at each round; "query" is upstream's behaviour; "off" scans back from
+//   the last trip at every lookup, which is slower and exposes a boarding slip: when a stop's
+//   interchange time makes the trip ridden look too late, scanRoutes takes the first trip after
+//   the previous round's arrival even if it is later than the one ridden (2 of 100 on nyc-subway).
+// Model differences: an interchange time is charged on arriving at a stop by trip or transfer, so
+// a transfer costs interchange(from) + link + interchange(to) (nyc-subway: 540 s against
+// Trajet's 180 s: later); transfers may also leave the origin before any ride (earlier) and may
+// follow one another; Trajet walks only after a ride, once, then may board at once.
+// Arrival: the earliest journey of DepartAfterQuery over one search day.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -32,7 +36,8 @@ import { performance } from "node:perf_hooks";
 const require = createRequire(path.resolve(process.env.TRAJET_PEER_ENV, "package.json"));
 const rjp = require("raptor-journey-planner");
 const VERSION = require("raptor-journey-planner/package.json").version;
-const SCAN_CACHE = process.env.RJP_SCAN_CACHE === "1";
+const SCAN_CACHE = process.env.RJP_SCAN_CACHE || "round";  // "round", "query" (upstream) or "off"
+if (!["round", "query", "off"].includes(SCAN_CACHE)) throw new Error(`RJP_SCAN_CACHE=${SCAN_CACHE}: not round, query, off`);
 const DAY = 86400;
 const WALK_SPEED_M_S = 1.33;
 
@@ -40,7 +45,8 @@ const WALK_SPEED_M_S = 1.33;
 function readTable(feed, name) {
   let text;
   try {
-    text = execFileSync("unzip", ["-p", feed, name], { maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] }).toString();
+    text = execFileSync("unzip", ["-p", feed, name], { maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "ignore"] })
+      .toString();
   } catch {
     return { rows: [], col: {} };
   }
@@ -73,7 +79,8 @@ function servicesOn(feed, date) {  // service_ids running on a UTC date
   const active = new Set();
   const cal = readTable(feed, "calendar.txt");
   for (const r of cal.rows) {
-    if (+r[cal.col.start_date] <= day && day <= +r[cal.col.end_date] && r[cal.col[weekday]] === "1") active.add(r[cal.col.service_id]);
+    const inRange = +r[cal.col.start_date] <= day && day <= +r[cal.col.end_date];
+    if (inRange && r[cal.col[weekday]] === "1") active.add(r[cal.col.service_id]);
   }
   const cd = readTable(feed, "calendar_dates.txt");
   for (const r of cd.rows) {
@@ -91,11 +98,14 @@ function loadTrips(feed, date) {
   for (const r of st.rows) {
     const trip = r[c.trip_id];
     if (!byTrip.has(trip)) byTrip.set(trip, []);
+    const [arr, dep] = [r[c.arrival_time] || r[c.departure_time], r[c.departure_time] || r[c.arrival_time]];
+    if (!arr) throw new Error(`trip ${trip}: a stop without times (this shim does not interpolate)`);
     byTrip.get(trip).push({
-      seq: +r[c.stop_sequence], stop: r[c.stop_id], arr: seconds(r[c.arrival_time]), dep: seconds(r[c.departure_time]),
+      seq: +r[c.stop_sequence], stop: r[c.stop_id], arr: seconds(arr), dep: seconds(dep),
       pickUp: (r[c.pickup_type] || "0").trim() !== "1", dropOff: (r[c.drop_off_type] || "0").trim() !== "1",
     });
   }
+  for (const rows of byTrip.values()) rows.sort((a, b) => a.seq - b.seq);
   const freq = readTable(feed, "frequencies.txt"), runs = new Map();
   for (const r of freq.rows) {
     const trip = r[freq.col.trip_id], start = seconds(r[freq.col.start_time]), end = seconds(r[freq.col.end_time]);
@@ -110,7 +120,6 @@ function loadTrips(feed, date) {
     for (const r of tt.rows) {
       const id = r[tt.col.trip_id], rows = byTrip.get(id);
       if (!services.has(r[tt.col.service_id]) || !rows) continue;
-      rows.sort((a, b) => a.seq - b.seq);
       for (const first of runs.get(id) || [rows[0].dep]) {
         const offset = shift + first - rows[0].dep;
         if (rows[rows.length - 1].arr + offset <= 0) continue;  // the day before, over before midnight
@@ -136,13 +145,19 @@ function loadTransfers(feed) {
   const platforms = id => children.get(id) || [id];
   const transfers = {}, interchange = {};
   const tr = readTable(feed, "transfers.txt"), c = tr.col;
+  const specific = ["from_route_id", "to_route_id", "from_trip_id", "to_trip_id"].filter(k => k in c);
   for (const r of tr.rows) {
-    const kind = +(r[c.transfer_type] || 0), secs = c.min_transfer_time === undefined ? NaN : parseInt(r[c.min_transfer_time], 10);
+    if (specific.some(k => r[c[k]])) continue;  // route/trip-specific: Trajet drops them too
+    const kind = +(r[c.transfer_type] || 0), secs = parseInt(r[c.min_transfer_time] ?? "", 10);
+    if (kind === 3) continue;  // forbidden: not modelled
     for (const a of platforms(r[c.from_stop_id])) {
       for (const b of platforms(r[c.to_stop_id])) {
-        if (kind === 3 || (a === b && kind !== 2) || (kind === 2 && !(secs >= 0))) continue;
-        if (a === b) { interchange[a] = secs; continue; }
-        const duration = kind === 2 ? secs : Math.ceil(distanceM(where.get(a), where.get(b)) / WALK_SPEED_M_S);
+        if (a === b) {
+          if (kind === 2 && secs >= 0) interchange[a] = secs;
+          continue;
+        }
+        const walk = () => Math.ceil(distanceM(where.get(a), where.get(b)) / WALK_SPEED_M_S);
+        const duration = kind === 2 && secs >= 0 ? secs : walk();
         (transfers[a] ||= []).push({ origin: a, destination: b, duration, startTime: 0, endTime: Number.MAX_SAFE_INTEGER });
       }
     }
@@ -170,33 +185,43 @@ function peakRssMb() {
 }
 
 function main([queriesPath, outPath, ...rest]) {
-  const feed = rest[rest.indexOf("--feed") + 1];
+  const feeds = rest.filter((_, i) => rest[i - 1] === "--feed");
+  if (feeds.length !== 1) throw new Error(`one --feed expected, got ${feeds.length}: this driver reads a single feed`);
+  const [feed] = feeds;
   const spec = JSON.parse(fs.readFileSync(queriesPath, "utf8"));
   const date = new Date(`${spec.date}T00:00:00Z`);
   const started = performance.now();
   const trips = loadTrips(feed, date);
   const [transfers, interchange] = loadTransfers(feed);
   const raptor = rjp.RaptorAlgorithmFactory.create(trips, transfers, interchange);
-  if (!SCAN_CACHE) {
+  if (SCAN_CACHE === "round") {  // forget the scan positions at the start of each round
+    const scanRoutes = raptor.scanRoutes.bind(raptor);
+    raptor.scanRoutes = (results, scanner, marked) => {
+      scanner.routeScanPosition = {};
+      scanRoutes(results, scanner, marked);
+    };
+  } else if (SCAN_CACHE === "off") {  // every lookup scans back from the route's last trip
     const byRoute = raptor.routeScannerFactory.tripsByRoute;
     raptor.routeScannerFactory = { create: (day, dow) => new FreshRouteScanner(byRoute, day, dow) };
   }
   const query = new rjp.DepartAfterQuery(raptor, new rjp.JourneyFactory(), 1);
   const loadS = (performance.now() - started) / 1000;
 
-  const served = stop => Object.hasOwn(raptor.transfers, stop);  // stops of the day's trips
-  const plan = q => (served(q.from) && served(q.to) ? query.plan(q.from, q.to, new Date(date), q.time) : []);
-  plan(spec.queries[0]);  // warm-up
+  const served = q => Object.hasOwn(raptor.transfers, q.from) && Object.hasOwn(raptor.transfers, q.to);  // day's stops
+  const [q0] = spec.queries;
+  if (served(q0)) query.plan(q0.from, q0.to, new Date(date), q0.time);  // warm-up
   const arrivals = [], times = [];
   for (const q of spec.queries) {
+    const ok = served(q);
     const t0 = performance.now();
-    const journeys = plan(q);
+    const journeys = ok ? query.plan(q.from, q.to, new Date(date), q.time) : [];
     times.push((performance.now() - t0) / 1000);
     arrivals.push(journeys.length ? Math.min(...journeys.map(j => j.arrivalTime)) : null);
   }
-  const notes = `${SCAN_CACHE ? "upstream scan cache on (loses journeys)" : "scan cache off"}; loader shim (day view, ` +
-    "frequencies expanded, transfers.txt by platform); a change costs the stop's interchange time also around a " +
-    "transfer; transfers may leave the origin and follow each other";
+  const notes = `scan cache ${SCAN_CACHE === "off" ? "off" : `kept per ${SCAN_CACHE}`}; adapter: loader shim ` +
+    "(day view, frequencies expanded, transfers.txt by platform); interchange time charged on arrival, " +
+    "so also around a transfer; " +
+    "transfers may leave the origin and follow each other";
   fs.writeFileSync(outPath, JSON.stringify({
     planner: `raptor-journey-planner ${VERSION}`, load_s: loadS, arrivals, seconds: times, notes, peak_rss_mb: peakRssMb(),
   }));
