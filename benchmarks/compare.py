@@ -55,19 +55,26 @@ def write_queries(feeds: list[Path], date: dt.date, n: int, seed: int, out: Path
 
 
 def export_trips(feeds: list[Path], date: dt.date, out: Path) -> None:
-    """The day's trips as plain JSON for peers in other environments: stop ids, and per trip
-    its stop indices, arrivals and departures in seconds after midnight of the date."""
+    """The day's trips as plain JSON for peers in other environments: stop ids; per pattern
+    (stops in order, trips that never overtake one another) its stop indices and per trip its
+    arrivals and departures in seconds after midnight of the date; transfers.txt's links
+    between stops (from, to, seconds) and its change times at one stop (stop, seconds)."""
     network = Network.open(feeds)
     view = network.day(date)
     tt = view.router.tt
     midnight = network.local_seconds(date, 0) - view.origin
-    trips = []
+    patterns = []
     for p in range(tt.n_patterns):
         stops = tt.pattern_stops[tt.pattern_stop_offsets[p]:tt.pattern_stop_offsets[p + 1]].tolist()
         arrivals, departures = tt.pattern_trip_times(p)
-        for j in range(arrivals.shape[1]):
-            trips.append([stops, (arrivals[:, j] - midnight).tolist(), (departures[:, j] - midnight).tolist()])
-    out.write_text(json.dumps({"stops": [str(s) for s in network.net.stop_id], "trips": trips}))
+        patterns.append([stops, [[(arrivals[:, j] - midnight).tolist(), (departures[:, j] - midnight).tolist()]
+                                 for j in range(arrivals.shape[1])]])
+    linked = np.flatnonzero(tt.footpath_walk_m == 0)  # transfers.txt links (generated footpaths have a length)
+    origin_of = np.repeat(np.arange(tt.n_stops), np.diff(tt.footpath_offsets))
+    links = [[int(origin_of[f]), int(tt.footpath_to[f]), int(tt.footpath_duration[f])] for f in linked]
+    changes = [[int(s), int(c)] for s, c in enumerate(tt.stop_change_time) if c > 0]
+    out.write_text(json.dumps({"stops": [str(s) for s in network.net.stop_id], "patterns": patterns,
+                               "links": links, "changes": changes}))
 
 
 def run_driver(name: str, queries: Path, feeds: list[Path], out: Path, export: Path, limit: int | None = None,
