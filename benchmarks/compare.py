@@ -6,8 +6,9 @@ Writes the queries (stops served on the day, departures spread over 05:00-22:00)
 JSON file, runs each planner's driver (benchmarks/peers/) as a child process, and reports
 its load time, peak memory (VmHWM of the child's program), median, p90 and p99 query
 time, and how many earliest arrivals agree with Trajet's. The common ground is earliest
-arrival with no walking between stops and no change time; where a peer's model differs it
-says so in its notes, and disagreements are counted, not hidden.
+arrival with no generated walking (transfers.txt's links only) and no change time except the
+ones transfers.txt sets at a stop; where a peer's model differs it says so in its notes, and
+disagreements are counted, not hidden.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def main(argv=None) -> None:
     results = compare(feeds, date, args.queries, args.seed, args.peers.split(","), limits, args.timeout)
     reference = results.get("trajet")
     print(f"{' + '.join(names)} on {date}, {args.queries} seeded queries (seed {args.seed}), "
-          "earliest arrival, no walking, no change time")
+          "earliest arrival, no generated walking (transfers.txt links only), no change time but transfers.txt's")
     for name, result in results.items():
         print(summary(result, None if name == "trajet" else reference))
         if result.get("notes"):

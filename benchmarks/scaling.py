@@ -5,8 +5,9 @@ Over a series of real feeds, from a city to the New York region:
   earliest-arrival query time (200 seeded queries, after JIT warm-up) and the day view's
   size, against the number of stop times of the day view -> results/scaling.png;
 - with --peers, every planner of benchmarks.compare on its common ground (100 seeded
-  queries; no walking, no change time), each in its own process: median query time and
-  peak memory of those that can load each size -> results/scaling-peers.png.
+  queries, 10 for the slow pyraptor; see benchmarks.compare), each in its own process:
+  median query time and peak memory of those that can load each size
+  -> results/scaling-peers.png.
 The figures go to results/scaling.json and results/scaling-peers.json.
 """
 
@@ -96,7 +97,7 @@ def peer_series(plt, peers: list[str], n: int, sizes: dict) -> None:
     rows = []
     for label, names, date in SERIES:
         feeds = [SHARED / f"{name}.zip" for name in names]
-        results = compare(feeds, dt.date.fromisoformat(date), n, 42, peers, dict(SLOW), timeout_s=1800)
+        results = compare(feeds, dt.date.fromisoformat(date), n, 42, peers, {name: 10 for name in SLOW}, timeout_s=1800)
         reference = results.get("trajet", {}).get("arrivals")
         for name, result in results.items():
             row = {"network": label, "stop_times": sizes[label], "planner": result["planner"]}
@@ -121,7 +122,7 @@ def peer_series(plt, peers: list[str], n: int, sizes: dict) -> None:
     _log_axes(left, "stop times in the day view", "median query time (ms)")
     _log_axes(right, "stop times in the day view", "peak memory of the process (MB)")
     left.legend(fontsize=8)
-    fig.suptitle(f"Side by side, {n} seeded queries per network, no walking, no change time (2-core VM)")
+    fig.suptitle(f"Side by side, {n} seeded queries per network, earliest arrival, no generated walking (2-core VM)")
     fig.tight_layout()
     fig.savefig(RESULTS / "scaling-peers.png", dpi=110)
     print(f"wrote {RESULTS / 'scaling-peers.png'}")
