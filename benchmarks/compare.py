@@ -111,9 +111,16 @@ def run_driver(name: str, queries: Path, feeds: list[Path], out: Path, export: P
     return result
 
 
+def error_line(text: str) -> str:
+    """The line of a failed driver's stderr that names the error (Node.js ends with its version)."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    named = [line for line in lines if "Error" in line or "error" in line]
+    return (named or lines or ["failed, nothing on stderr"])[-1]
+
+
 def summary(result: dict, reference: dict | None) -> str:
     if "error" in result:
-        return f"{result['planner']:18s} failed: {result['error'].strip().splitlines()[-1] if result['error'].strip() else '?'}"
+        return f"{result['planner']:18s} failed: {error_line(result['error'])}"
     ms = np.array(result["seconds"]) * 1000
     line = (f"{result['planner']:18s} load {result['load_s']:7.2f} s  peak {result['max_rss_mb']:7.0f} MB  "
             f"median {np.median(ms):9.3f} ms  p90 {np.percentile(ms, 90):9.3f} ms  p99 {np.percentile(ms, 99):9.3f} ms")

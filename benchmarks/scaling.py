@@ -23,7 +23,7 @@ import numpy as np
 
 from router.planner import QueryOptions
 
-from .compare import SHARED, SLOW, compare
+from .compare import SHARED, SLOW, compare, error_line
 from .conftest import NY_DATE, NY_REGION, open_network, seeded_queries
 
 SERIES = [
@@ -93,16 +93,19 @@ def trajet_series(plt) -> dict:
 
 def peer_series(plt, peers: list[str], n: int, sizes: dict) -> None:
     """Every planner on each network of the series; a peer that fails or times out is left out
-    of the plot and listed with its reason in the JSON."""
+    of the plot and listed with its reason in the JSON. Rows of peers not run this time are
+    kept from the last results/scaling-peers.json, so one peer can be measured again alone."""
+    saved = RESULTS / "scaling-peers.json"
+    kept = [r for r in (json.loads(saved.read_text()) if saved.exists() else []) if r.get("peer") not in peers]
     rows = []
     for label, names, date in SERIES:
         feeds = [SHARED / f"{name}.zip" for name in names]
         results = compare(feeds, dt.date.fromisoformat(date), n, 42, peers, {name: 10 for name in SLOW}, timeout_s=1800)
         reference = results.get("trajet", {}).get("arrivals")
         for name, result in results.items():
-            row = {"network": label, "stop_times": sizes[label], "planner": result["planner"]}
+            row = {"network": label, "stop_times": sizes[label], "peer": name, "planner": result["planner"]}
             if "error" in result:
-                row["error"] = result["error"].strip().splitlines()[-1] if result["error"].strip() else "failed"
+                row["error"] = error_line(result["error"])
             else:
                 ms = np.array(result["seconds"]) * 1000
                 row.update(load_s=result["load_s"], peak_rss_mb=result["max_rss_mb"], n_queries=len(ms),
@@ -111,7 +114,8 @@ def peer_series(plt, peers: list[str], n: int, sizes: dict) -> None:
                     row["same_arrival"] = sum(a == b for a, b in zip(result["arrivals"], reference))
             rows.append(row)
             print(row)
-    (RESULTS / "scaling-peers.json").write_text(json.dumps(rows, indent=1))
+    rows = sorted(kept + rows, key=lambda r: (r["stop_times"], r["peer"]))
+    saved.write_text(json.dumps(rows, indent=1))
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4))
     for planner in dict.fromkeys(r["planner"] for r in rows):
         done = sorted((r for r in rows if r["planner"] == planner and "error" not in r), key=lambda r: r["stop_times"])
@@ -122,7 +126,7 @@ def peer_series(plt, peers: list[str], n: int, sizes: dict) -> None:
     _log_axes(left, "stop times in the day view", "median query time (ms)")
     _log_axes(right, "stop times in the day view", "peak memory of the process (MB)")
     left.legend(fontsize=8)
-    fig.suptitle(f"Side by side, {n} seeded queries per network, earliest arrival, no generated walking (2-core VM)")
+    fig.suptitle(f"Side by side, {n} seeded queries per network (pyraptor 10), earliest arrival, no generated walking (2-core VM)")
     fig.tight_layout()
     fig.savefig(RESULTS / "scaling-peers.png", dpi=110)
     print(f"wrote {RESULTS / 'scaling-peers.png'}")
@@ -137,9 +141,10 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peers", default="", help="planners of benchmarks.compare to run on each network too")
     parser.add_argument("--queries", type=int, default=100, help="seeded queries per network for the peers")
+    parser.add_argument("--peers-only", action="store_true", help="skip Trajet's own series (sizes from its last JSON)")
     args = parser.parse_args(argv)
     RESULTS.mkdir(exist_ok=True)
-    rows = trajet_series(plt)
+    rows = json.loads((RESULTS / "scaling.json").read_text()) if args.peers_only else trajet_series(plt)
     if args.peers:
         sizes = {r["network"]: r["stop_times"] for r in rows.values()}
         peer_series(plt, args.peers.split(","), args.queries, sizes)
