@@ -30,22 +30,23 @@ KIND_TRIP, KIND_WALK = 0, 1
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _touch(ws, stop):
-    if ws.stop_state[stop, S_TOUCHED] == 0:
-        ws.stop_state[stop, S_TOUCHED] = 1
-        ws.touched_list[ws.state[N_TOUCHED]] = stop
-        ws.state[N_TOUCHED] += 1
+def _flag(ws, stop, field, members, n):
+    """Set flag `field` of `stop`; if it was not set, append the stop to `members`, a list of
+    length n. Returns the new length. Callers keep the lengths in local variables while they
+    work and store them in ws.state after: LLVM cannot tell the workspace arrays apart, and
+    lengths read and written through memory at every label measured 3-8% slower."""
+    if ws.stop_state[stop, field] == 0:
+        ws.stop_state[stop, field] = 1
+        members[n] = stop
+        return n + 1
+    return n
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _log_label(ws, k, stop, kind):
-    """Remember that label (k, stop) of kind 0 (trip) or 1 (walk) is set, for the reset.
-
-    The pattern scan and the footpaths write the same entries inline, with the lengths of
-    the lists in local variables (through memory at every label they measured 3-8% slower).
-    """
-    ws.label_log[ws.state[N_LOGGED]] = (k * ws.stop_state.shape[0] + stop) * 2 + kind
-    ws.state[N_LOGGED] += 1
+def _label_entry(ws, k, stop, kind):
+    """Remember that label (k, stop) of kind 0 (trip) or 1 (walk) is set, for the reset;
+    returns the entry for ws.label_log."""
+    return (k * ws.stop_state.shape[0] + stop) * 2 + kind
 
 
 @njit(cache=True, nogil=True)
@@ -99,11 +100,8 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, best_target):
     board = -1  # position where it was boarded
     examined = 0
     improved = 0
-    # the list lengths in locals for the scan, written back at its end: kept in registers
-    # rather than read and written through memory at every improvement
-    n_touched, n_logged = ws.state[N_TOUCHED], ws.state[N_LOGGED]
+    n_touched, n_logged = ws.state[N_TOUCHED], ws.state[N_LOGGED]  # stored back at the end (_flag)
     n_improved, n_marked = ws.state[N_IMPROVED], ws.state[N_MARKED]
-    label_base = k * ws.stop_state.shape[0]
     for i in range(start, n_pos):
         if i > last and (trip < 0 or tt.arrivals[base + trip * n_pos + i] >= best_target):
             break
@@ -112,32 +110,23 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, best_target):
         if trip >= 0 and (rules & CAN_ALIGHT):
             t_arr = tt.arrivals[base + trip * n_pos + i]
             if t_arr < ws.stop_state[stop, S_BEST_ARR] and t_arr < best_target:
-                if ws.stop_state[stop, S_TOUCHED] == 0:
-                    ws.stop_state[stop, S_TOUCHED] = 1
-                    ws.touched_list[n_touched] = stop
-                    n_touched += 1
+                n_touched = _flag(ws, stop, S_TOUCHED, ws.touched_list, n_touched)
                 ws.stop_state[stop, S_BEST_ARR] = t_arr
                 if ws.trip_label[k, stop, T_ARR] == UNREACHED:
-                    ws.label_log[n_logged] = (label_base + stop) * 2
+                    ws.label_log[n_logged] = _label_entry(ws, k, stop, 0)
                     n_logged += 1
                 ws.trip_label[k, stop, T_ARR] = t_arr
                 ws.trip_label[k, stop, T_TRIP] = trip_lo + trip
                 ws.trip_label[k, stop, T_BOARD] = board
                 ws.trip_label[k, stop, T_ALIGHT] = i
                 improved += 1
-                if ws.stop_state[stop, S_IMPROVED] == 0:
-                    ws.stop_state[stop, S_IMPROVED] = 1
-                    ws.improved_list[n_improved] = stop
-                    n_improved += 1
+                n_improved = _flag(ws, stop, S_IMPROVED, ws.improved_list, n_improved)
                 change = tt.stop_change_time[stop]
                 if change < 0:
                     change = slack
                 if change < NO_CHANGE and t_arr + change < ws.stop_state[stop, S_BEST_READY]:
                     ws.stop_state[stop, S_BEST_READY] = t_arr + change
-                    if ws.stop_state[stop, S_MARKED] == 0:
-                        ws.stop_state[stop, S_MARKED] = 1
-                        ws.marked_list[n_marked] = stop
-                        n_marked += 1
+                    n_marked = _flag(ws, stop, S_MARKED, ws.marked_list, n_marked)
                 egress = ws.stop_state[stop, S_EGRESS]
                 if egress >= 0 and t_arr + egress < best_target:
                     best_target = t_arr + egress
@@ -194,22 +183,20 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
     for i in range(origin_stops.shape[0]):
         stop = origin_stops[i]
         t = origin_ready[i]
-        _touch(ws, stop)
+        ws.state[N_TOUCHED] = _flag(ws, stop, S_TOUCHED, ws.touched_list, ws.state[N_TOUCHED])
         if t < ws.walk_label[0, stop, W_READY]:
             if ws.walk_label[0, stop, W_READY] == UNREACHED:
-                _log_label(ws, 0, stop, 1)
+                ws.label_log[ws.state[N_LOGGED]] = _label_entry(ws, 0, stop, 1)
+                ws.state[N_LOGGED] += 1
             ws.walk_label[0, stop, W_READY] = t
             ws.walk_label[0, stop, W_FROM] = -1
             ws.stop_state[stop, S_BEST_READY] = t
             ws.stop_state[stop, S_READY_PREV] = t
             ws.stop_state[stop, S_READY_ROUND] = 0
-            if ws.stop_state[stop, S_MARKED] == 0:
-                ws.stop_state[stop, S_MARKED] = 1
-                ws.marked_list[ws.state[N_MARKED]] = stop
-                ws.state[N_MARKED] += 1
+            ws.state[N_MARKED] = _flag(ws, stop, S_MARKED, ws.marked_list, ws.state[N_MARKED])
     for i in range(target_stops.shape[0]):
         stop = target_stops[i]
-        _touch(ws, stop)
+        ws.state[N_TOUCHED] = _flag(ws, stop, S_TOUCHED, ws.touched_list, ws.state[N_TOUCHED])
         if ws.stop_state[stop, S_EGRESS] < 0 or target_egress[i] < ws.stop_state[stop, S_EGRESS]:
             ws.stop_state[stop, S_EGRESS] = target_egress[i]
 
@@ -251,7 +238,6 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
 
         # one footpath after each ride, from the stops this round's trips reached
         n_touched, n_logged, n_marked = ws.state[N_TOUCHED], ws.state[N_LOGGED], ws.state[N_MARKED]
-        walk_base = k * ws.stop_state.shape[0]
         for m in range(ws.state[N_IMPROVED]):
             stop = ws.improved_list[m]
             ws.stop_state[stop, S_IMPROVED] = 0
@@ -276,20 +262,14 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
                 # a change needs the slack at least, unless transfers.txt sets its time
                 t_ready = t_arr if (walk_m == 0 or duration >= slack) else t_stop + slack
                 if t_ready < ws.stop_state[to, S_BEST_READY]:
-                    if ws.stop_state[to, S_TOUCHED] == 0:
-                        ws.stop_state[to, S_TOUCHED] = 1
-                        ws.touched_list[n_touched] = to
-                        n_touched += 1
+                    n_touched = _flag(ws, to, S_TOUCHED, ws.touched_list, n_touched)
                     ws.stop_state[to, S_BEST_READY] = t_ready
                     if ws.walk_label[k, to, W_READY] == UNREACHED:
-                        ws.label_log[n_logged] = (walk_base + to) * 2 + 1
+                        ws.label_log[n_logged] = _label_entry(ws, k, to, 1)
                         n_logged += 1
                     ws.walk_label[k, to, W_READY] = t_ready
                     ws.walk_label[k, to, W_FROM] = stop
-                    if ws.stop_state[to, S_MARKED] == 0:
-                        ws.stop_state[to, S_MARKED] = 1
-                        ws.marked_list[n_marked] = to
-                        n_marked += 1
+                    n_marked = _flag(ws, to, S_MARKED, ws.marked_list, n_marked)
         ws.state[N_TOUCHED], ws.state[N_LOGGED], ws.state[N_MARKED] = n_touched, n_logged, n_marked
         ws.state[N_IMPROVED] = 0
         # what round k reached becomes boardable in round k + 1
