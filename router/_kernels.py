@@ -367,14 +367,12 @@ def reconstruct(tt, ws, k, slack, legs):
 
 
 @njit(cache=True, nogil=True)
-def plan(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m, mode_mask,
-         legs, journey_rounds, journey_ends):
+def plan(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m, mode_mask):
     """`raptor`, then the legs of every journey of its Pareto set, in one call from Python.
 
-    legs: int32 (rows, N_LEG_FIELDS) with rows >= sum over rounds k of 2 k; journey_rounds,
-    journey_ends: int32 (max_rounds + 1,). Journey j took journey_rounds[j] trips and its
-    legs end at row journey_ends[j] (they start where journey j - 1's end). Returns the
-    number of journeys, or -k when the journey of round k cannot be rebuilt (a bug).
+    Journey j took ws.journey_rounds[j] trips and its legs end at row ws.journey_ends[j] of
+    ws.legs (they start where journey j - 1's end). Returns the number of journeys, or -k
+    when the journey of round k cannot be rebuilt (a bug).
     """
     raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m, mode_mask)
     n_journeys = 0
@@ -382,11 +380,11 @@ def plan(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_ro
     for k in range(1, ws.state[ROUNDS_USED] + 1):
         if ws.target_arr[k] == UNREACHED:
             continue
-        n = reconstruct(tt, ws, k, slack, legs[row:])
+        n = reconstruct(tt, ws, k, slack, ws.legs[row:])
         if n <= 0:
             return -k
         row += n
-        journey_rounds[n_journeys] = k
-        journey_ends[n_journeys] = row
+        ws.journey_rounds[n_journeys] = k
+        ws.journey_ends[n_journeys] = row
         n_journeys += 1
     return n_journeys

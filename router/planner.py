@@ -50,6 +50,11 @@ class Workspace(NamedTuple):
     target_kind: np.ndarray  # round -> BY_TRIP or BY_WALK
     state: np.ndarray  # int64: N_TOUCHED, ROUNDS_USED, N_IMPROVED, N_MARKED, N_LOGGED
     counters: np.ndarray  # int64: rounds, patterns scanned, trips examined, stops improved
+    # the journeys K.plan rebuilds: legs in travel order (at most 2 k rows for round k), and
+    # per journey its number of trips and the row where its legs end
+    legs: np.ndarray  # int32 (sum over rounds k of 2 k, N_LEG_FIELDS)
+    journey_rounds: np.ndarray  # int32 (rounds,)
+    journey_ends: np.ndarray  # int32 (rounds,)
 
 
 def new_workspace(tt: Timetable, max_rounds: int) -> Workspace:
@@ -80,6 +85,9 @@ def new_workspace(tt: Timetable, max_rounds: int) -> Workspace:
         target_kind=np.zeros(rounds, np.int8),
         state=np.zeros(5, np.int64),
         counters=np.zeros(4, np.int64),
+        legs=np.zeros((rounds * (rounds - 1) + 2, K.N_LEG_FIELDS), np.int32),
+        journey_rounds=np.zeros(rounds, np.int32),
+        journey_ends=np.zeros(rounds, np.int32),
     )
 
 
@@ -181,9 +189,6 @@ class Router:
             raise ValueError(f"max_transfers must be between 0 and {MAX_TRANSFERS_LIMIT}")
         max_rounds = options.max_transfers + 1
         ws = self._workspace(max_rounds)
-        legs = np.empty((max_rounds * (max_rounds + 1) + 2, K.N_LEG_FIELDS), dtype=np.int32)
-        journey_rounds = np.empty(max_rounds + 1, dtype=np.int32)
-        journey_ends = np.empty(max_rounds + 1, dtype=np.int32)
         n_journeys = K.plan(
             self.tt,
             ws,
@@ -195,17 +200,14 @@ class Router:
             options.transfer_slack,
             options.max_walk_m,
             options.mode_mask,
-            legs,
-            journey_rounds,
-            journey_ends,
         )
         if n_journeys < 0:
             raise RuntimeError(f"router bug: journey of round {-n_journeys} cannot be reconstructed")
         work = Work(*ws.counters.tolist())
         journeys, arrivals = [], []
-        rows = legs[: journey_ends[n_journeys - 1] if n_journeys else 0].tolist()
+        rows = ws.legs[: ws.journey_ends[n_journeys - 1] if n_journeys else 0].tolist()
         start = 0
-        for end, k in zip(journey_ends[:n_journeys].tolist(), journey_rounds[:n_journeys].tolist()):
+        for end, k in zip(ws.journey_ends[:n_journeys].tolist(), ws.journey_rounds[:n_journeys].tolist()):
             legs_of = [_leg(row) for row in rows[start:end]]
             start = end
             first = legs_of[0].from_stop
