@@ -6,7 +6,7 @@ stays true.
 
 from __future__ import annotations
 
-from feeds.modes import MODES
+from trajet.feeds.modes import MODES
 
 
 def _ref(name: str) -> dict:
@@ -91,17 +91,34 @@ SCHEMAS = {
             "costModel": {"type": "object", "properties": {"eurPerCpuHour": NUMBER, "eurPerGb": NUMBER}},
         },
     },
+    "RoutingError": {
+        "type": "object",
+        "required": ["code", "inputField", "description"],
+        "properties": {"code": {"enum": ["OUTSIDE_SERVICE_PERIOD", "NO_SERVICE_ON_DATE", "NO_STOPS_IN_RANGE",
+                                         "NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW",
+                                         "NO_TRANSIT_CONNECTION"]},
+                       "inputField": NULLABLE_STRING, "description": STRING},
+    },
+    "Finding": {
+        "type": "object",
+        "required": ["severity", "feed", "file", "line", "field", "reason", "count"],
+        "properties": {"severity": {"enum": ["error", "warning"]}, "feed": STRING, "file": STRING,
+                       "line": {"type": ["integer", "null"]}, "field": NULLABLE_STRING, "reason": STRING,
+                       "count": INTEGER},
+    },
     "FeedVersion": {"type": "object", "required": ["name", "publisher", "version"],
                     "properties": {"name": STRING, "publisher": STRING, "version": NULLABLE_STRING}},
     "PlanResponse": {
         "type": "object",
-        "required": ["from", "to", "date", "time", "itineraries", "options", "feeds", "computation"],
+        "required": ["from", "to", "date", "time", "itineraries", "routingErrors", "options", "feeds", "computation"],
         "properties": {
             "from": _ref("End"),
             "to": _ref("End"),
             "date": {"type": "string", "format": "date"},
             "time": STRING,
             "itineraries": {"type": "array", "items": _ref("Itinerary")},
+            "routingErrors": {"type": "array", "items": _ref("RoutingError"),
+                              "description": "Why there is no itinerary; empty when there is one"},
             "options": {"type": "object", "required": ["maxTransfers", "transferSlack", "maxWalk", "modes", "numItineraries"],
                         "properties": {"maxTransfers": INTEGER, "transferSlack": INTEGER, "maxWalk": INTEGER,
                                        "modes": {"type": "array", "items": {"enum": list(MODES)}},
@@ -112,12 +129,22 @@ SCHEMAS = {
     },
     "Feed": {
         "type": "object",
-        "required": ["name", "publisher", "version", "timezone", "startDate", "endDate", "counts", "validationWarnings"],
+        "required": ["name", "publisher", "version", "timezone", "startDate", "endDate", "feedInfo", "counts",
+                     "validationWarnings"],
         "properties": {
             "name": STRING, "publisher": STRING, "version": NULLABLE_STRING, "timezone": STRING,
-            "startDate": NULLABLE_STRING, "endDate": NULLABLE_STRING, "sha256": STRING,
+            "startDate": {"type": "string", "format": "date", "description": "first service day with a trip"},
+            "endDate": {"type": "string", "format": "date", "description": "last service day with a trip"},
+            "feedInfo": {"type": ["object", "null"], "description": "feed_info.txt as published, shown, not routed on",
+                         "properties": {k: NULLABLE_STRING for k in ("publisher", "url", "lang", "version", "startDate",
+                                                                      "endDate")}},
+            "sha256": STRING,
             "counts": {"type": "object", "properties": {k: INTEGER for k in ("stops", "routes", "trips", "stopTimes")}},
-            "validationWarnings": INTEGER,
+            "validationWarnings": {"type": "object", "required": ["kinds", "rows", "first"],
+                                   "properties": {"kinds": INTEGER, "rows": INTEGER,
+                                                  "first": {"type": "array", "items": _ref("Finding")}}},
+            "report": {"type": "object", "properties": {"errors": {"type": "array", "items": _ref("Finding")},
+                                                        "warnings": {"type": "array", "items": _ref("Finding")}}},
         },
     },
     "Stop": {
@@ -154,6 +181,9 @@ SCHEMAS = {
 
 ERRORS = {
     "400": {"description": "A bad parameter, named in error.field", "content": {"application/json": {"schema": _ref("Error")}}},
+    "401": {"description": "Unknown API key, or a key needed", "content": {"application/json": {"schema": _ref("Error")}}},
+    "429": {"description": "The key's monthly quota is used up; see Retry-After",
+            "content": {"application/json": {"schema": _ref("Error")}}},
     "404": {"description": "Unknown path", "content": {"application/json": {"schema": _ref("Error")}}},
     "405": {"description": "Wrong method", "content": {"application/json": {"schema": _ref("Error")}}},
 }
@@ -204,13 +234,17 @@ def document() -> dict:
                                                               "departures": {"type": "array", "items": _ref("Departure")}}),
                                  "Departures in time order"),
             }},
-            "/v1/feeds": {"get": {"summary": "The loaded feeds",
+            "/v1/feeds": {"get": {"summary": "The loaded feeds, their service days and validation",
+                                  "parameters": [_q("report", "full: every validation finding of each feed")],
                                   "responses": _ok(obj(["feeds"], {"feeds": {"type": "array", "items": _ref("Feed")}}), "Feeds")}},
             "/v1/health": {"get": {"summary": "Alive", "responses": _ok(obj(["status"], {"status": {"const": "ok"}}), "Alive")}},
             "/v1/ready": {"get": {"summary": "Timetable loaded; the ledger's state",
-                                  "responses": _ok(obj(["ready", "feeds", "ledger"], {
+                                  "responses": _ok(obj(["ready", "feeds", "ledger", "clock"], {
                                       "ready": BOOLEAN, "feeds": {"type": "array", "items": STRING},
-                                      "ledger": obj(["status"], {"status": {"enum": ["ok", "degraded"]}, "reason": STRING})}),
+                                      "ledger": obj(["status", "droppedRecords"], {
+                                          "status": {"enum": ["ok", "degraded"]}, "reason": STRING,
+                                          "droppedRecords": INTEGER}),
+                                      "clock": STRING}),
                                       "Ready")}},
             "/v1/funding": {"get": {
                 "summary": "Funding models side by side on the ledger's period (admin keys)",
@@ -233,5 +267,13 @@ def document() -> dict:
             "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "Text exposition format",
                                                                                           "content": {"text/plain": {"schema": STRING}}}}}},
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"apiKey": {
+                "type": "apiKey", "in": "header", "name": "X-Api-Key",
+                "description": "Who asks: its requests are counted against its quota and billed to its territory. "
+                               "Optional where anonymous use is allowed; /v1/costs and /v1/funding need one."}},
+        },
+        # a key is optional: [] (anonymous) or the X-Api-Key header
+        "security": [{}, {"apiKey": []}],
     }

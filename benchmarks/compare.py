@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from feeds.network import Network
+from trajet.service.network import Network
 
 from .load import seeded_stop_pairs
 from .peers import envs

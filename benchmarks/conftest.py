@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from feeds.network import Network
-from router.planner import QueryOptions
+from trajet.service.network import Network
+from trajet.router.query import QueryOptions
 
 SHARED_FEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "feeds"
 NY_REGION = ("nyc-bus", "nyc-subway", "nyc-lirr", "nyc-mnr")

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from router.planner import QueryOptions
+from trajet.router.query import QueryOptions
 
 from .conftest import open_network, seeded_queries
 from .test_bench_query import CASES

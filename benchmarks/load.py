@@ -25,7 +25,8 @@ from pathlib import Path
 import aiohttp
 import numpy as np
 
-from feeds.network import BUNDLED_FEED, Network
+from trajet.feeds.load import BUNDLED_FEED
+from trajet.service.network import Network
 
 
 def free_port() -> int:
@@ -90,7 +91,7 @@ def serving(feeds: list[str], workers: int):
     """`trajet serve` on a free loopback port in its own process, until /v1/ready answers;
     yields its base URL and stops it at the end."""
     port = free_port()
-    command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+    command = [sys.executable, "-m", "trajet.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers)] + [x for f in feeds for x in ("--feed", f)]
     root = Path(__file__).parents[1]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from router.planner import QueryOptions
+from trajet.router.query import QueryOptions
 
 from .compare import SHARED, SLOW, compare, error_line
 from .conftest import NY_DATE, NY_REGION, open_network, seeded_queries

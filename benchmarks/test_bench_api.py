@@ -13,7 +13,7 @@ import time
 import numpy as np
 from aiohttp.test_utils import TestClient, TestServer
 
-from api.app import ServiceConfig, create_app
+from trajet.api.app import ServiceConfig, create_app
 
 from .conftest import open_network
 from .load import seeded_plan_queries
@@ -65,7 +65,8 @@ def test_api_under_load(benchmark):
     under 8 concurrent loopback connections from this process, 5 s after a 1 s warm-up."""
     import datetime as dt
 
-    from feeds.network import BUNDLED_FEED, Network
+    from trajet.feeds.load import BUNDLED_FEED
+    from trajet.service.network import Network
 
     from .load import run_load, serving
 

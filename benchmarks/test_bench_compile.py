@@ -9,7 +9,7 @@ import resource
 import subprocess
 import sys
 
-from feeds import compiled as store
+from trajet.feeds import compiled as store
 
 from .conftest import feeds
 
@@ -21,7 +21,7 @@ def test_compile_nyc_bus(benchmark, tmp_path):
     out = tmp_path / "nyc-bus"
 
     def compile_once():
-        subprocess.run([sys.executable, "-m", "api.cli", "compile", str(path), "--out", str(out)], check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "trajet.cli", "compile", str(path), "--out", str(out)], check=True, capture_output=True)
 
     benchmark.pedantic(compile_once, rounds=1, iterations=1)
     peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
@@ -34,14 +34,14 @@ def test_compile_nyc_bus(benchmark, tmp_path):
 def test_load_compiled_nyc_bus(benchmark, tmp_path):
     (path,) = feeds("nyc-bus")
     out = tmp_path / "nyc-bus"
-    subprocess.run([sys.executable, "-m", "api.cli", "compile", str(path), "--out", str(out)], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "trajet.cli", "compile", str(path), "--out", str(out)], check=True, capture_output=True)
     net, meta = benchmark(store.load, out)
     assert net.n_trips > 200_000
 
 
 def test_ny_region_day_view_and_memory(benchmark):
     """Cutting the New York region's day view; the timetable must stay under 300 MB."""
-    from feeds.dayview import build_day_view
+    from trajet.service.dayview import build_day_view
 
     from .conftest import NY_DATE, NY_REGION, open_network
 

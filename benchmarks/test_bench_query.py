@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-import numpy as np
 import pytest
 
-from router import _kernels
-from router.planner import ALL_MODES, QueryOptions
-from router.timetable import UNREACHED
+from trajet.router import _kernels
+from trajet.router.query import QueryOptions, make_query
+from trajet.router.timetable import UNREACHED
 
 from .conftest import NY_DATE, NY_REGION, open_network, seeded_queries
 
@@ -57,13 +56,13 @@ def test_kernel_latency(benchmark, case):
     names, date, walk, least_answered = CASES[case]
     view, queries = seeded_queries(open_network(*names), date, 200)
     router = view.router
-    rounds = QueryOptions().max_transfers + 1
-    ws = router._workspace(rounds)
-    args = [tuple(np.array([x], np.int32) for x in (a, t, b, 0)) for a, b, t in queries]
+    options = QueryOptions(max_walk_m=walk)
+    args = [make_query([(a, t)], [(b, 0)], options) for a, b, t in queries]
+    ws = router._workspace(args[0].max_rounds)
     cycle = itertools.cycle(args)
 
     def one_query():
-        _kernels.raptor(router.tt, ws, *next(cycle), rounds, QueryOptions().transfer_slack, walk, ALL_MODES)
+        _kernels.raptor(router.tt, ws, next(cycle))
 
     one_query()  # JIT warm-up
     benchmark.pedantic(one_query, rounds=400, iterations=1, warmup_rounds=20)
@@ -93,5 +92,5 @@ def test_planner_latency(benchmark):
         return network.plan(origin, destination, date, seconds, options)
 
     benchmark.pedantic(one_query, rounds=400, iterations=1, warmup_rounds=20)
-    answered = sum(bool(network.plan(o, d, date, s, options)[0].journeys) for o, d, s in places)
+    answered = sum(bool(network.plan(o, d, date, s, options).result.journeys) for o, d, s in places)
     assert answered >= 0.8 * len(places), f"only {answered} of {len(places)} coordinate queries found a journey"

@@ -16,16 +16,13 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from router.timetable import CAN_ALIGHT, CAN_BOARD, NO_CHANGE
-
-from .compiled import COMPILER_VERSION, CompiledNetwork, Texts
+from .compiled import CHANGE_FORBIDDEN, COMPILER_VERSION, DROP_OFF, PICKUP, CompiledNetwork, Texts, children_of
+from .geo import EARTH_RADIUS_M, WALK_SPEED_M_S, distance_m, unit_vectors, walk_seconds
 from .modes import mode_indices
 from .read import GtfsFeed
 from .report import Report
 
-WALK_SPEED_M_S = 1.33  # OpenTripPlanner's default walking speed
 FOOTPATH_RADIUS_M = 500  # longest footpath generated between stops; queries cut shorter
-EARTH_RADIUS_M = 6_371_000.0
 
 
 def _as_days(values) -> np.ndarray:
@@ -77,12 +74,12 @@ def _trip_rows(feed: GtfsFeed, trip_ids: pd.Index, stop_ids: pd.Index):
     stop = stop_of_code[st["stop_id"].cat.codes.to_numpy()].astype(np.int32)
     starts = np.flatnonzero(np.r_[True, trip[1:] != trip[:-1]])
     offsets = np.r_[starts, len(trip)].astype(np.int64)
-    rules = np.where(st["pickup_type"].to_numpy() == 1, 0, CAN_BOARD) | np.where(
-        st["drop_off_type"].to_numpy() == 1, 0, CAN_ALIGHT
+    rules = np.where(st["pickup_type"].to_numpy() == 1, 0, PICKUP) | np.where(
+        st["drop_off_type"].to_numpy() == 1, 0, DROP_OFF
     )
     rules = rules.astype(np.uint8)
-    rules[offsets[1:] - 1] &= ~CAN_BOARD  # nobody boards at the last stop
-    rules[offsets[:-1]] &= ~CAN_ALIGHT  # nor alights at the first
+    rules[offsets[1:] - 1] &= ~PICKUP  # nobody boards at the last stop
+    rules[offsets[:-1]] &= ~DROP_OFF  # nor alights at the first
     arr = st["arrival"].to_numpy(np.int32)
     dep = st["departure"].to_numpy(np.int32)
     return trip[starts], offsets, stop, arr, dep, rules
@@ -128,30 +125,34 @@ def _expand_frequencies(feed: GtfsFeed, trip_index, offsets, stop, arr, dep, rul
     )
 
 
+def sequence_groups(lead: np.ndarray, offsets: np.ndarray, stops: np.ndarray, rules: np.ndarray) -> np.ndarray:
+    """Row -> the first row with the same `lead` value, stop sequence and rules.
+
+    Rows are CSR: row r has stops[offsets[r]:offsets[r + 1]] and their rules. Compiling
+    groups trips into patterns with the route as lead; a day view groups patterns that the
+    router can ride as one with the mode family as lead.
+    """
+    first: dict[tuple, int] = {}
+    out = np.empty(len(lead), np.int64)
+    for r in range(len(lead)):
+        lo, hi = offsets[r], offsets[r + 1]
+        out[r] = first.setdefault((int(lead[r]), stops[lo:hi].tobytes(), rules[lo:hi].tobytes()), r)
+    return out
+
+
 def _patterns(trip_route, offsets, stop, rules):
     """Trip -> pattern (same route, stops and rules), and the patterns' stops and rules."""
-    key_to_pattern: dict[tuple, int] = {}
-    trip_pattern = np.empty(len(trip_route), np.int32)
-    p_stops, p_rules, p_route = [], [], []
-    stop_b = stop.astype(np.int32)
-    for t in range(len(trip_route)):
-        lo, hi = offsets[t], offsets[t + 1]
-        key = (int(trip_route[t]), stop_b[lo:hi].tobytes(), rules[lo:hi].tobytes())
-        p = key_to_pattern.get(key)
-        if p is None:
-            p = len(p_route)
-            key_to_pattern[key] = p
-            p_stops.append(stop_b[lo:hi])
-            p_rules.append(rules[lo:hi])
-            p_route.append(trip_route[t])
-        trip_pattern[t] = p
-    lengths = np.array([len(s) for s in p_stops], np.int64)
+    firsts, trip_pattern = np.unique(sequence_groups(trip_route, offsets, stop.astype(np.int32), rules),
+                                     return_inverse=True)  # first trips ascend: patterns in order of appearance
+    rows = [np.arange(offsets[t], offsets[t + 1]) for t in firsts]
+    lengths = np.array([len(r) for r in rows], np.int64)
+    take = np.concatenate(rows) if rows else np.zeros(0, np.int64)
     return (
-        trip_pattern,
+        trip_pattern.astype(np.int32),
         np.r_[0, np.cumsum(lengths)].astype(np.int32),
-        np.concatenate(p_stops).astype(np.int32),
-        np.concatenate(p_rules).astype(np.uint8),
-        np.array(p_route, np.int32),
+        stop[take].astype(np.int32),
+        rules[take].astype(np.uint8),
+        np.asarray(trip_route)[firsts].astype(np.int32),
     )
 
 
@@ -163,10 +164,7 @@ def _transfers(feed: GtfsFeed, stop_ids: pd.Index, parent: np.ndarray, report: R
     tr = feed.transfers
     if not len(tr):
         return change, links, forbidden
-    children: dict[int, list[int]] = {}
-    for s, p in enumerate(parent):
-        if p >= 0:
-            children.setdefault(int(p), []).append(s)
+    children = children_of(parent)
     frm = stop_ids.get_indexer(tr["from_stop_id"])
     to = stop_ids.get_indexer(tr["to_stop_id"])
     n_unused = 0
@@ -176,12 +174,12 @@ def _transfers(feed: GtfsFeed, stop_ids: pd.Index, parent: np.ndarray, report: R
         if kind == 3:
             for x, y in pairs:
                 if x == y:
-                    change[x] = NO_CHANGE
+                    change[x] = CHANGE_FORBIDDEN
                 forbidden.add((x, y))
         elif kind == 2 and secs >= 0:
             for x, y in pairs:
                 if x == y:
-                    change[x] = secs if change[x] != NO_CHANGE else NO_CHANGE
+                    change[x] = secs if change[x] != CHANGE_FORBIDDEN else CHANGE_FORBIDDEN
                 else:
                     links[(x, y)] = secs
         elif a != b:
@@ -192,25 +190,6 @@ def _transfers(feed: GtfsFeed, stop_ids: pd.Index, parent: np.ndarray, report: R
             n_unused += 1
     report.warning("transfers.txt", "same-stop transfers of type 0/1 carry no time; the query's slack applies", count=n_unused)
     return change, links, forbidden
-
-
-def distance_m(lat1, lon1, lat2, lon2):
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dlat, dlon = p2 - p1, np.radians(lon2) - np.radians(lon1)
-    h = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
-
-
-def unit_vectors(lat, lon) -> np.ndarray:
-    """Points on the unit sphere: chord lengths there approximate distances / EARTH_RADIUS_M."""
-    la, lo = np.radians(np.asarray(lat, float)), np.radians(np.asarray(lon, float))
-    return np.c_[np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)]
-
-
-def walk_seconds(metres):
-    """Seconds to walk so many metres (array or scalar) at WALK_SPEED_M_S, rounded up."""
-    seconds = np.ceil(np.asarray(metres) / WALK_SPEED_M_S).astype(np.int32)
-    return int(seconds) if seconds.ndim == 0 else seconds
 
 
 def generated_footpaths(lat: np.ndarray, lon: np.ndarray, usable: np.ndarray, radius_m: float):
@@ -230,6 +209,9 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
     """Merge and compile read feeds. Ids are prefixed "NAME:" when there are several."""
     prefix = len(feeds) > 1
     ranges = [feed_date_range(f) for f in feeds]
+    for r, report in zip(ranges, reports):
+        if r is None:
+            report.fail("calendar.txt", "no service dates: calendar.txt and calendar_dates.txt have no usable rows")
     first = min(r[0] for r in ranges if r)
     last = max(r[1] for r in ranges if r)
     n_days = int((last - first).astype(int)) + 1
@@ -254,7 +236,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
         route_ids = pd.Index(routes["route_id"])
         trips = feed.trips
         trip_ids = pd.Index(trips["trip_id"])
-        service_ids = pd.unique(pd.concat([feed.calendar["service_id"], feed.calendar_dates["service_id"]]))
+        service_ids = feed.service_ids
         service_index = pd.Index(service_ids)
 
         trip_index, offsets, stop, arr, dep, rules = _trip_rows(feed, trip_ids, stop_ids)
@@ -271,7 +253,6 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
         parts["stop_lon"].append(stops["stop_lon"].to_numpy(np.float64))
         parts["stop_parent"].append(np.where(parent >= 0, parent + n_stops, -1).astype(np.int32))
         parts["stop_location_type"].append(stops["location_type"].to_numpy(np.int8))
-        parts["stop_feed"].append(np.full(len(stops), f_index, np.int16))
         parts["stop_change_time"].append(change)
         parts["route_id"].append(np.array([pre + r for r in routes["route_id"]], dtype=str))
         for col in ("route_short_name", "route_long_name", "route_color", "route_text_color"):
@@ -283,7 +264,6 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
         parts["agency_feed"].append(np.full(len(feed.agency), f_index, np.int16))
         parts["trip_id"].append(Texts.from_strings(pre + t for t in trips["trip_id"].to_numpy()[trip_index]))
         parts["trip_headsign"].append(Texts.from_strings(trips["trip_headsign"].to_numpy()[trip_index]))
-        parts["trip_shape_id"].append(Texts.from_strings(trips["shape_id"].to_numpy()[trip_index]))
         shape_codes, shape_ids = pd.factorize(feed.shapes["shape_id"])
         trip_shape = pd.Index(shape_ids).get_indexer(trips["shape_id"].to_numpy()[trip_index])
         parts["trip_shape"].append(np.where(trip_shape >= 0, trip_shape + n_shapes, -1).astype(np.int32))
@@ -304,20 +284,25 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
         parts["pattern_route"].append(p_route + n_routes)
         parts["service_id"].append(np.array([str(s) for s in service_ids], dtype=str))
         parts["service_feed"].append(np.full(len(service_ids), f_index, np.int16))
-        parts["service_active"].append(service_bitmap(feed, np.asarray(service_ids), first, n_days))
+        active = service_bitmap(feed, np.asarray(service_ids), first, n_days)
+        parts["service_active"].append(active)
+        runs = np.flatnonzero(active[np.unique(trip_service)].any(axis=0))
+        if not len(runs):
+            report.fail("calendar.txt", "no trip runs on any day: the services of every trip are inactive in "
+                        "calendar.txt and calendar_dates.txt")
         parts["feed_timezone"].append(np.array([feed.agency["agency_timezone"].iloc[0]], dtype=str))
         links_all.update({(a + n_stops, b + n_stops): s for (a, b), s in links.items()})
         forbidden_all |= {(a + n_stops, b + n_stops) for a, b in forbidden}
 
-        date_range = ranges[f_index]
         feeds_meta.append({
             "name": feed.name,
             "sha256": feed.sha256,
             "publisher": (feed.feed_info or {}).get("publisher_name") or ", ".join(feed.agency["agency_name"]),
             "version": (feed.feed_info or {}).get("version"),
             "timezone": str(feed.agency["agency_timezone"].iloc[0]),
-            "start_date": str(date_range[0]) if date_range else None,
-            "end_date": str(date_range[1]) if date_range else None,
+            "start_date": str(first + runs[0]),  # the first and last service days with a trip
+            "end_date": str(first + runs[-1]),
+            "feed_info": _feed_info(feed.feed_info),
             "n_stops": len(stops), "n_routes": len(routes), "n_trips": len(trip_index),
             "n_stop_times": int(len(stop)), "n_warnings": report.n_warning_rows,
             "report": report.to_dict(),
@@ -349,8 +334,10 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
     arrays.update(_footpaths(arrays, links_all, forbidden_all))
     meta = {
         "compiler_version": COMPILER_VERSION,
-        "first_date": str(first),
+        "first_date": str(first),  # day 0 of service_active
         "n_days": n_days,
+        "first_service_date": min(f["start_date"] for f in feeds_meta),
+        "last_service_date": max(f["end_date"] for f in feeds_meta),
         "feeds": feeds_meta,
         "max_trip_seconds": int(max(arrays["stop_time_arr"].max(), arrays["stop_time_dep"].max())),
         "footpath_radius_m": FOOTPATH_RADIUS_M,
@@ -358,6 +345,18 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
         "compiled_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     return CompiledNetwork(**arrays), meta
+
+
+def _feed_info(info: dict) -> dict | None:
+    """feed_info.txt as shown beside the service days (dates in ISO form); None without one."""
+    if not info:
+        return None
+
+    def iso(text):
+        return f"{text[:4]}-{text[4:6]}-{text[6:]}" if text and len(text) == 8 and text.isdigit() else text
+
+    return {"publisher": info.get("publisher_name"), "url": info.get("publisher_url"), "lang": info.get("lang"),
+            "version": info.get("version"), "startDate": iso(info.get("start_date")), "endDate": iso(info.get("end_date"))}
 
 
 def _footpaths(arrays: dict, links: dict, forbidden: set) -> dict:

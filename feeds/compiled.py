@@ -11,6 +11,7 @@ timezone) as written in the feed; stops, routes, trips and patterns are integer 
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import os
@@ -21,7 +22,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-COMPILER_VERSION = "5"
+COMPILER_VERSION = "6"
+MARKER = "meta.json"  # every compiled folder has it, with "compiler_version" inside
+
+# bits of CompiledNetwork.pattern_stop_rules
+PICKUP = np.uint8(1)  # a traveller may board there
+DROP_OFF = np.uint8(2)  # a traveller may alight there
+# CompiledNetwork.stop_change_time: -1 means the query's slack applies; this forbids changing
+CHANGE_FORBIDDEN = np.int32(-2)
 
 
 class Texts:
@@ -69,8 +77,6 @@ class CompiledNetwork(NamedTuple):
     stop_parent: np.ndarray  # int32
     # Stop -> GTFS location_type (0 stop or platform, 1 station, 2 entrance, ...)
     stop_location_type: np.ndarray  # int8
-    # Stop -> feed
-    stop_feed: np.ndarray  # int16
     # Route -> GTFS ids and texts
     route_id: np.ndarray  # str
     route_short_name: np.ndarray  # str
@@ -88,7 +94,6 @@ class CompiledNetwork(NamedTuple):
     # Trip -> GTFS trip_id (frequency-based trips repeat their template's id), headsign
     trip_id: Texts
     trip_headsign: Texts
-    trip_shape_id: Texts
     # Trip -> its shape, -1 without one
     trip_shape: np.ndarray  # int32
     # Shape -> its points (shapes.txt order), CSR: shape_lat[shape_point_offsets[s]:...]
@@ -104,7 +109,7 @@ class CompiledNetwork(NamedTuple):
     trip_time_offsets: np.ndarray  # int64, n_trips + 1
     stop_time_arr: np.ndarray  # int32
     stop_time_dep: np.ndarray  # int32
-    # Pattern -> its stops and boarding/alighting rules (router.timetable CAN_* bits), CSR
+    # Pattern -> its stops and boarding/alighting rules (PICKUP | DROP_OFF bits), CSR
     pattern_stop_offsets: np.ndarray  # int32, n_patterns + 1
     pattern_stops: np.ndarray  # int32
     pattern_stop_rules: np.ndarray  # uint8
@@ -121,7 +126,8 @@ class CompiledNetwork(NamedTuple):
     footpath_to: np.ndarray  # int32
     footpath_duration: np.ndarray  # int32
     footpath_walk_m: np.ndarray  # int32
-    # Stop -> seconds to change trips there from transfers.txt; -1 use slack; NO_CHANGE forbidden
+    # Stop -> seconds to change trips there from transfers.txt; -1: the query's slack;
+    # CHANGE_FORBIDDEN: transfer_type 3
     stop_change_time: np.ndarray  # int32
     # Feed -> IANA timezone of its agencies
     feed_timezone: np.ndarray  # str
@@ -135,11 +141,31 @@ class CompiledNetwork(NamedTuple):
         return len(self.trip_id)
 
 
+def children_of(stop_parent: np.ndarray) -> dict[int, list[int]]:
+    """Station -> its platforms (and other stops naming it as parent_station), in stop order."""
+    parent = np.asarray(stop_parent)
+    children: dict[int, list[int]] = {}
+    for child in np.flatnonzero(parent >= 0).tolist():
+        children.setdefault(int(parent[child]), []).append(child)
+    return children
+
+
 def save(net: CompiledNetwork, meta: dict, out_dir: str | os.PathLike) -> Path:
-    """Write the network atomically: a temporary folder renamed into place."""
-    out = Path(out_dir)
+    """Write the network into `out_dir` atomically; returns the folder.
+
+    The arrays go to a temporary folder beside the target, which then takes the target's
+    place in one rename. A target that already exists is replaced only if it is empty or is
+    itself a compile output (is_compiled_output): anything else raises FileExistsError and
+    nothing is written or deleted. The previous output is swapped out atomically (Linux
+    renameat2 RENAME_EXCHANGE; elsewhere two renames) and only then removed.
+    """
+    out = Path(out_dir).resolve()
+    if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or is_compiled_output(out))):
+        raise FileExistsError(
+            f"{out_dir}: exists and is not a Trajet compile output (meta.json and .npy files only); "
+            "nothing was written: give a new or empty folder")
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=out.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         for name, array in net._asdict().items():
             if isinstance(array, Texts):
@@ -147,14 +173,44 @@ def save(net: CompiledNetwork, meta: dict, out_dir: str | os.PathLike) -> Path:
                 np.save(tmp / f"{name}.offsets.npy", array.offsets, allow_pickle=False)
             else:
                 np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, default=str))
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
+        (tmp / MARKER).write_text(json.dumps(meta, indent=1, default=str))
+        if out.is_dir() and any(out.iterdir()):
+            if not _exchange(tmp, out):  # tmp now holds the previous output
+                old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+                os.replace(out, old / "previous")
+                os.replace(tmp, out)
+                tmp = old
+        else:
+            os.replace(tmp, out)  # onto nothing, or onto an empty folder
+            return out
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    shutil.rmtree(tmp, ignore_errors=True)  # the previous compile output, which we wrote
     return out
+
+
+def is_compiled_output(folder: Path) -> bool:
+    """True for a folder `save` wrote: a meta.json with a compiler version, and .npy files only."""
+    try:
+        meta = json.loads((folder / MARKER).read_text())
+        entries = list(folder.iterdir())
+    except (OSError, ValueError):
+        return False
+    return (isinstance(meta, dict) and "compiler_version" in meta
+            and all(e.is_file() and (e.name == MARKER or e.suffix == ".npy") for e in entries))
+
+
+_RENAME_EXCHANGE, _AT_FDCWD = 2, -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2); False where that is not available."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    return renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0
 
 
 def load(in_dir: str | os.PathLike) -> tuple[CompiledNetwork, dict]:

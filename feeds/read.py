@@ -29,9 +29,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from tqdm import tqdm
 
-from feeds.compiled import file_sha256
-from feeds.gtfs_time import MISSING, interpolate, parse_times
-from feeds.report import Report
+from .compiled import file_sha256
+from .gtfs_time import MISSING, interpolate, parse_times
+from .report import Report
 
 DROP = "<drop>"  # Col.default: an empty or invalid value drops the row
 
@@ -126,6 +126,7 @@ class GtfsFeed:
     frequencies: pd.DataFrame
     transfers: pd.DataFrame
     shapes: pd.DataFrame
+    service_ids: np.ndarray  # object array of str: every service_id of calendar then calendar_dates, once
     feed_info: dict = field(default_factory=dict)
 
 
@@ -189,7 +190,8 @@ def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool
               "calendar": calendar, "calendar_dates": dates, "frequencies": frequencies, "transfers": transfers,
               "shapes": shapes}
     frames = {k: _frame(rows, columns.get(k, list(SCHEMA[f"{k}.txt"]))) for k, rows in tables.items()}
-    return GtfsFeed(name=name, path=str(path), sha256=source.sha256, feed_info=feed_info, **frames)
+    return GtfsFeed(name=name, path=str(path), sha256=source.sha256, feed_info=feed_info,
+                    service_ids=services.to_numpy(dtype=object), **frames)
 
 
 # ---------------------------------------------------------------- files and CSV

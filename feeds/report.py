@@ -29,14 +29,18 @@ class Finding:
     reason: str
     count: int = 1
 
-    def __str__(self) -> str:
+    def describe(self) -> str:
+        """feed/file:line [field]: reason, without the severity."""
         where = self.file
         if self.line is not None:
             where += f":{self.line}"
         if self.field:
             where += f" [{self.field}]"
         more = f" ({self.count} rows, first shown)" if self.count > 1 else ""
-        return f"{self.severity}: {self.feed}/{where}: {self.reason}{more}"
+        return f"{self.feed}/{where}: {self.reason}{more}"
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.describe()}"
 
 
 @dataclass
@@ -66,7 +70,7 @@ class Report:
     def fail(self, file: str, reason: str, *, line: int | None = None, field: str | None = None):
         """Record an error and raise FeedError: the feed cannot be used."""
         self.error(file, reason, line=line, field=field)
-        raise FeedError(str(self.findings[-1]), self)
+        raise FeedError(self.findings[-1].describe(), self)
 
     @property
     def errors(self) -> list[Finding]:

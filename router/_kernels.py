@@ -1,32 +1,58 @@
-"""numba kernels of the router: RAPTOR rounds and journey reconstruction.
+"""numba kernels of the router: RAPTOR rounds in named phases, and journey reconstruction.
 
-Only @njit code lives here. Every function takes the `Timetable` and a `Workspace` as
-arguments (named tuples of flat arrays), never globals, so that the on-disk cache works
-and one compiled function serves every timetable. See router/README.md for the algorithm.
+Only @njit code lives here. Every function takes the `Timetable`, a `Workspace` and a
+`Query` as arguments (named tuples of flat arrays and integers), never globals, so that
+the on-disk cache works and one compiled function serves every timetable. A query is
+`reset`, `initialise`, then `run_rounds`; each round is four phases, inlined into the loop:
+queue the patterns through marked stops, scan them, relax the footpaths, promote the marks.
+Range queries keep the labels between departures by calling `initialise` and `run_rounds`
+again without `reset`. See router/README.md for the algorithm.
 """
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from .timetable import CAN_ALIGHT, CAN_BOARD, NO_CHANGE, UNREACHED
-
-# Workspace.counters slots: the work the API bills
-N_ROUNDS, N_PATTERNS_SCANNED, N_TRIPS_EXAMINED, N_STOPS_IMPROVED = 0, 1, 2, 3
-# Workspace.state slots
-N_TOUCHED, ROUNDS_USED, N_IMPROVED, N_MARKED, N_LOGGED = 0, 1, 2, 3, 4
-# fields of Workspace.stop_state
-S_BEST_ARR, S_BEST_READY, S_READY_PREV, S_READY_ROUND, S_EGRESS, S_MARKED, S_IMPROVED, S_TOUCHED = range(8)
-# fields of Workspace.trip_label and Workspace.walk_label
-T_ARR, T_TRIP, T_BOARD, T_ALIGHT = 0, 1, 2, 3
-W_READY, W_FROM = 0, 1
-# how a target was reached, Workspace.target_kind
-BY_TRIP, BY_WALK = 1, 2
-# columns of a reconstructed leg row
-LEG_KIND, LEG_FROM, LEG_TO, LEG_TRIP, LEG_BOARD_POS, LEG_ALIGHT_POS, LEG_DEP, LEG_ARR = range(8)
-N_LEG_FIELDS = 8
-KIND_TRIP, KIND_WALK = 0, 1
+from .workspace import (
+    BEST_TARGET,
+    BY_TRIP,
+    BY_WALK,
+    KIND_TRIP,
+    KIND_WALK,
+    LEG_ALIGHT_POS,
+    LEG_ARR,
+    LEG_BOARD_POS,
+    LEG_DEP,
+    LEG_FROM,
+    LEG_KIND,
+    LEG_TO,
+    LEG_TRIP,
+    N_IMPROVED,
+    N_LEG_FIELDS,
+    N_LOGGED,
+    N_MARKED,
+    N_PATTERNS_SCANNED,
+    N_ROUNDS,
+    N_STOPS_IMPROVED,
+    N_TOUCHED,
+    N_TRIPS_EXAMINED,
+    ROUNDS_USED,
+    S_BEST_ARR,
+    S_BEST_READY,
+    S_EGRESS,
+    S_IMPROVED,
+    S_MARKED,
+    S_READY_PREV,
+    S_READY_ROUND,
+    S_TOUCHED,
+    T_ALIGHT,
+    T_ARR,
+    T_BOARD,
+    T_TRIP,
+    W_FROM,
+    W_READY,
+)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -80,6 +106,7 @@ def reset(ws):
     ws.state[N_TOUCHED] = 0
     ws.state[ROUNDS_USED] = 0
     ws.state[N_MARKED] = 0
+    ws.state[BEST_TARGET] = UNREACHED
     for i in range(ws.counters.shape[0]):
         ws.counters[i] = 0
 
@@ -167,22 +194,11 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, best_target):
 
 
 @njit(cache=True, nogil=True)
-def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m, mode_mask):
-    """Earliest arrival by RAPTOR rounds; fills the workspace labels in place.
-
-    origin_stops, origin_ready: int32 arrays, stops where the journey may board and the
-    time it is ready there (seconds from the view origin). target_stops, target_egress:
-    int32 arrays, destination stops and the seconds still needed from each to the
-    destination. max_rounds: most trips in a journey. slack: seconds to change trips at
-    one stop where transfers.txt gives no time. max_walk_m: longest generated footpath
-    taken (transfers.txt links are always taken). mode_mask: bit m set when mode family m
-    may be used. Results: ws.target_arr[k] is the destination time reached with k trips
-    when it improves on fewer trips (UNREACHED otherwise); ws.counters the work done.
-    """
-    reset(ws)
-    for i in range(origin_stops.shape[0]):
-        stop = origin_stops[i]
-        t = origin_ready[i]
+def initialise(ws, q):
+    """Round 0: each origin ready at its time (marked), each target with its egress seconds."""
+    for i in range(q.origin_stops.shape[0]):
+        stop = q.origin_stops[i]
+        t = q.origin_ready[i]
         ws.state[N_TOUCHED] = _flag(ws, stop, S_TOUCHED, ws.touched_list, ws.state[N_TOUCHED])
         if t < ws.walk_label[0, stop, W_READY]:
             if ws.walk_label[0, stop, W_READY] == UNREACHED:
@@ -194,89 +210,133 @@ def raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_
             ws.stop_state[stop, S_READY_PREV] = t
             ws.stop_state[stop, S_READY_ROUND] = 0
             ws.state[N_MARKED] = _flag(ws, stop, S_MARKED, ws.marked_list, ws.state[N_MARKED])
-    for i in range(target_stops.shape[0]):
-        stop = target_stops[i]
+    for i in range(q.target_stops.shape[0]):
+        stop = q.target_stops[i]
         ws.state[N_TOUCHED] = _flag(ws, stop, S_TOUCHED, ws.touched_list, ws.state[N_TOUCHED])
-        if ws.stop_state[stop, S_EGRESS] < 0 or target_egress[i] < ws.stop_state[stop, S_EGRESS]:
-            ws.stop_state[stop, S_EGRESS] = target_egress[i]
+        if ws.stop_state[stop, S_EGRESS] < 0 or q.target_egress[i] < ws.stop_state[stop, S_EGRESS]:
+            ws.stop_state[stop, S_EGRESS] = q.target_egress[i]
 
-    best_target = UNREACHED
-    for k in range(1, max_rounds + 1):
-        # patterns through the stops marked last round, each from its first marked position
-        n_queue = 0
-        for m in range(ws.state[N_MARKED]):
-            stop = ws.marked_list[m]
-            ws.stop_state[stop, S_MARKED] = 0
-            if ws.stop_state[stop, S_READY_PREV] >= best_target:
-                continue  # target pruning: any trip from here arrives too late
-            for e in range(tt.stop_pattern_offsets[stop], tt.stop_pattern_offsets[stop + 1]):
-                pattern = tt.stop_patterns[e]
-                if (mode_mask >> tt.pattern_mode[pattern]) & 1 == 0:
-                    continue
-                pos = tt.stop_pattern_positions[e]
-                if ws.queue_pos[pattern] < 0:
-                    ws.queue[n_queue] = pattern
-                    n_queue += 1
-                    ws.queue_pos[pattern] = pos
-                    ws.queue_last[pattern] = pos
-                elif pos < ws.queue_pos[pattern]:
-                    ws.queue_pos[pattern] = pos
-                elif pos > ws.queue_last[pattern]:
-                    ws.queue_last[pattern] = pos
-        ws.state[N_MARKED] = 0
+
+@njit(cache=True, nogil=True, inline="always")
+def _queue_patterns(tt, ws, mode_mask, best_target):
+    """Queue each allowed pattern through a stop marked last round, from its first marked
+    position to its last; unmark the stops. Returns the number of patterns queued."""
+    n_queue = 0
+    for m in range(ws.state[N_MARKED]):
+        stop = ws.marked_list[m]
+        ws.stop_state[stop, S_MARKED] = 0
+        if ws.stop_state[stop, S_READY_PREV] >= best_target:
+            continue  # target pruning: any trip from here arrives too late
+        for e in range(tt.stop_pattern_offsets[stop], tt.stop_pattern_offsets[stop + 1]):
+            pattern = tt.stop_patterns[e]
+            if (mode_mask >> tt.pattern_mode[pattern]) & 1 == 0:
+                continue
+            pos = tt.stop_pattern_positions[e]
+            if ws.queue_pos[pattern] < 0:
+                ws.queue[n_queue] = pattern
+                n_queue += 1
+                ws.queue_pos[pattern] = pos
+                ws.queue_last[pattern] = pos
+            elif pos < ws.queue_pos[pattern]:
+                ws.queue_pos[pattern] = pos
+            elif pos > ws.queue_last[pattern]:
+                ws.queue_last[pattern] = pos
+    ws.state[N_MARKED] = 0
+    return n_queue
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _scan_queue(tt, ws, k, n_queue, slack, best_target):
+    """Scan every queued pattern in round k (and dequeue it); returns the best target time."""
+    for i in range(n_queue):
+        pattern = ws.queue[i]
+        start = ws.queue_pos[pattern]
+        ws.queue_pos[pattern] = -1
+        best_target = _scan_pattern(tt, ws, k, pattern, start, ws.queue_last[pattern], slack, best_target)
+    return best_target
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _relax_footpaths(tt, ws, k, slack, max_walk_m, best_target):
+    """One footpath after each ride: from every stop a trip of round k improved, walk to the
+    stops within max_walk_m (transfers.txt links always) and mark those now ready earlier.
+    Returns the best target time."""
+    n_touched, n_logged, n_marked = ws.state[N_TOUCHED], ws.state[N_LOGGED], ws.state[N_MARKED]
+    for m in range(ws.state[N_IMPROVED]):
+        stop = ws.improved_list[m]
+        ws.stop_state[stop, S_IMPROVED] = 0
+        t_stop = ws.trip_label[k, stop, T_ARR]
+        for f in range(tt.footpath_offsets[stop], tt.footpath_offsets[stop + 1]):
+            walk_m = tt.footpath_walk_m[f]
+            if walk_m > max_walk_m:
+                break  # sorted: every further footpath is longer
+            to = tt.footpath_to[f]
+            duration = tt.footpath_duration[f]
+            t_arr = t_stop + duration
+            if t_arr >= best_target:
+                if walk_m > 0:
+                    break  # generated footpaths are sorted by length, so by duration too
+                continue
+            if ws.stop_state[to, S_EGRESS] == 0:
+                best_target = t_arr
+                ws.target_arr[k] = t_arr
+                ws.target_stop[k] = to
+                ws.target_from[k] = stop
+                ws.target_kind[k] = BY_WALK
+            # a change needs the slack at least, unless transfers.txt sets its time
+            t_ready = t_arr if (walk_m == 0 or duration >= slack) else t_stop + slack
+            if t_ready < ws.stop_state[to, S_BEST_READY]:
+                n_touched = _flag(ws, to, S_TOUCHED, ws.touched_list, n_touched)
+                ws.stop_state[to, S_BEST_READY] = t_ready
+                if ws.walk_label[k, to, W_READY] == UNREACHED:
+                    ws.label_log[n_logged] = _label_entry(ws, k, to, 1)
+                    n_logged += 1
+                ws.walk_label[k, to, W_READY] = t_ready
+                ws.walk_label[k, to, W_FROM] = stop
+                n_marked = _flag(ws, to, S_MARKED, ws.marked_list, n_marked)
+    ws.state[N_TOUCHED], ws.state[N_LOGGED], ws.state[N_MARKED] = n_touched, n_logged, n_marked
+    ws.state[N_IMPROVED] = 0
+    return best_target
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _promote_marks(ws, k):
+    """What round k reached becomes boardable in round k + 1."""
+    for m in range(ws.state[N_MARKED]):
+        stop = ws.marked_list[m]
+        ws.stop_state[stop, S_READY_PREV] = ws.stop_state[stop, S_BEST_READY]
+        ws.stop_state[stop, S_READY_ROUND] = k
+
+
+@njit(cache=True, nogil=True)
+def run_rounds(tt, ws, q):
+    """Rounds 1 .. q.max_rounds from the marked stops, until no stop improves; labels, targets
+    and counters of the workspace are updated in place."""
+    best_target = ws.state[BEST_TARGET]
+    for k in range(1, q.max_rounds + 1):
+        n_queue = _queue_patterns(tt, ws, q.mode_mask, best_target)
         if n_queue == 0:
             break
-        ws.state[ROUNDS_USED] = k
+        if k > ws.state[ROUNDS_USED]:
+            ws.state[ROUNDS_USED] = k
         ws.counters[N_ROUNDS] += 1
         ws.counters[N_PATTERNS_SCANNED] += n_queue
+        best_target = _scan_queue(tt, ws, k, n_queue, q.slack, best_target)
+        best_target = _relax_footpaths(tt, ws, k, q.slack, q.max_walk_m, best_target)
+        _promote_marks(ws, k)
+    ws.state[BEST_TARGET] = best_target
 
-        for q in range(n_queue):
-            pattern = ws.queue[q]
-            start = ws.queue_pos[pattern]
-            ws.queue_pos[pattern] = -1
-            best_target = _scan_pattern(tt, ws, k, pattern, start, ws.queue_last[pattern], slack, best_target)
 
-        # one footpath after each ride, from the stops this round's trips reached
-        n_touched, n_logged, n_marked = ws.state[N_TOUCHED], ws.state[N_LOGGED], ws.state[N_MARKED]
-        for m in range(ws.state[N_IMPROVED]):
-            stop = ws.improved_list[m]
-            ws.stop_state[stop, S_IMPROVED] = 0
-            t_stop = ws.trip_label[k, stop, T_ARR]
-            for f in range(tt.footpath_offsets[stop], tt.footpath_offsets[stop + 1]):
-                walk_m = tt.footpath_walk_m[f]
-                if walk_m > max_walk_m:
-                    break  # sorted: every further footpath is longer
-                to = tt.footpath_to[f]
-                duration = tt.footpath_duration[f]
-                t_arr = t_stop + duration
-                if t_arr >= best_target:
-                    if walk_m > 0:
-                        break  # generated footpaths are sorted by length, so by duration too
-                    continue
-                if ws.stop_state[to, S_EGRESS] == 0:
-                    best_target = t_arr
-                    ws.target_arr[k] = t_arr
-                    ws.target_stop[k] = to
-                    ws.target_from[k] = stop
-                    ws.target_kind[k] = BY_WALK
-                # a change needs the slack at least, unless transfers.txt sets its time
-                t_ready = t_arr if (walk_m == 0 or duration >= slack) else t_stop + slack
-                if t_ready < ws.stop_state[to, S_BEST_READY]:
-                    n_touched = _flag(ws, to, S_TOUCHED, ws.touched_list, n_touched)
-                    ws.stop_state[to, S_BEST_READY] = t_ready
-                    if ws.walk_label[k, to, W_READY] == UNREACHED:
-                        ws.label_log[n_logged] = _label_entry(ws, k, to, 1)
-                        n_logged += 1
-                    ws.walk_label[k, to, W_READY] = t_ready
-                    ws.walk_label[k, to, W_FROM] = stop
-                    n_marked = _flag(ws, to, S_MARKED, ws.marked_list, n_marked)
-        ws.state[N_TOUCHED], ws.state[N_LOGGED], ws.state[N_MARKED] = n_touched, n_logged, n_marked
-        ws.state[N_IMPROVED] = 0
-        # what round k reached becomes boardable in round k + 1
-        for m in range(ws.state[N_MARKED]):
-            stop = ws.marked_list[m]
-            ws.stop_state[stop, S_READY_PREV] = ws.stop_state[stop, S_BEST_READY]
-            ws.stop_state[stop, S_READY_ROUND] = k
+@njit(cache=True, nogil=True)
+def raptor(tt, ws, q):
+    """Earliest arrival by RAPTOR rounds for one Query; fills the workspace in place.
+
+    Results: ws.target_arr[k] is the destination time reached with k trips when it improves
+    on fewer trips (UNREACHED otherwise); ws.counters the work done.
+    """
+    reset(ws)
+    initialise(ws, q)
+    run_rounds(tt, ws, q)
 
 
 @njit(cache=True, nogil=True)
@@ -318,7 +378,7 @@ def reconstruct(tt, ws, k, slack, legs):
             stop = prev
         at_target = False
         trip = ws.trip_label[k, stop, T_TRIP]
-        pattern = np.searchsorted(tt.pattern_trip_offsets, trip, side="right") - 1
+        pattern = tt.trip_pattern[trip]
         stop_lo = tt.pattern_stop_offsets[pattern]
         n_pos = tt.pattern_stop_offsets[pattern + 1] - stop_lo
         j = trip - tt.pattern_trip_offsets[pattern]
@@ -367,20 +427,20 @@ def reconstruct(tt, ws, k, slack, legs):
 
 
 @njit(cache=True, nogil=True)
-def plan(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m, mode_mask):
+def plan(tt, ws, q):
     """`raptor`, then the legs of every journey of its Pareto set, in one call from Python.
 
     Journey j took ws.journey_rounds[j] trips and its legs end at row ws.journey_ends[j] of
     ws.legs (they start where journey j - 1's end). Returns the number of journeys, or -k
     when the journey of round k cannot be rebuilt (a bug).
     """
-    raptor(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m, mode_mask)
+    raptor(tt, ws, q)
     n_journeys = 0
     row = 0
     for k in range(1, ws.state[ROUNDS_USED] + 1):
         if ws.target_arr[k] == UNREACHED:
             continue
-        n = reconstruct(tt, ws, k, slack, ws.legs[row:])
+        n = reconstruct(tt, ws, k, q.slack, ws.legs[row:])
         if n <= 0:
             return -k
         row += n

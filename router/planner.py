@@ -1,102 +1,19 @@
 """The thin Python side of the router: allocate once, call the kernel, build journeys.
 
 Everything here speaks integer indices of one `Timetable` (stops, view trips) and integer
-seconds from its origin; ids, names and dates belong to `feeds/` and `api/`.
+seconds from its origin; ids, names and dates belong to the service layer.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import NamedTuple
-
-import numpy as np
 
 from . import _kernels as K
-from .timetable import UNREACHED, Timetable
-
-DEFAULT_MAX_TRANSFERS = 20
-MAX_TRANSFERS_LIMIT = 40
-DEFAULT_TRANSFER_SLACK = 120  # seconds to change trips at one stop
-DEFAULT_MAX_WALK_M = 0  # generated footpaths off by default; transfers.txt links always on
-ALL_MODES = (1 << 62) - 1
-
-
-class Workspace(NamedTuple):
-    """Per-query scratch state, reused across queries of one thread; see _kernels."""
-
-    # stop -> what one stop visit reads, together (fields S_*, see _kernels): earliest
-    # arrival by a trip so far, earliest time a trip may be boarded there, that time with
-    # fewer trips than this round and the round that set it (-1 none), seconds from it to
-    # the destination (-1 not a target), and the marked / improved / touched flags
-    stop_state: np.ndarray  # int32 (n_stops, 8)
-    # (round, stop) -> arrival by a trip improved in that round, the view trip, the pattern
-    # positions where it was boarded and left (fields T_ARR, T_TRIP, T_BOARD, T_ALIGHT):
-    # one cache line per label, and one round's labels close together
-    trip_label: np.ndarray  # int32 (rounds, n_stops, 4)
-    # (round, stop) -> ready time after a footpath from that round's trip (round 0: the
-    # origins), and the stop it came from (fields W_READY, W_FROM)
-    walk_label: np.ndarray  # int32 (rounds, n_stops, 2)
-    label_log: np.ndarray  # labels set this query, (round * n_stops + stop) * 2 + (0 trip, 1 walk)
-    marked_list: np.ndarray
-    improved_list: np.ndarray
-    touched_list: np.ndarray
-    queue_pos: np.ndarray  # pattern -> first position to scan this round, -1 if not queued
-    queue_last: np.ndarray  # pattern -> last position marked for this round
-    queue: np.ndarray
-    target_arr: np.ndarray  # round -> destination time when improved in that round
-    target_stop: np.ndarray  # round -> the destination stop reached
-    target_from: np.ndarray  # round -> stop of the final footpath, if BY_WALK
-    target_kind: np.ndarray  # round -> BY_TRIP or BY_WALK
-    state: np.ndarray  # int64: N_TOUCHED, ROUNDS_USED, N_IMPROVED, N_MARKED, N_LOGGED
-    counters: np.ndarray  # int64: rounds, patterns scanned, trips examined, stops improved
-    # the journeys K.plan rebuilds: legs in travel order (at most 2 k rows for round k), and
-    # per journey its number of trips and the row where its legs end
-    legs: np.ndarray  # int32 (sum over rounds k of 2 k, N_LEG_FIELDS)
-    journey_rounds: np.ndarray  # int32 (rounds,)
-    journey_ends: np.ndarray  # int32 (rounds,)
-
-
-def new_workspace(tt: Timetable, max_rounds: int) -> Workspace:
-    n_stops, n_patterns = tt.n_stops, tt.n_patterns
-    rounds = max_rounds + 1
-
-    trip_label = np.full((rounds, n_stops, 4), -1, dtype=np.int32)
-    trip_label[:, :, K.T_ARR] = UNREACHED
-    walk_label = np.full((rounds, n_stops, 2), -1, dtype=np.int32)
-    walk_label[:, :, K.W_READY] = UNREACHED
-    stop_state = np.zeros((n_stops, 8), dtype=np.int32)
-    stop_state[:, [K.S_BEST_ARR, K.S_BEST_READY, K.S_READY_PREV]] = UNREACHED
-    stop_state[:, [K.S_READY_ROUND, K.S_EGRESS]] = -1
-    return Workspace(
-        stop_state=stop_state,
-        trip_label=trip_label,
-        walk_label=walk_label,
-        label_log=np.zeros(2 * rounds * n_stops, np.int32),
-        marked_list=np.zeros(n_stops, np.int32),
-        improved_list=np.zeros(n_stops, np.int32),
-        touched_list=np.zeros(n_stops, np.int32),
-        queue_pos=np.full(n_patterns, -1, np.int32),
-        queue_last=np.full(n_patterns, -1, np.int32),
-        queue=np.zeros(n_patterns, np.int32),
-        target_arr=np.full(rounds, UNREACHED, np.int32),
-        target_stop=np.full(rounds, -1, np.int32),
-        target_from=np.full(rounds, -1, np.int32),
-        target_kind=np.zeros(rounds, np.int8),
-        state=np.zeros(5, np.int64),
-        counters=np.zeros(4, np.int64),
-        legs=np.zeros((rounds * (rounds - 1) + 2, K.N_LEG_FIELDS), np.int32),
-        journey_rounds=np.zeros(rounds, np.int32),
-        journey_ends=np.zeros(rounds, np.int32),
-    )
-
-
-@dataclass(frozen=True)
-class QueryOptions:
-    max_transfers: int = DEFAULT_MAX_TRANSFERS
-    transfer_slack: int = DEFAULT_TRANSFER_SLACK  # seconds
-    max_walk_m: int = DEFAULT_MAX_WALK_M  # metres of generated footpath; 0 disables them
-    mode_mask: int = ALL_MODES  # bit m set: mode family m allowed
+from . import workspace as W
+from .query import DEFAULT_MAX_TRANSFERS, QueryOptions, make_query
+from .timetable import Timetable
+from .workspace import Workspace, new_workspace
 
 
 @dataclass(frozen=True)
@@ -185,22 +102,9 @@ class Router:
         footpaths of the requested stop, stop -> (requested stop, seconds), so the journey
         shows that walk as its first or last leg.
         """
-        if not 0 <= options.max_transfers <= MAX_TRANSFERS_LIMIT:
-            raise ValueError(f"max_transfers must be between 0 and {MAX_TRANSFERS_LIMIT}")
-        max_rounds = options.max_transfers + 1
-        ws = self._workspace(max_rounds)
-        n_journeys = K.plan(
-            self.tt,
-            ws,
-            np.array([o[0] for o in origins], dtype=np.int32),
-            np.array([o[1] for o in origins], dtype=np.int32),
-            np.array([t[0] for t in targets], dtype=np.int32),
-            np.array([t[1] for t in targets], dtype=np.int32),
-            max_rounds,
-            options.transfer_slack,
-            options.max_walk_m,
-            options.mode_mask,
-        )
+        query = make_query(origins, targets, options)
+        ws = self._workspace(query.max_rounds)
+        n_journeys = K.plan(self.tt, ws, query)
         if n_journeys < 0:
             raise RuntimeError(f"router bug: journey of round {-n_journeys} cannot be reconstructed")
         work = Work(*ws.counters.tolist())
@@ -224,6 +128,6 @@ class Router:
 
 
 def _leg(row: list[int]) -> Leg:
-    kind = "trip" if row[K.LEG_KIND] == K.KIND_TRIP else "walk"
-    return Leg(kind, row[K.LEG_FROM], row[K.LEG_TO], row[K.LEG_DEP], row[K.LEG_ARR], row[K.LEG_TRIP],
-               row[K.LEG_BOARD_POS], row[K.LEG_ALIGHT_POS])
+    kind = "trip" if row[W.LEG_KIND] == W.KIND_TRIP else "walk"
+    return Leg(kind, row[W.LEG_FROM], row[W.LEG_TO], row[W.LEG_DEP], row[W.LEG_ARR], row[W.LEG_TRIP],
+               row[W.LEG_BOARD_POS], row[W.LEG_ALIGHT_POS])

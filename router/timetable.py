@@ -4,8 +4,8 @@ A `Timetable` holds the trips that run around one service date (the "view date")
 of that day, the trips of earlier service days still running on it, and those of the
 next day. Every time is in integer seconds from the view's origin, the instant "noon
 minus 12 h" of the view date in the feed's timezone (the GTFS start of a service day), so
-trips of other days and DST days are exact. It is built by `feeds/` and read by the
-kernels; routing never changes it.
+trips of other days and DST days are exact. It is cut from the compiled network by the
+service layer (service/dayview.py) and read by the kernels; routing never changes it.
 
 Trips are grouped into route patterns: the same stop sequence with the same boarding and
 alighting rules, and first-in-first-out (no trip of a pattern overtakes another), so that
@@ -44,6 +44,8 @@ class Timetable(NamedTuple):
     departures: np.ndarray  # int32
     # Pattern -> mode family (index into the planner's list of mode families)
     pattern_mode: np.ndarray  # int8
+    # View trip -> its pattern (the inverse of pattern_trip_offsets)
+    trip_pattern: np.ndarray  # int32
     # View trip -> trip of the compiled network (its ids, route, headsign)
     trip_source: np.ndarray  # int32
     # View trip -> service day, in days relative to the view date (-3 .. +1)
@@ -87,6 +89,14 @@ class Timetable(NamedTuple):
         lo, hi = self.pattern_time_offsets[pattern], self.pattern_time_offsets[pattern + 1]
         shape = (int(n_trips), int(n_pos))
         return self.arrivals[lo:hi].reshape(shape).T, self.departures[lo:hi].reshape(shape).T
+
+    def trip_calls(self, trip: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stops, arrivals and departures of a view trip, one per position of its pattern."""
+        pattern = int(self.trip_pattern[trip])
+        lo, hi = self.pattern_stop_offsets[pattern], self.pattern_stop_offsets[pattern + 1]
+        n_pos = int(hi - lo)
+        start = self.pattern_time_offsets[pattern] + (trip - self.pattern_trip_offsets[pattern]) * n_pos
+        return self.pattern_stops[lo:hi], self.arrivals[start:start + n_pos], self.departures[start:start + n_pos]
 
     def nbytes(self) -> int:
         return int(sum(a.nbytes for a in self))

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from api.params import parse_time
-from api.itineraries import plan_json
-from feeds.network import Network
-from router.planner import QueryOptions
+from trajet.service.params import parse_time
+from trajet.service.itineraries import plan_json
+from trajet.service.network import Network
+from trajet.router.query import QueryOptions
 
 from .inline_gtfs import write_feed
 
@@ -43,8 +43,7 @@ def plan(tmp_path):
     def run(trips, frm, to, time, date="2024-03-12", options=QueryOptions(), full=False, **feed):
         path = write_feed(tmp_path / "feed", trips, **feed)
         network = Network.open([path], cache_dir=tmp_path / "cache")
-        result, view, places = network.plan(frm, to, dt.date.fromisoformat(date), parse_time(time), options)
-        body = plan_json(network, view, result, places)
+        body = plan_json(network, network.plan(frm, to, dt.date.fromisoformat(date), parse_time(time), options))
         return body if full else [describe(it) for it in body["itineraries"]]
 
     return run

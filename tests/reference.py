@@ -1,8 +1,8 @@
 """An independent, slow reference for the router: a connection scan (CSA) over trip counts.
 
-It answers the same question as RAPTOR (router/_kernels.py through feeds.network.Network.plan):
+It answers the same question as RAPTOR (router/_kernels.py through trajet.service.network.Network.plan):
 for every k = 1..max_transfers + 1, the earliest arrival at the destination with at most k
-trips. It shares no code with router/_kernels.py nor feeds/dayview.py: it builds its own
+trips. It shares no code with router/_kernels.py nor service/dayview.py: it builds its own
 elementary connections for a query date straight from the CompiledNetwork (trip instances
 of the service days date-3 .. date+1, shifted to seconds from the view origin with zoneinfo),
 then scans them in time order. Only the compiled arrays and their documented meaning are
@@ -14,7 +14,7 @@ The routing model (see tests/test_oracle.py for the statement both algorithms im
 - a trip instance is boarded at position p if ready(stop) <= departure and CAN_BOARD there, and
   left at a later position with CAN_ALIGHT;
 - after leaving a trip at stop s at time a: ready at s at a + change(s) (stop_change_time[s] if
-  >= 0, else the slack; never when it is NO_CHANGE), and for each footpath s -> w (walk_m <=
+  >= 0, else the slack; never when it is FORBIDDEN_CHANGE), and for each footpath s -> w (walk_m <=
   max_walk_m): ready at w at a + d if (walk_m == 0 or d >= slack) else a + slack; never two
   footpaths in a row;
 - destination: its stop and child platforms, reached by a trip or by one footpath after a trip.
@@ -35,10 +35,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numba import njit
 
-# The meaning of the compiled arrays (feeds/compiled.py, router/timetable.py), restated here.
+# The meaning of the compiled arrays (feeds/compiled.py), restated here.
 BOARD_BIT = 1  # pattern_stop_rules: boarding allowed
 ALIGHT_BIT = 2  # pattern_stop_rules: alighting allowed
-FORBIDDEN_CHANGE = 2**30  # stop_change_time: changing there is forbidden
+FORBIDDEN_CHANGE = -2  # stop_change_time: changing there is forbidden (-1: the slack applies)
 NEVER = np.int64(2**62)  # time sentinel of this module: not reached
 DAYS_BEFORE, DAYS_AFTER = 3, 1  # service days taken around the query date
 
@@ -128,10 +128,8 @@ def _connection(c, dep, arr, from_stop, to_stop, instance, can_board, can_alight
     if is_target[v]:
         changed |= _relax(best, 0, n, max_trips, a)
     change = change_time[v]
-    if change < 0:
-        change = slack
-    if change < FORBIDDEN_CHANGE:
-        changed |= _relax(ready, v, n, max_trips, a + change)
+    if change != FORBIDDEN_CHANGE:
+        changed |= _relax(ready, v, n, max_trips, a + (slack if change < 0 else change))
     for f in range(fp_offsets[v], fp_offsets[v + 1]):
         walk_m = fp_walk_m[f]
         if walk_m > max_walk_m:

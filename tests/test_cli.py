@@ -16,7 +16,7 @@ TRIPS = {"t1": "A 08:00, B 08:10", "t2": "B 08:20, C 08:40"}
 
 def trajet(*args, tmp_path, check=True):
     env = dict(os.environ, TRAJET_CACHE=str(tmp_path / "cache"))
-    run = subprocess.run([sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, env=env)
+    run = subprocess.run([sys.executable, "-m", "trajet.cli", *args], capture_output=True, text=True, env=env)
     if check:
         assert run.returncode == 0, run.stderr
     return run
@@ -54,7 +54,6 @@ def test_plan_prints_readably(tmp_path, feed):
     "args, message",
     [
         (["--from", "X"], "unknown stop id 'X'"),
-        (["--date", "2030-01-01"], "outside the feeds' service"),
         (["--date", "2024-13-01"], "is not a date"),
         (["--time", "8h"], "is not a time"),
         (["--max-transfers", "-1"], "maxTransfers -1 is out of range"),
@@ -68,6 +67,28 @@ def test_bad_queries_end_in_one_line(tmp_path, feed, args, message):
     assert run.returncode == 2
     assert message in run.stderr
     assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "args, reason",
+    [
+        (["--date", "2030-01-01"], "2030-01-01 is outside the feeds' service days, 2024-01-01 to 2024-12-31 "
+                                   "(OUTSIDE_SERVICE_PERIOD)"),
+        (["--from", "C", "--to", "A"], "(NO_TRANSIT_CONNECTION)"),
+        # the last service day, after its last trip: no next day's trip answers
+        (["--date", "2024-12-31", "--time", "08:30", "--to", "B"],
+         "no journey leaves after 08:30 on 2024-12-31; on that day journeys run earlier (one leaves at 08:00) "
+         "(NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW)"),
+        (["--max-transfers", "0"], "needs 1 transfers; maxTransfers is 0 (NO_TRANSIT_CONNECTION_WITHIN_LIMITS)"),
+    ],
+)
+def test_a_plan_without_a_journey_says_why_and_exits_3(tmp_path, feed, args, reason):
+    base = {"--from": "A", "--to": "C", "--date": "2024-03-12", "--time": "07:50"}
+    base.update(dict(zip(args[::2], args[1::2])))
+    run = trajet("plan", "--feed", feed, *[x for kv in base.items() for x in kv], tmp_path=tmp_path, check=False)
+    assert run.returncode == 3, run.stderr
+    assert reason in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert run.stdout == ""
 
 
 def test_broken_feed_ends_in_one_line(tmp_path):
@@ -128,7 +149,7 @@ def test_serve_answers_on_loopback(tmp_path, feed):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = dict(os.environ, TRAJET_CACHE=str(tmp_path / "cache"), TRAJET_LEDGER=str(tmp_path / "ledger.sqlite"))
-    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--feed", feed, "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "trajet.cli", "serve", "--feed", feed, "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     try:
         deadline = time.time() + 60
@@ -172,7 +193,7 @@ def test_kill_9_loses_at_most_the_last_batch(tmp_path, feed):
         port = s.getsockname()[1]
     ledger = tmp_path / "ledger.sqlite"
     env = dict(os.environ, TRAJET_CACHE=str(tmp_path / "cache"), TRAJET_LEDGER=str(ledger))
-    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--feed", feed, "--port", str(port)],
+    server = subprocess.Popen([sys.executable, "-m", "trajet.cli", "serve", "--feed", feed, "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     url = f"http://127.0.0.1:{port}/v1/plan?from=A&to=C&date=2024-03-12&time=07:50"
     try:

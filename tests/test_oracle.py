@@ -11,7 +11,7 @@ The routing model both implement:
 - a trip is boarded at a stop where boarding is allowed when the journey is ready there no
   later than the departure, and left at a later stop where alighting is allowed;
 - after leaving a trip at s at time a: ready at s at a + change(s) (stop_change_time, else the
-  slack; never for NO_CHANGE); ready at w at a + d after a footpath s -> w of d seconds if
+  slack; never where it is forbidden); ready at w at a + d after a footpath s -> w of d seconds if
   walk_m == 0 or d >= slack, else at a + slack; never two footpaths in a row;
 - destination: its stop and child platforms, by a trip or by one footpath after a trip.
 """
@@ -25,9 +25,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from feeds.network import Network
-from router.planner import QueryOptions
-from router.timetable import CAN_ALIGHT, CAN_BOARD, NO_CHANGE
+from trajet.service.network import Network
+from trajet.router.query import QueryOptions
+from trajet.feeds.compiled import CHANGE_FORBIDDEN, DROP_OFF, PICKUP
+from trajet.router.timetable import CAN_ALIGHT, CAN_BOARD
 
 from .inline_gtfs import write_feed
 from .reference import (
@@ -62,7 +63,7 @@ STATION_SHARE = 0.25  # share of endpoints named by their parent station when th
 
 
 def test_reference_restates_the_compiled_constants():
-    assert (BOARD_BIT, ALIGHT_BIT, FORBIDDEN_CHANGE) == (int(CAN_BOARD), int(CAN_ALIGHT), int(NO_CHANGE))
+    assert (BOARD_BIT, ALIGHT_BIT, FORBIDDEN_CHANGE) == (int(PICKUP), int(DROP_OFF), int(CHANGE_FORBIDDEN))
 
 
 class Feed:
@@ -279,9 +280,9 @@ def journey_problems(feed: Feed, view, journey, arrival: int, answer, q) -> list
             break
         if nxt.kind == "trip":
             change = int(ref.change_time[s])
-            change = slack if change < 0 else change
-            if change >= NO_CHANGE:
+            if change == FORBIDDEN_CHANGE:
                 out.append(f"changes trips at {feed.net.stop_id[s]} where changing is forbidden")
+            change = slack if change < 0 else change
             ready, at = a + change, s
             i += 1
         else:
@@ -337,7 +338,7 @@ def test_zero_second_chain_at_one_instant(tmp_path):
     path = write_feed(tmp_path / "feed", trips, files={"transfers.txt": header + "B,B,2,0\nC,C,2,0\n"})
     network = Network.open([path], cache_dir=tmp_path / "cache")
     date = dt.date(2024, 3, 12)
-    result, view, _ = network.plan("A", "D", date, 7 * 3600 + 55 * 60, QueryOptions())
+    result, view, _, _ = network.plan("A", "D", date, 7 * 3600 + 55 * 60, QueryOptions())
     answer = Reference(network.net, network.meta).plan("A", "D", date, 7 * 3600 + 55 * 60)
     at = lambda hh, mm: hh * 3600 + mm * 60  # noqa: E731  (the origin is midnight: no DST that day)
     assert answer.pareto() == [(1, at(8, 30)), (3, at(8, 10))]
@@ -351,7 +352,7 @@ def test_raptor_agrees_with_the_reference(feed: Feed):
     for q in queries:
         frm, to, secs, options = q
         assert set(feed.network.stops_of(frm)) == set(feed.ref.stops_of(frm))
-        result, view, _ = feed.network.plan(frm, to, feed.date, secs, options)
+        result, view, _, _ = feed.network.plan(frm, to, feed.date, secs, options)
         answer = feed.ref.plan(frm, to, feed.date, secs, max_transfers=options.max_transfers,
                                transfer_slack=options.transfer_slack, max_walk_m=options.max_walk_m)
         max_trips = options.max_transfers + 1

@@ -10,9 +10,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from feeds.gtfs_time import interpolate, parse_times
-from feeds.read import read_feed
-from feeds.report import FeedError, Report
+from trajet.feeds.gtfs_time import interpolate, parse_times
+from trajet.feeds.read import read_feed
+from trajet.feeds.report import FeedError, Report
 
 BASE = {
     "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\nA,Agency,http://a.example,Europe/Paris\n",

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from feeds.read import read_feed
-from feeds.report import Report
+from trajet.feeds.read import read_feed
+from trajet.feeds.report import Report
 
 FEEDS = Path(__file__).parents[1].parent / "shared" / "feeds"
 if not FEEDS.is_dir():

@@ -22,7 +22,7 @@ from collections import defaultdict
 import networkx as nx
 import numpy as np
 
-from feeds.network import Network
+from trajet.service.network import Network
 
 from .common import read_queries, timed, write_result
 

@@ -6,8 +6,8 @@ import datetime as dt
 import sys
 import time
 
-from feeds.network import Network
-from router.planner import QueryOptions
+from trajet.service.network import Network
+from trajet.router.query import QueryOptions
 
 from .common import read_queries, timed, write_result
 

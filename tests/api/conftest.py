@@ -2,7 +2,8 @@
 
 import pytest
 
-from feeds.network import BUNDLED_FEED, Network
+from trajet.feeds.load import BUNDLED_FEED
+from trajet.service.network import Network
 
 
 @pytest.fixture(scope="session")

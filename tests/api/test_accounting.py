@@ -7,9 +7,9 @@ import sqlite3
 
 import pytest
 
-from api.app import create_app
-from api.config import ConfigError, load_config
-from api.ledger import SqliteLedger
+from trajet.api.app import create_app
+from trajet.billing.config import ConfigError, load_config
+from trajet.billing.ledger import SqliteLedger
 
 from .test_app import PLAN
 
@@ -232,7 +232,7 @@ async def test_ledger_cpu_matches_the_routing_threads_cpu(aiohttp_client, networ
     import threading
     import time
 
-    from api.app import EXECUTOR, ServiceConfig
+    from trajet.api.keys import EXECUTOR, ServiceConfig
     from benchmarks.load import seeded_plan_queries
 
     ledger = SqliteLedger(tmp_path / "ledger.sqlite", flush_seconds=0.05)

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from api.config import load_config
-from api.funding import MODELS, funding_json, read_usage, to_cents
-from api.ledger import Entry, SqliteLedger
+from trajet.billing.config import load_config
+from trajet.billing.funding import MODELS, funding_json, read_usage, to_cents
+from trajet.billing.ledger import Entry, SqliteLedger
 
 from .test_accounting import ADMIN, APP, CONFIG, write_config
 
@@ -93,15 +93,15 @@ def test_to_cents_is_exact():
 
 
 def test_unknown_model_is_a_400_naming_the_field(filled):
-    from feeds.network import QueryError
+    from trajet.billing.errors import ReportError
 
     ledger, setup = filled
-    with pytest.raises(QueryError, match="unknown model"):
+    with pytest.raises(ReportError, match="unknown model"):
         funding_json(ledger, setup, dict(QUERY, model="lottery"))
 
 
 async def test_funding_endpoint_is_for_admins(aiohttp_client, network, tmp_path):
-    from api.app import create_app
+    from trajet.api.app import create_app
 
     setup = load_config(write_config(tmp_path), ["helsinki"])
     ledger = SqliteLedger(setup.ledger_path, flush_seconds=0.01)
@@ -121,7 +121,7 @@ def test_costs_report_command(filled, tmp_path):
 
     ledger, setup = filled
     config = tmp_path / "trajet.toml"
-    base = [sys.executable, "-m", "api.cli", "costs", "report", "--config", str(config), "--since", "2026-03-01", "--until", "2026-03-31"]
+    base = [sys.executable, "-m", "trajet.cli", "costs", "report", "--config", str(config), "--since", "2026-03-01", "--until", "2026-03-31"]
     table = subprocess.run(base, capture_output=True, text=True)
     assert table.returncode == 0, table.stderr
     assert "300 requests" in table.stdout and "pooling" in table.stdout and "espoo" in table.stdout
@@ -139,7 +139,7 @@ def test_simulate_replays_a_day_through_the_server(tmp_path):
 
     config = write_config(tmp_path, text=TWO_TERRITORIES)
     env = dict(os.environ, TRAJET_CACHE=str(tmp_path / "cache"))
-    run = subprocess.run([sys.executable, "-m", "api.cli", "costs", "simulate", "--config", str(config), "--requests", "80"],
+    run = subprocess.run([sys.executable, "-m", "trajet.cli", "costs", "simulate", "--config", str(config), "--requests", "80"],
                          capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "replayed 80 requests on 2022-02-22" in run.stderr

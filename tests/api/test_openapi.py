@@ -6,8 +6,8 @@ import jsonschema
 import pytest
 from openapi_spec_validator import validate
 
-from api.app import create_app
-from api.openapi import document
+from trajet.api.app import create_app
+from trajet.api.openapi import document
 
 from .test_app import KUMPULA, PLAN, RAUTATIENTORI
 

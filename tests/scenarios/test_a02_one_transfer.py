@@ -3,7 +3,7 @@
 t2 leaves B one minute after t1 arrives: too short; t3 leaves nine minutes after.
 """
 
-from router.planner import QueryOptions
+from trajet.router.query import QueryOptions
 
 TRIPS = {
     "t1": "A 08:00, B 08:10",

@@ -24,7 +24,7 @@ def test_routes_with_the_same_stops_ride_one_pattern_and_keep_their_names(plan, 
     round); each leg still names the route of the trip it rides."""
     import datetime as dt
 
-    from feeds.network import Network
+    from trajet.service.network import Network
 
     from ..inline_gtfs import write_feed
 

@@ -3,7 +3,7 @@
 B and D stand 300 m apart: with max walk 400 m the change walks over; with 0, it cannot.
 """
 
-from router.planner import QueryOptions
+from trajet.router.query import QueryOptions
 
 TRIPS = {"t1": "A 08:00, B 08:10", "t2": "D 08:20, C 08:40"}
 STOPS = {"A": (60.0, 25.0), "B": (60.1, 25.0), "D": (60.1027, 25.0), "C": (60.2, 25.0)}

@@ -3,8 +3,8 @@
 Excluding TRAM leaves the bus; the mode of each leg follows the route_type.
 """
 
-from feeds.modes import mode_mask, mode_of_route_type
-from router.planner import QueryOptions
+from trajet.feeds.modes import mode_mask, mode_of_route_type
+from trajet.router.query import QueryOptions
 
 TRIPS = {"bus": "A 08:00, B 08:40", "tram": "A 08:05, B 08:20"}
 ROUTES = "route_id,agency_id,route_short_name,route_long_name,route_type\nRbus,A,1,Bus,3\nRtram,A,2,Tram,0\n"

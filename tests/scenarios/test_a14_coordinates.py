@@ -4,7 +4,7 @@ A stands 200 m south of the origin, C 300 m north of the destination; B between 
 intermediate stop of the trip, listed with its times.
 """
 
-from router.planner import QueryOptions
+from trajet.router.query import QueryOptions
 
 TRIPS = {"t1": "A 08:00, B 08:10-08:11, C 08:20"}
 STOPS = {"A": (60.0, 25.0), "B": (60.05, 25.0), "C": (60.1, 25.0)}
@@ -25,10 +25,9 @@ def test_walks_from_the_origin_and_to_the_destination(plan):
     assert ride["legGeometry"]["length"] == 3
 
 
-def test_a_coordinate_with_no_stop_within_reach_is_an_error(plan):
-    import pytest
-
-    from feeds.network import QueryError
-
-    with pytest.raises(QueryError, match="no stop within 100 m of from"):
-        plan(TRIPS, "59.0,25.0", "C", "07:50", stops=STOPS, options=QueryOptions(max_walk_m=100))
+def test_a_coordinate_with_no_stop_within_reach_says_so(plan):
+    body = plan(TRIPS, "59.0,25.0", "C", "07:50", stops=STOPS, options=QueryOptions(max_walk_m=100), full=True)
+    assert body["itineraries"] == []
+    [error] = body["routingErrors"]
+    assert (error["code"], error["inputField"]) == ("NO_STOPS_IN_RANGE", "from")
+    assert "no stop within 100 m of from 59.0,25.0" in error["description"]

@@ -13,14 +13,42 @@ trips of consecutive days, which is why the split is done per view.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from numba import njit
 
-from router.timetable import Timetable
+from trajet.feeds.compile import sequence_groups
+from trajet.feeds.compiled import CHANGE_FORBIDDEN, DROP_OFF, PICKUP, CompiledNetwork
+from trajet.router.planner import Router
+from trajet.router.timetable import CAN_ALIGHT, CAN_BOARD, NO_CHANGE, Timetable
 
 EARLIER_DAY_MARGIN_S = 4 * 3600  # keep earlier days' trips still running this long before the origin
+# compiled PICKUP | DROP_OFF bits -> the router's CAN_BOARD | CAN_ALIGHT bits
+_RULES = np.array([(CAN_BOARD if bits & PICKUP else 0) | (CAN_ALIGHT if bits & DROP_OFF else 0) for bits in range(4)],
+                  np.uint8)
+
+
+@dataclass(frozen=True)
+class DayView:
+    """The router of one service date; its times are seconds from `origin` (unix seconds)."""
+
+    date: dt.date
+    router: Router
+    origin: int
+
+    @property
+    def tt(self) -> Timetable:
+        return self.router.tt
+
+    def source_trip(self, trip: int) -> int:
+        """The compiled network's trip of a view trip (its ids, route, headsign)."""
+        return int(self.router.tt.trip_source[trip])
+
+    def service_date(self, trip: int) -> dt.date:
+        """The service day a view trip runs on (a trip past midnight belongs to the day before)."""
+        return self.date + dt.timedelta(days=int(self.router.tt.trip_day[trip]))
 
 
 def service_day_origin(day: dt.date, timezone: str) -> int:
@@ -96,25 +124,19 @@ def _csr(keys: np.ndarray, n: int, *values: np.ndarray):
     return (offsets,) + tuple(v[order] for v in values)
 
 
-def shared_patterns(net) -> np.ndarray:
+def shared_patterns(net: CompiledNetwork) -> np.ndarray:
     """Pattern -> the first pattern with the same stops, boarding rules and mode.
 
     Compiled patterns belong to one route (for names, shapes, departures); the router
     needs only the stop sequence, so trips of routes that share one ride one pattern of
     the view and each round scans it once (helsinki: 407 compiled patterns, 257 shared).
     """
-    offsets = np.asarray(net.pattern_stop_offsets)
-    stops, rules = np.asarray(net.pattern_stops), np.asarray(net.pattern_stop_rules)
     mode = np.asarray(net.route_mode)[np.asarray(net.pattern_route)]
-    first: dict[tuple, int] = {}
-    shared = np.empty(len(offsets) - 1, np.int64)
-    for p in range(len(offsets) - 1):
-        key = (int(mode[p]), stops[offsets[p]:offsets[p + 1]].tobytes(), rules[offsets[p]:offsets[p + 1]].tobytes())
-        shared[p] = first.setdefault(key, p)
-    return shared
+    return sequence_groups(mode, np.asarray(net.pattern_stop_offsets), np.asarray(net.pattern_stops),
+                           np.asarray(net.pattern_stop_rules))
 
 
-def build_day_view(net, meta: dict, date: dt.date) -> tuple[Timetable, int]:
+def build_day_view(net: CompiledNetwork, meta: dict, date: dt.date) -> tuple[Timetable, int]:
     """The Timetable of one service date and its origin in unix seconds."""
     first = dt.date.fromisoformat(meta["first_date"])
     n_days = int(meta["n_days"])
@@ -164,7 +186,7 @@ def build_day_view(net, meta: dict, date: dt.date) -> tuple[Timetable, int]:
     vp_stop_offsets = np.r_[0, np.cumsum(vp_len)].astype(np.int32)
     pos_source = np.concatenate([np.arange(p_offsets[p], p_offsets[p + 1]) for p in vp_pattern]) if len(vp_pattern) else np.zeros(0, np.int64)
     pattern_stops = np.asarray(net.pattern_stops)[pos_source].astype(np.int32)
-    pattern_stop_rules = np.asarray(net.pattern_stop_rules)[pos_source].astype(np.uint8)
+    pattern_stop_rules = _RULES[np.asarray(net.pattern_stop_rules)[pos_source]]
     vp_n_trips = np.diff(vp_trip_offsets).astype(np.int64)
     vp_time_offsets = np.r_[0, np.cumsum(vp_len * vp_n_trips)].astype(np.int64)
     out_arr = np.empty(vp_time_offsets[-1], np.int32)
@@ -179,6 +201,8 @@ def build_day_view(net, meta: dict, date: dt.date) -> tuple[Timetable, int]:
     footpath_offsets = np.zeros(n_stops + 1, np.int32)
     np.cumsum(np.bincount(footpath_from, minlength=n_stops), out=footpath_offsets[1:])
     route_of_pattern = np.asarray(net.pattern_route)[vp_pattern]
+    change = np.array(net.stop_change_time, np.int32)
+    change[change == CHANGE_FORBIDDEN] = NO_CHANGE
 
     tt = Timetable(
         pattern_stop_offsets=vp_stop_offsets,
@@ -189,6 +213,7 @@ def build_day_view(net, meta: dict, date: dt.date) -> tuple[Timetable, int]:
         arrivals=out_arr,
         departures=out_dep,
         pattern_mode=np.asarray(net.route_mode)[route_of_pattern].astype(np.int8),
+        trip_pattern=np.repeat(np.arange(len(vp_pattern), dtype=np.int32), vp_n_trips),
         trip_source=inst_trip[order].astype(np.int32),
         trip_day=inst_day[order],
         stop_pattern_offsets=stop_pattern_offsets,
@@ -198,6 +223,6 @@ def build_day_view(net, meta: dict, date: dt.date) -> tuple[Timetable, int]:
         footpath_to=np.array(net.footpath_to, np.int32),
         footpath_duration=np.array(net.footpath_duration, np.int32),
         footpath_walk_m=np.array(net.footpath_walk_m, np.int32),
-        stop_change_time=np.array(net.stop_change_time, np.int32),
+        stop_change_time=change,
     )
     return tt.freeze(), origin

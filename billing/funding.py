@@ -22,10 +22,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from feeds.network import QueryError
-
 from .config import Config
 from .costs import bounds, period
+from .errors import ReportError
 from .ledger import Ledger
 
 MODELS = ("territory", "travellers", "operators", "pooling", "metered")
@@ -189,7 +188,7 @@ def funding_json(ledger: Ledger, setup: Config, query) -> dict:
     since, until = period(query)
     name = query.get("model", "all")
     if name != "all" and name not in MODELS:
-        raise QueryError(f"unknown model {name!r}; known: {', '.join(MODELS)} or all", "model")
+        raise ReportError(f"unknown model {name!r}; known: {', '.join(MODELS)} or all", "model")
     usage = read_usage(ledger, setup, since, until)
     basis = query.get("basis")
     tables = {

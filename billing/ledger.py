@@ -72,12 +72,16 @@ class Ledger:
     """What the service needs of a ledger; a shared database can implement it later."""
 
     degraded: str | None = None  # why writes fail, None when healthy
+    n_dropped = 0  # rows lost because the ledger could not be written for too long
 
     def record(self, entry: Entry) -> None:
         raise NotImplementedError
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         raise NotImplementedError
+
+    def add_shared_cpu(self, seconds: float) -> None:
+        """CPU the process spent for no single request (an abandoned routing job, ...)."""
 
     def close(self) -> None:
         raise NotImplementedError

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from feeds.network import QueryError
-
 from .config import Config
+from .errors import ReportError
 from .ledger import Ledger
-from .params import parse_date
 
 GROUPS = {"byKey": "api_key", "byTerritory": "territory", "byEndpoint": "endpoint", "byDay": "date(ts, 'unixepoch')"}
+
+
+def parse_day(text: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except (ValueError, AttributeError):
+        raise ReportError(f"{field} {text!r} is not a date YYYY-MM-DD", field) from None
 
 
 def period(query) -> tuple[dt.date, dt.date]:
     """since / until (inclusive, UTC days); default: this month so far."""
     today = dt.datetime.now(dt.timezone.utc).date()
-    since = parse_date(query["since"], "since") if "since" in query else today.replace(day=1)
-    until = parse_date(query["until"], "until") if "until" in query else today
+    since = parse_day(query["since"], "since") if "since" in query else today.replace(day=1)
+    until = parse_day(query["until"], "until") if "until" in query else today
     if until < since:
-        raise QueryError(f"until {until} is before since {since}", "until")
+        raise ReportError(f"until {until} is before since {since}", "until")
     return since, until
 
 

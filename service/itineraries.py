@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import polyline
 
-from feeds.modes import MODES
-from feeds.network import DESTINATION, ORIGIN
-from router.planner import Journey, PlanResult
+from trajet.feeds.modes import MODES
+from trajet.router.planner import Journey
+
+from .dayview import DayView
+from .places import DESTINATION, ORIGIN
 
 PLACE_NAMES = {ORIGIN: "Origin", DESTINATION: "Destination"}
 
@@ -37,21 +38,27 @@ def _place(network, places: dict, stop: int) -> dict:
     return {"name": str(net.stop_name[stop]), "stopId": str(net.stop_id[stop]), "lat": lat, "lon": lon}
 
 
-def _trip_leg(network, view, leg, out: dict) -> None:
+def headsign(network, trip: int) -> str:
+    """trips.txt's headsign of a compiled trip, else the name of its last stop."""
+    text = network.net.trip_headsign[trip]
+    if text:
+        return text
+    net = network.net
+    last = net.pattern_stops[net.pattern_stop_offsets[int(net.trip_pattern[trip]) + 1] - 1]
+    return str(net.stop_name[last])
+
+
+def _trip_leg(network, view: DayView, leg, out: dict) -> None:
     """Route, trip and stops between boarding and alighting of a trip leg, into `out`."""
-    net, tt = network.net, view.router.tt
-    trip = int(tt.trip_source[leg.trip])
+    net = network.net
+    trip = view.source_trip(leg.trip)
     route = int(net.trip_route[trip])
-    pattern = int(np.searchsorted(tt.pattern_trip_offsets, leg.trip, side="right") - 1)
-    arrivals, departures = tt.pattern_trip_times(pattern)
-    j = leg.trip - int(tt.pattern_trip_offsets[pattern])
-    stops = tt.pattern_stops[tt.pattern_stop_offsets[pattern]:tt.pattern_stop_offsets[pattern + 1]]
-    middle = range(leg.board_pos + 1, leg.alight_pos)
+    stops, arrivals, departures = view.tt.trip_calls(leg.trip)
     intermediate = []
-    for pos in middle:
+    for pos in range(leg.board_pos + 1, leg.alight_pos):
         place = _place(network, {}, int(stops[pos]))
-        place.update(arrival=iso(network, view.origin, int(arrivals[pos, j])),
-                     departure=iso(network, view.origin, int(departures[pos, j])))
+        place.update(arrival=iso(network, view.origin, int(arrivals[pos])),
+                     departure=iso(network, view.origin, int(departures[pos])))
         intermediate.append(place)
     points, n_points = network.shape_cuts.encoded(trip, leg.board_pos, leg.alight_pos)
     out.update(
@@ -63,9 +70,9 @@ def _trip_leg(network, view, leg, out: dict) -> None:
         routeTextColor=str(net.route_text_color[route]) or None,
         routeType=int(net.route_type[route]),
         agencyName=str(net.agency_name[int(net.route_agency[route])]),
-        headsign=net.trip_headsign[trip],
+        headsign=headsign(network, trip),
         tripId=net.trip_id[trip],
-        serviceDate=(view.date + dt.timedelta(days=int(tt.trip_day[leg.trip]))).isoformat(),
+        serviceDate=view.service_date(leg.trip).isoformat(),
         intermediateStops=intermediate,
         legGeometry={"points": points, "length": n_points},
     )
@@ -109,10 +116,13 @@ def journey_json(network, view, journey: Journey, places: dict | None = None) ->
     }
 
 
-def plan_json(network, view, result: PlanResult, places: dict | None = None) -> dict:
-    """view: the feeds.network.DayView the result was computed on; places: its coordinate ends."""
+def plan_json(network, answer) -> dict:
+    """The itineraries of a service.plan.Answer, why there are none (routingErrors), and the
+    kernel's work."""
+    result = answer.result
     return {
-        "itineraries": [journey_json(network, view, j, places) for j in result.journeys],
+        "itineraries": [journey_json(network, answer.view, j, answer.places) for j in result.journeys],
+        "routingErrors": [e.to_json() for e in answer.errors],
         "work": {
             "rounds": result.work.rounds,
             "patternsScanned": result.work.patterns_scanned,

@@ -1,8 +1,8 @@
-"""Stops as travellers look for them: by name (typo-tolerant), the routes serving them, and
-their next departures.
+"""Stops as travellers look for them: by name (typo-tolerant) or position, with the routes
+serving them.
 
-Built lazily from a CompiledNetwork (names) and a day view (departures), so the service
-starts without paying for an index nobody asked for.
+Built lazily from the CompiledNetwork, so the service starts without paying for an index
+nobody asked for.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import unicodedata
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from router.timetable import CAN_BOARD
+from trajet.feeds.compiled import CompiledNetwork
+from trajet.feeds.modes import MODES
 
 
 def fold(text: str) -> str:
@@ -42,7 +43,7 @@ class StopNames:
         return ranked[:limit]
 
 
-def routes_by_stop(net) -> list[list[int]]:
+def routes_by_stop(net: CompiledNetwork, children: dict[int, list[int]]) -> list[list[int]]:
     """Stop -> sorted route indices of the patterns calling there (platforms lend theirs to stations)."""
     offsets = np.asarray(net.pattern_stop_offsets)
     pattern_of_position = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
@@ -52,24 +53,33 @@ def routes_by_stop(net) -> list[list[int]]:
     out: list[set[int]] = [set() for _ in range(len(net.stop_id))]
     for stop, r in pairs:
         out[int(stop)].add(int(r))
-    parent = np.asarray(net.stop_parent)
-    for child in np.flatnonzero(parent >= 0):
-        out[int(parent[child])] |= out[int(child)]
+    for station, platforms in children.items():
+        for child in platforms:
+            out[station] |= out[child]
     return [sorted(s) for s in out]
 
 
-def departures(tt, stops: list[int], t_from: int, limit: int) -> list[tuple[int, int, int, int]]:
-    """Next boardings at any of `stops` from t_from on: (departure, view trip, stop, position), sorted."""
-    found = []
-    for stop in stops:
-        for e in range(tt.stop_pattern_offsets[stop], tt.stop_pattern_offsets[stop + 1]):
-            pattern, pos = int(tt.stop_patterns[e]), int(tt.stop_pattern_positions[e])
-            if not tt.pattern_stop_rules[tt.pattern_stop_offsets[pattern] + pos] & CAN_BOARD:
-                continue
-            times = tt.pattern_trip_times(pattern)[1][pos]
-            first = int(np.searchsorted(times, t_from, side="left"))  # FIFO: sorted at every stop
-            trip_lo = int(tt.pattern_trip_offsets[pattern])
-            for j in range(first, min(first + limit, len(times))):
-                found.append((int(times[j]), trip_lo + j, stop, pos))
-    found.sort()
-    return found[:limit]
+def stop_json(network, stop: int) -> dict:
+    """A stop as the API shows it: id, name, position, location type and the routes serving it."""
+    net = network.net
+    return {
+        "stopId": str(net.stop_id[stop]),
+        "name": str(net.stop_name[stop]),
+        "lat": float(net.stop_lat[stop]),
+        "lon": float(net.stop_lon[stop]),
+        "locationType": int(net.stop_location_type[stop]),
+        "routes": [
+            {"routeId": str(net.route_id[r]), "shortName": str(net.route_short_name[r]), "mode": MODES[int(net.route_mode[r])]}
+            for r in network.stop_routes[stop]
+        ],
+    }
+
+
+def search_by_name(network, text: str, limit: int) -> dict:
+    hits = network.stop_names.search(text, limit)
+    return {"stops": [dict(stop_json(network, s), score=round(score, 1)) for s, score in hits]}
+
+
+def search_near(network, lat: float, lon: float, radius_m: int, limit: int) -> dict:
+    hits = network.places.nearby(lat, lon, radius_m)[:limit]
+    return {"stops": [dict(stop_json(network, s), distance=round(m, 1)) for s, m in hits]}

@@ -1,13 +1,12 @@
-"""Query parameters of the API: parsed, range-checked, and every error naming its field."""
+"""Query parameters as the API and the command line take them: parsed from text,
+range-checked, every error naming its field."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-from feeds.modes import MODES, mode_mask
-from feeds.network import QueryError
-from router.planner import (
+from trajet.feeds.modes import MODES, mode_mask
+from trajet.router.query import (
     ALL_MODES,
     DEFAULT_MAX_TRANSFERS,
     DEFAULT_MAX_WALK_M,
@@ -15,6 +14,8 @@ from router.planner import (
     MAX_TRANSFERS_LIMIT,
     QueryOptions,
 )
+
+from .errors import QueryError
 
 DEFAULT_NUM_ITINERARIES = 5
 MAX_NUM_ITINERARIES = 20
@@ -39,6 +40,19 @@ def parse_time(text: str, field: str = "time") -> int:
     except ValueError:
         raise QueryError(f"{field} {text!r} is not a time HH:MM[:SS]", field) from None
     return h * 3600 + m * 60 + s
+
+
+def when(network, date_text: str | None, time_text: str | None) -> tuple[dt.date, int]:
+    """The date and the seconds after midnight asked, each defaulting to the network clock's now."""
+    now = network.now()
+    date = parse_date(date_text) if date_text else now.date()
+    seconds = parse_time(time_text) if time_text else now.hour * 3600 + now.minute * 60 + now.second
+    return date, seconds
+
+
+def clock_text(seconds: int) -> str:
+    """HH:MM:SS of seconds after midnight (hours may pass 24)."""
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def parse_int(text: str | None, field: str, default: int, lo: int, hi: int, unit: str = "") -> int:
@@ -83,13 +97,3 @@ def options_json(options: QueryOptions) -> dict:
         "maxWalk": options.max_walk_m,
         "modes": [m for i, m in enumerate(MODES) if options.mode_mask >> i & 1],
     }
-
-
-@dataclass(frozen=True)
-class PlanRequest:
-    origin: str
-    destination: str
-    date: dt.date
-    seconds: int
-    options: QueryOptions
-    num_itineraries: int

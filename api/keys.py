@@ -1,0 +1,33 @@
+"""What the application holds, by typed key (aiohttp AppKey)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from trajet.billing.accounting import Backlog
+from trajet.billing.config import Config
+from trajet.billing.ledger import Ledger
+from trajet.service.network import Network
+
+from .metrics import Metrics
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    workers: int = 2  # routing threads
+    max_pending: int = 32  # routing jobs running or waiting before 503
+    time_budget_s: float = 10.0  # a plan request answers 503 past this
+    gzip_min_bytes: int = 1024
+    metering: bool = True  # off only to measure what metering itself costs (benchmarks)
+
+
+NETWORK = web.AppKey("network", Network)
+CONFIG = web.AppKey("config", ServiceConfig)
+EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
+BACKLOG = web.AppKey("backlog", Backlog)  # routing jobs in flight, abandoned ones included
+METRICS = web.AppKey("metrics", Metrics)
+SETUP = web.AppKey("setup", Config)  # territories, keys, cost model
+LEDGER = web.AppKey("ledger", Ledger)

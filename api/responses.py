@@ -1,0 +1,57 @@
+"""JSON answers of the API: bodies serialised with orjson, errors in one shape.
+
+Every error is `{"error": {"code", "message", "field"}}` with the status that fits it;
+`error_for` maps an exception raised while handling a request to that answer, so that
+every middleware and handler fails the same way and never with a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from aiohttp import web
+
+from trajet.billing.errors import ReportError
+from trajet.service.errors import QueryError
+
+log = logging.getLogger("trajet.api")
+GZIP_MIN_BYTES = web.AppKey("gzip_min_bytes", int)
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None, headers=None) -> web.Response:
+    body = {"error": {"code": code, "message": message, "field": field}}
+    return web.Response(status=status, body=orjson.dumps(body), content_type="application/json", headers=headers)
+
+
+def error_for(request: web.Request, error: Exception, request_id: str) -> web.Response:
+    """The answer to an exception raised while handling `request`."""
+    if isinstance(error, (QueryError, ReportError)):
+        return error_response(400, "bad_request", str(error), error.field)
+    if isinstance(error, web.HTTPMethodNotAllowed):
+        return error_response(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}",
+                              headers={"Allow": ",".join(sorted(error.allowed_methods))})
+    if isinstance(error, web.HTTPNotFound):
+        return error_response(404, "not_found", f"no such endpoint: {request.path}")
+    if isinstance(error, web.HTTPException):
+        return error_response(error.status, error.reason.lower().replace(" ", "_"), error.text or error.reason)
+    log.error("request %s failed", request_id, exc_info=error)
+    return error_response(500, "internal_error", f"internal error; request id {request_id}")
+
+
+def json_response(request: web.Request, body: dict, headers: dict | None = None) -> web.Response:
+    return bytes_response(request, orjson.dumps(body), headers)
+
+
+def bytes_response(request: web.Request, data: bytes, headers: dict | None = None) -> web.Response:
+    """Serialised JSON, gzipped when large and the client accepts it."""
+    response = web.Response(body=data, content_type="application/json", headers=headers)
+    if len(data) >= request.app[GZIP_MIN_BYTES]:
+        response.enable_compression()
+    return response
+
+
+def endpoint_of(request: web.Request) -> str:
+    """The route a request matched (/v1/stops/{stop_id}/departures), "unmatched" for none."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"

@@ -1,0 +1,194 @@
+"""The commands of `trajet`: compile feeds, plan journeys, run batches, serve the API, and
+report costs."""
+
+from __future__ import annotations
+
+import csv
+import sys
+import time
+
+import click
+import orjson
+
+from trajet.feeds import compiled as store
+from trajet.feeds.load import BUNDLED_FEED, compile_paths
+from trajet.feeds.modes import MODES
+from trajet.router.query import DEFAULT_MAX_TRANSFERS, DEFAULT_MAX_WALK_M, DEFAULT_TRANSFER_SLACK, QueryOptions
+from trajet.service.errors import QueryError
+from trajet.service.itineraries import plan_json
+from trajet.service.network import Network
+from trajet.service.params import parse_date, parse_time, query_options, when
+
+from .costs import costs
+
+EXIT_NO_JOURNEY = 3
+
+
+class CommandError(ValueError):
+    """A bad input of a command; main prints it on one line and exits 2."""
+
+
+def _options(max_transfers: int, transfer_slack: int, max_walk: int, exclude_modes: str = "") -> QueryOptions:
+    return query_options(str(max_transfers), str(transfer_slack), str(max_walk), None, exclude_modes)
+
+
+def open_network(feeds: tuple[str, ...]) -> Network:
+    paths = list(feeds) or [str(BUNDLED_FEED)]
+    return Network.open(paths, progress=sys.stderr.isatty())
+
+
+feed_option = click.option(
+    "--feed", "feeds", multiple=True, metavar="FEED",
+    help="GTFS zip or folder; repeat to merge several (default: the bundled Helsinki feed).",
+)
+QUERY_FLAGS = [
+    click.option("--max-transfers", default=DEFAULT_MAX_TRANSFERS, show_default=True, type=int),
+    click.option("--transfer-slack", default=DEFAULT_TRANSFER_SLACK, show_default=True, type=int, help="seconds"),
+    click.option("--max-walk", default=DEFAULT_MAX_WALK_M, show_default=True, type=int, help="metres of one footpath"),
+    click.option("--exclude-modes", default="", metavar="MODE,...", help=f"mode families not to use: {', '.join(MODES)}"),
+]
+
+
+def with_query_options(f):
+    for option in reversed(QUERY_FLAGS):
+        f = option(f)
+    return f
+
+
+@click.group()
+def cli():
+    """Trajet: journeys on GTFS timetables."""
+
+
+cli.add_command(costs)
+
+
+@cli.command("compile")
+@click.argument("feeds", nargs=-1, required=True)
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="folder to write: new, empty, or a previous compile output (replaced atomically)")
+def compile_cmd(feeds, out):
+    """Compile FEED... into one timetable folder and print the validation summary."""
+    started = time.perf_counter()
+    net, meta, reports = compile_paths(list(feeds), progress=sys.stderr.isatty())
+    store.save(net, meta, out)
+    for report in reports:
+        click.echo(report.summary())
+    click.echo(
+        f"compiled {len(net.stop_id)} stops, {len(net.route_id)} routes, {len(net.trip_id)} trips, "
+        f"{len(net.pattern_route)} patterns, {len(net.footpath_to)} footpaths "
+        f"(service days {meta['first_service_date']} to {meta['last_service_date']}) into {out} "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+@cli.command()
+@feed_option
+@click.option("--from", "from_id", required=True, help="stop_id (FEED:stop_id with several feeds) or lat,lon")
+@click.option("--to", "to_id", required=True)
+@click.option("--date", "date_text", default=None, help="YYYY-MM-DD (default: today, by the clock; see TRAJET_NOW)")
+@click.option("--time", "time_text", default=None, help="HH:MM[:SS] (default: now)")
+@with_query_options
+@click.option("--json", "as_json", is_flag=True, help="print the API's JSON")
+def plan(feeds, from_id, to_id, date_text, time_text, max_transfers, transfer_slack, max_walk, exclude_modes, as_json):
+    """Plan journeys between two places; exits 3 when there is none, saying why."""
+    options = _options(max_transfers, transfer_slack, max_walk, exclude_modes)
+    if date_text:
+        parse_date(date_text)
+    if time_text:
+        parse_time(time_text)
+    network = open_network(feeds)
+    date, seconds = when(network, date_text, time_text)
+    body = plan_json(network, network.plan(from_id, to_id, date, seconds, options))
+    if as_json:
+        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+    elif body["itineraries"]:
+        for n, it in enumerate(body["itineraries"], 1):
+            click.echo(
+                f"journey {n}: {it['startTime'][11:19]} -> {it['endTime'][11:19]}, "
+                f"{it['duration'] // 60} min, {it['transfers']} transfer(s)"
+            )
+            for leg in it["legs"]:
+                line = leg.get("routeShortName") or leg["mode"].lower()
+                towards = f" towards {leg['headsign']}" if leg.get("headsign") else ""
+                click.echo(
+                    f"  {leg['startTime'][11:16]} {_where(leg['from'])}  {line}{towards}  ->  "
+                    f"{leg['endTime'][11:16]} {_where(leg['to'])}"
+                )
+    if not body["itineraries"]:
+        for error in body["routingErrors"]:
+            click.echo(f"no journey from {from_id} to {to_id}: {error['description']} ({error['code']})", err=True)
+        sys.exit(EXIT_NO_JOURNEY)
+
+
+@cli.command()
+@feed_option
+@click.option("--queries", required=True, type=click.Path(exists=True, dir_okay=False), help="CSV: from,to,date,time")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSON lines, one per query")
+@with_query_options
+def batch(feeds, queries, out, max_transfers, transfer_slack, max_walk, exclude_modes):
+    """Answer many queries in one process, in input order."""
+    options = _options(max_transfers, transfer_slack, max_walk, exclude_modes)
+    network = open_network(feeds)
+    n_ok = n_none = n_bad = 0
+    with open(queries, newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"from", "to", "date", "time"} - set(reader.fieldnames or [])
+        if missing:
+            raise CommandError(f"{queries}: header lacks {', '.join(sorted(missing))} (need from,to,date,time)")
+        with open(out, "wb") as sink:
+            for line, row in enumerate(reader, start=2):
+                record: dict = {"line": line, "from": row["from"], "to": row["to"], "date": row["date"], "time": row["time"]}
+                started = time.perf_counter()
+                try:
+                    date, seconds = parse_date(row["date"] or ""), parse_time(row["time"] or "")
+                    record.update(plan_json(network, network.plan(row["from"] or "", row["to"] or "", date, seconds, options)))
+                    if record["itineraries"]:
+                        n_ok += 1
+                    else:
+                        n_none += 1
+                except QueryError as e:
+                    record["error"] = {"message": str(e), "field": e.field}
+                    n_bad += 1
+                record["seconds"] = round(time.perf_counter() - started, 6)
+                sink.write(orjson.dumps(record) + b"\n")
+    click.echo(f"{n_ok} queries answered, {n_none} with no journey (see routingErrors), {n_bad} with errors, "
+               f"written to {out}", err=True)
+
+
+@cli.command()
+@feed_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="routing threads")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="TOML: territories, API keys, cost model, ledger (see billing/config.py)")
+def serve(feeds, host, port, workers, config_path):
+    """Serve the JSON API (see README: /v1/plan, /v1/stops, /v1/costs, ...)."""
+    import logging
+
+    from trajet.api.app import ServiceConfig, create_app
+    from trajet.api.metering import run
+    from trajet.billing.config import default_config, load_config
+    from trajet.billing.ledger import SqliteLedger
+
+    network = open_network(feeds)
+    setup = load_config(config_path, network.feed_names) if config_path else default_config(network.feed_names)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    ledger = SqliteLedger(setup.ledger_path, setup.batch_size, setup.flush_seconds)
+    if ledger.degraded:
+        click.echo(f"warning: {ledger.degraded}; serving without recording until it can be written", err=True)
+    app = create_app(network, ServiceConfig(workers=workers), setup, ledger)
+
+    async def close_ledger(app):
+        ledger.close()
+
+    app.on_cleanup.append(close_ledger)
+    names = ", ".join(network.feed_names)
+    run(app, host, port, on_ready=lambda: click.echo(
+        f"serving {names} (service days {network.service_period()}; clock: {network.clock.describe()}) "
+        f"on http://{host}:{port}/v1/", err=True))
+
+
+def _where(place: dict) -> str:
+    return f"{place['name']} ({place['stopId']})" if "stopId" in place else f"{place['name']} ({place['lat']},{place['lon']})"

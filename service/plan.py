@@ -1,0 +1,155 @@
+"""One plan between two places: parse them, walk to and from the stops, ask the router, and
+when there is no itinerary, say why.
+
+The reasons are OpenTripPlanner's `routingErrors` where it has a code for them, each with
+the input it concerns and a sentence a traveller can act on:
+
+| code | inputField | when |
+|---|---|---|
+| OUTSIDE_SERVICE_PERIOD | date | the date is before the first or after the last service day |
+| NO_SERVICE_ON_DATE | date | a date inside the period on which no trip runs |
+| NO_STOPS_IN_RANGE | from / to | a coordinate with no stop within walking reach |
+| NO_TRANSIT_CONNECTION_WITHIN_LIMITS | (the limit) | connected, but only beyond maxTransfers, the modes or maxWalk |
+| NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW | time | connected earlier that day, not after the time asked |
+| NO_TRANSIT_CONNECTION | null | no journey at all between the two places that day |
+
+Finding the reason costs at most two more router queries (without the limits, then from the
+start of the service day), and only when the answer is empty.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+from trajet.feeds.geo import distance_m
+from trajet.feeds.modes import MODES
+from trajet.router.planner import Journey, PlanResult
+from trajet.router.query import ALL_MODES, MAX_TRANSFERS_LIMIT, QueryOptions
+
+from .dayview import DayView
+from .errors import QueryError
+from .itineraries import plan_json
+from .places import DESTINATION, ORIGIN, Places
+
+if TYPE_CHECKING:
+    from .network import Network
+
+
+@dataclass(frozen=True)
+class RoutingError:
+    code: str
+    input_field: str | None  # the query parameter it concerns: from, to, date, time, maxTransfers, ...
+    description: str
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "inputField": self.input_field, "description": self.description}
+
+
+class Answer(NamedTuple):
+    result: PlanResult  # the Pareto set, possibly empty
+    view: DayView | None  # the day view it was computed on (None outside the service period)
+    places: dict  # ORIGIN / DESTINATION -> (lat, lon), for the coordinate ends
+    errors: list[RoutingError]  # why there is no itinerary; empty when there is one
+
+
+def _clock(seconds: int) -> str:
+    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
+
+
+def plan(network: "Network", origin: str, destination: str, date: dt.date, seconds: int,
+         options: QueryOptions = QueryOptions()) -> Answer:
+    """Journeys from `origin` to `destination` (stop ids or "lat,lon") leaving on `date` at
+    `seconds` after midnight. Raises QueryError for a place that is unknown or malformed."""
+    places = network.places
+    start = places.parse(origin, "from")
+    end = places.parse(destination, "to")
+    if start == end or (isinstance(start, list) and isinstance(end, list) and set(start) & set(end)):
+        raise QueryError("from and to are the same place", "to")
+    coordinates = {k: v for k, v in {ORIGIN: start, DESTINATION: end}.items() if isinstance(v, tuple)}
+    if not network.in_service_period(date):
+        return Answer(PlanResult([]), None, coordinates, [RoutingError(
+            "OUTSIDE_SERVICE_PERIOD", "date",
+            f"{date} is outside the feeds' service days, {network.service_period()}")])
+    view = network.day(date)
+    t0 = network.local_seconds(date, seconds) - view.origin
+    starts, access = places.walks(start, view.router, options, ORIGIN, forward=True)
+    targets, egress = places.walks(end, view.router, options, DESTINATION, forward=False)
+    errors = [
+        RoutingError("NO_STOPS_IN_RANGE", field,
+                     f"no stop within {Places.access_radius(options)} m of {field} {place[0]},{place[1]}; "
+                     "a larger maxWalk reaches further")
+        for field, place, found in (("from", start, starts), ("to", end, targets))
+        if not found
+    ]
+    if errors:
+        return Answer(PlanResult([]), view, coordinates, errors)
+    origins = [(s, t0 + secs) for s, secs in starts]
+    result = view.router.plan(origins, targets, options, access=access, egress_walks=egress)
+    if not result.journeys:
+        errors = [_why_none(network, view, origins, targets, options, date, seconds)]
+    return Answer(result, view, coordinates, errors)
+
+
+def _why_none(network: "Network", view: DayView, origins, targets, options: QueryOptions, date: dt.date,
+              seconds: int) -> RoutingError:
+    if not network.runs_on(date):
+        return RoutingError("NO_SERVICE_ON_DATE", "date",
+                            f"no trip runs on {date}; the feeds' service days are {network.service_period()}")
+    relaxed = QueryOptions(MAX_TRANSFERS_LIMIT, options.transfer_slack,
+                           max(options.max_walk_m, int(network.meta["footpath_radius_m"])), ALL_MODES)
+    if relaxed != options:
+        found = view.router.plan(origins, targets, relaxed).journeys
+        if found:
+            return _beyond_limits(network, view, found[0], options)
+    day_start = network.local_seconds(date, 0) - view.origin
+    shift = min(t for _, t in origins) - day_start
+    earlier = view.router.plan([(s, t - shift) for s, t in origins], targets, relaxed).journeys
+    if earlier:
+        first = earlier[0].t_dep - day_start
+        return RoutingError("NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW", "time",
+                            f"no journey leaves after {_clock(seconds)} on {date}; on that day journeys run "
+                            f"earlier (one leaves at {_clock(first)})")
+    return RoutingError("NO_TRANSIT_CONNECTION", None,
+                        f"the timetable connects these places by no journey on {date}, even with more transfers, "
+                        "every mode and walks of up to "
+                        f"{relaxed.max_walk_m} m between stops")
+
+
+def _beyond_limits(network: "Network", view: DayView, journey: Journey, options: QueryOptions) -> RoutingError:
+    """Which of the query's limits the journey found without them breaks."""
+    tt, net = view.tt, network.net
+    if journey.transfers > options.max_transfers:
+        return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "maxTransfers",
+                            f"the journey with the fewest changes needs {journey.transfers} transfers; "
+                            f"maxTransfers is {options.max_transfers}")
+    for leg in journey.legs:
+        if leg.kind == "trip":
+            mode = int(tt.pattern_mode[tt.trip_pattern[leg.trip]])
+            if not options.mode_mask >> mode & 1:
+                return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "modes",
+                                    f"every journey needs {MODES[mode]}, which the modes asked leave out")
+    walks = [round(float(distance_m(net.stop_lat[leg.from_stop], net.stop_lon[leg.from_stop],
+                                    net.stop_lat[leg.to_stop], net.stop_lon[leg.to_stop])))
+             for leg in journey.legs if leg.kind == "walk" and leg.from_stop >= 0 and leg.to_stop >= 0]
+    longest = max(walks, default=0)
+    return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "maxWalk",
+                        f"the journey needs a walk of about {longest} m between two stops; maxWalk is "
+                        f"{options.max_walk_m} m")
+
+
+def warm_up(network: "Network") -> None:
+    """Compile (or load from numba's cache) every kernel a plan uses, on the first service
+    day, so that no request waits for the JIT: a fresh checkout compiles for tens of seconds."""
+    if not network.runs_on(network.first_date):
+        return
+    tt = network.day(network.first_date).tt
+    if tt.n_patterns == 0:
+        return
+    stops = tt.pattern_stops[tt.pattern_stop_offsets[0]:tt.pattern_stop_offsets[1]]
+    ids = [str(network.net.stop_id[s]) for s in (stops[0], stops[-1])]
+    try:
+        plan_json(network, plan(network, ids[0], ids[1], network.first_date, 0))
+    except QueryError:  # a loop line: its first and last stop are one place
+        pass
