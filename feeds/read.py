@@ -8,10 +8,13 @@ dictionary codes, so even the 7.4M stop_times of nyc-bus convert in a few second
 Problems go to a Report: dropped or repaired rows give one warning per kind of problem (first
 line, count; the header is line 1), a feed that cannot be used raises FeedError (report.fail).
 Line numbers assume one line per record (a quoted value spanning lines shifts them).
+A file in UTF-16 (or UTF-32: with a byte order mark, or UTF-16 recognised by its zero bytes) is
+converted to UTF-8 in memory first, with a warning; one that is not UTF-8 is read as Latin-1.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -140,6 +143,8 @@ def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool
     source = _Source(path, report)
     bar = tqdm(total=len(SCHEMA), desc=name, unit="file", file=sys.stderr, disable=not progress)
     absent: set[str] = set()
+    n_read: dict[str, int] = {}  # data rows read per file, before any was dropped
+    columns: dict[str, list[str]] = {}  # the SCHEMA columns present in each file
 
     def load(fname: str, refs: dict[str, pd.Index] | None = None) -> Rows:
         bar.set_description(f"{name}: {fname}")
@@ -147,30 +152,53 @@ def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool
         bar.update()
         if table is None:
             if fname in REQUIRED_FILES:
-                report.fail(fname, "required file missing or empty")
+                report.fail(fname, "required file is empty (0 bytes or only blank lines)" if fname in source.files
+                            else "required file missing")
             absent.add(fname)
+        n_read[fname], columns[fname] = len(lines), [] if table is None else table.column_names
         return _convert(fname, table, lines, report, refs or {})
 
+    def need_rows(rows: Rows, fname: str, what: str, files: tuple[str, ...] = ()) -> None:
+        """Fail when no row of `fname` is left: it had none, or every one was dropped."""
+        if not len(rows["_line"]):
+            _fail_no_rows(report, fname, what, files or (fname,), n_read)
+
     try:
-        agency = _agency(load("agency.txt"), report)
-        stops = _stops(load("stops.txt"), report)
+        if not source.files.keys() & set(REQUIRED_FILES):
+            several = f"; several folders hold a stops.txt ({', '.join(source.folders)}): give one feed per zip"
+            report.fail(path.name, f"no GTFS file found: none of {', '.join(REQUIRED_FILES)} (at the top or in "
+                                   f"one sub-folder){several if len(source.folders) > 1 else ''}")
+        agency = load("agency.txt")
+        need_rows(agency, "agency.txt", "agency")
+        agency = _agency(agency, report)
+        stops = _stops(load("stops.txt"), report, columns["stops.txt"])
+        need_rows(stops, "stops.txt", "stop")
         routes = _routes(load("routes.txt"), agency, report)
+        need_rows(routes, "routes.txt", "route")
         calendar, dates = load("calendar.txt"), load("calendar_dates.txt")
         if {"calendar.txt", "calendar_dates.txt"} <= absent:
-            report.fail("calendar.txt", "neither calendar.txt nor calendar_dates.txt is present")
+            empty = [f for f in ("calendar.txt", "calendar_dates.txt") if f in source.files]
+            report.fail(empty[0] if empty else "calendar.txt",
+                        f"{' and '.join(empty)} {'is' if len(empty) == 1 else 'are'} empty (0 bytes or only blank "
+                        "lines): no service calendar" if empty else
+                        "neither calendar.txt nor calendar_dates.txt is present")
         calendar, dates, services = _services(calendar, dates, report)
+        if not len(services):
+            present = tuple(f for f in ("calendar.txt", "calendar_dates.txt") if f not in absent)
+            _fail_no_rows(report, present[0], "service", present, n_read)
         trips = load("trips.txt", {"route_id": pd.Index(routes["route_id"]), "service_id": services})
         trips = _dedupe(trips, "trip_id", report, "trips.txt")
+        need_rows(trips, "trips.txt", "trip")
         trips["route_id"] = routes["route_id"][trips["route_id"]]
         trips["service_id"] = services.to_numpy(dtype=object)[trips["service_id"]]
         stop_index = pd.Index(stops["stop_id"])
-        stop_times = _stop_times(load("stop_times.txt", {"trip_id": pd.Index(trips["trip_id"]), "stop_id": stop_index}),
-                                 report)
+        stop_times = load("stop_times.txt", {"trip_id": pd.Index(trips["trip_id"]), "stop_id": stop_index})
+        need_rows(stop_times, "stop_times.txt", "stop time")
+        stop_times = _stop_times(stop_times, report)
+        need_rows(stop_times, "stop_times.txt", "trip")  # every trip's stop_times were dropped
         used = np.zeros(len(trips["trip_id"]), dtype=bool)
         used[stop_times["trip_id"]] = True
         trips = _drop(trips, ~used, report, "trips.txt", "trip without usable stop_times dropped", "trip_id")
-        if not used.any():
-            report.fail("trips.txt", "no usable trip (every trip was dropped, see the warnings)")
         stop_times["trip_id"] = (np.cumsum(used) - 1).astype(np.int32)[stop_times["trip_id"]]
         frequencies = _frequencies(load("frequencies.txt", {"trip_id": pd.Index(trips["trip_id"])}), trips, report)
         transfers = _transfers(load("transfers.txt", {"from_stop_id": stop_index, "to_stop_id": stop_index}), stops,
@@ -200,6 +228,8 @@ class _Source:
 
     def __init__(self, path: Path, report: Report):
         self.zip = None
+        self.converted: dict[str, bytes] = {}  # file -> its UTF-8 text, for files that were UTF-16/32
+        self.folders: list[str] = []  # the zip's folders holding a stops.txt
         if path.is_dir():
             self.files = {p.name: p for p in sorted(path.iterdir()) if p.suffix == ".txt" and p.is_file()}
             self.sha256 = file_sha256(path)
@@ -210,35 +240,84 @@ class _Source:
             self.sha256 = file_sha256(path)
         except (OSError, zipfile.BadZipFile) as e:
             report.fail(path.name, f"cannot read the feed: {e}")
-        folders = sorted({posixpath.dirname(n) for n in names if posixpath.basename(n) == "stops.txt"})
+        folders = self.folders = sorted({posixpath.dirname(n) for n in names if posixpath.basename(n) == "stops.txt"})
         root = folders[0] if len(folders) == 1 else ""
         self.files = {posixpath.basename(n): n for n in names if posixpath.dirname(n) == root}
 
     def open(self, fname: str):
+        if fname in self.converted:
+            return io.BytesIO(self.converted[fname])
         return self.zip.open(self.files[fname]) if self.zip else open(self.files[fname], "rb")
+
+    def convert_unicode(self, fname: str, report: Report) -> None:
+        """A UTF-16/32 file (Excel's "Unicode text") is decoded and kept as UTF-8, with a warning."""
+        with self.open(fname) as f:
+            start = f.read(4096)
+        encoding = _wide_encoding(start)
+        if encoding is None:
+            return
+        codec, label = encoding
+        with self.open(fname) as f:
+            data = f.read()
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError as e:
+            line = data[:e.start].decode(codec, errors="replace").count("\n") + 1
+            report.fail(fname, f"not valid {label} text ({e.reason})", line=line)
+        self.converted[fname] = text.lstrip("\ufeff").encode("utf-8")
+        report.warning(fname, f"{label} text, not UTF-8: converted to UTF-8 (GTFS files must be UTF-8)")
 
     def close(self):
         if self.zip:
             self.zip.close()
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32 LE"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32 BE"),
+         (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 LE"), (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 BE"))
+
+
+def _wide_encoding(start: bytes) -> tuple[str, str] | None:
+    """(codec, label) of a file starting with these bytes when it is UTF-16/32, else None.
+
+    With a byte order mark; without one, UTF-16 is recognised on the header line by the zero
+    high bytes of its ASCII characters (every other byte zero, the others not).
+    """
+    for bom, codec, label in _BOMS:
+        if start.startswith(bom):
+            return codec, f"{label} (with byte order mark)"
+    end = start.find(b"\n")
+    head = start[:(end if end > 0 else len(start)) & ~1]  # the header line, whole characters
+    if len(head) >= 4 and b"\x00" in head:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) == len(odd) and not even.count(0):
+            return "utf-16-le", "UTF-16 LE (without byte order mark)"
+        if even.count(0) == len(even) and not odd.count(0):
+            return "utf-16-be", "UTF-16 BE (without byte order mark)"
+    return None
+
+
 def _read_csv(source: _Source, fname: str, report: Report) -> tuple[pa.Table | None, np.ndarray]:
     """Read the schema columns of `fname` as dictionary strings, plus the file line of each row.
 
-    Returns (None, empty) when the file is absent or zero bytes. A file that is not UTF-8 is
-    re-read as Latin-1 (warning); one with rows of the wrong length goes to _read_ragged.
+    Returns (None, empty) when the file is absent, zero bytes or only blank lines. A UTF-16/32
+    file is converted first; one that is not UTF-8 is re-read as Latin-1 (warning); one with
+    rows of the wrong length goes to _read_ragged.
     """
     if fname not in source.files:
         return None, np.zeros(0, np.int32)
+    source.convert_unicode(fname, report)
     with source.open(fname) as f:
         head, body = f.readline(), f.read(1)
+        blank = not head.strip() and not (body + f.read()).strip()  # 0 bytes or only blank lines
     try:
         header = head.decode("utf-8-sig")
     except UnicodeDecodeError:
         header = head.decode("latin-1")
     names = [c.strip() for c in next(csv.reader([header]), [])]
     if not any(names):
-        return None, np.zeros(0, np.int32)
+        if blank:
+            return None, np.zeros(0, np.int32)
+        report.fail(fname, "no header: line 1 is blank (the column names must be on the first line)", line=1)
     names = [c if c not in names[:i] else f"{c}.{i}" for i, c in enumerate(names)]  # unique names
     for column, col in SCHEMA[fname].items():
         if col.required and column not in names:
@@ -392,6 +471,21 @@ def _warn(report: Report, fname: str, lines: np.ndarray, mask: np.ndarray, reaso
                        count=int(mask.sum()) if count is None else count)
 
 
+def _fail_no_rows(report: Report, fname: str, what: str, files: tuple[str, ...], n_read: dict[str, int]) -> None:
+    """Fail: no usable row is left in `files` (reported as `fname`), either because they have a
+    header and no rows, or because every row was dropped: then the error points at the first
+    line of the most frequent reason a row was dropped."""
+    drops = [w for w in report.warnings if w.file in files and "dropped" in w.reason]
+    main = max(drops, key=lambda w: w.count, default=None)
+    if main is None:
+        if not any(n_read.get(f) for f in files):
+            names = " and ".join(files)
+            report.fail(fname, f"no {what}: {names} {'has' if len(files) == 1 else 'have'} a header line and no rows")
+        report.fail(fname, f"no usable {what}: every row was dropped")
+    report.fail(main.file, f"no usable {what}: every row was dropped (main reason: {main.reason})",
+                line=main.line, field=main.field)
+
+
 def _drop(rows: Rows, mask: np.ndarray, report: Report, fname: str, reason: str, field: str | None = None,
           count: int | None = None) -> Rows:
     """Drop the rows where mask is True, with one aggregated warning."""
@@ -416,8 +510,6 @@ def _frame(rows: Rows, columns: list[str]) -> pd.DataFrame:
 # ---------------------------------------------------------------- table rules
 def _agency(rows: Rows, report: Report) -> Rows:
     """Every agency_timezone must be a known IANA zone; agency_id "" is fine for one agency."""
-    if not len(rows["_line"]):
-        report.fail("agency.txt", "no agency")
     for tz in pd.unique(rows["agency_timezone"]):
         try:
             ZoneInfo(tz)
@@ -427,10 +519,16 @@ def _agency(rows: Rows, report: Report) -> Rows:
     return _dedupe(rows, "agency_id", report, "agency.txt")
 
 
-def _stops(rows: Rows, report: Report) -> Rows:
+def _stops(rows: Rows, report: Report, columns: list[str]) -> Rows:
     """Stops and stations (location_type 0/1) need coordinates: taken from the parent station
-    when missing, else the stop is dropped. (0, 0) counts as missing."""
+    when missing, else the stop is dropped. (0, 0) counts as missing. The stop_lat and stop_lon
+    columns may be absent only when every stop is a generic node or boarding area (3, 4)."""
     f = "stops.txt"
+    located = rows["location_type"] <= 2
+    for column in ("stop_lat", "stop_lon"):
+        if column not in columns and located.any():
+            report.fail(f, f"missing column {column}, required for stops, stations and entrances (location_type "
+                           f"0, 1, 2; first at line {int(rows['_line'][located][0])})", line=1, field=column)
     rows = _dedupe(rows, "stop_id", report, f)
     lat, lon = rows["stop_lat"], rows["stop_lon"]
     has_xy = np.isfinite(lat) & np.isfinite(lon) & ((lat != 0) | (lon != 0))
@@ -493,9 +591,10 @@ def _stop_times(rows: Rows, report: Report) -> Rows:
         _warn(report, f, rows["_line"], bad_row, reason, field, count=int(bad_trip.sum()))
         return _take(rows, ~bad_trip[trip]) if bad_row.any() else rows
 
-    def ends(trip):
-        first = np.r_[True, trip[1:] != trip[:-1]]
-        return first, np.r_[first[1:], True]
+    def ends(trip):  # first and last row of each trip (also for no rows at all)
+        first, last = np.ones(len(trip), bool), np.ones(len(trip), bool)
+        first[1:] = last[:-1] = trip[1:] != trip[:-1]
+        return first, last
 
     first, last = ends(rows["trip_id"])
     rows = drop_trips(rows, first & last, "trip with fewer than 2 stops dropped", "stop_sequence")

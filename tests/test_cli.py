@@ -219,3 +219,20 @@ def test_kill_9_loses_at_most_the_last_batch(tmp_path, feed):
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     n = db.execute("SELECT COUNT(*) FROM requests WHERE endpoint = '/v1/plan'").fetchone()[0]
     assert 6 <= n <= 9  # the first 6 were committed; the last 3 may be the lost batch
+
+
+def test_compile_of_defective_feeds_ends_in_one_clear_line(tmp_path):
+    # UTF-16 (as Excel writes "Unicode text"): read, with a warning naming the conversion
+    stops = "stop_id,stop_name,stop_lat,stop_lon\nA,Gare,60.0,25.0\nB,Île,60.01,25.0\nC,C,60.02,25.0\n"
+    utf16 = write_feed(tmp_path / "u", TRIPS, name="utf16", files={"stops.txt": b"\xff\xfe" + stops.encode("utf-16-le")})
+    run = trajet("compile", str(utf16), "--out", str(tmp_path / "out16"), tmp_path=tmp_path, check=False)
+    assert run.returncode == 0 and run.stderr == "", run.stderr
+    assert "warning: utf16/stops.txt: UTF-16 LE (with byte order mark) text, not UTF-8: converted" in run.stdout
+    assert "compiled 3 stops" in run.stdout
+    # stops.txt without stop_lat: one line naming file, line and field; nothing written
+    no_lat = write_feed(tmp_path / "n", TRIPS, name="nolat", files={"stops.txt": "stop_id,stop_lon\nA,25\nB,25\nC,25\n"})
+    run = trajet("compile", str(no_lat), "--out", str(tmp_path / "out"), tmp_path=tmp_path, check=False)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.startswith("error: nolat/stops.txt:1 [stop_lat]: missing column stop_lat") and run.stderr.count("\n") == 1
+    assert "Traceback" not in run.stderr and "internal error" not in run.stderr
+    assert not (tmp_path / "out").exists()

@@ -9,9 +9,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
-
 from trajet.feeds.gtfs_time import interpolate, parse_times
-from trajet.feeds.read import read_feed
+from trajet.feeds.read import SCHEMA, read_feed
 from trajet.feeds.report import FeedError, Report
 
 BASE = {
@@ -447,3 +446,164 @@ def test_unreadable_zip(tmp_path):
 def test_missing_path(tmp_path):
     with pytest.raises(FeedError):
         read_feed(tmp_path / "nowhere.zip", "nowhere", Report("nowhere"))
+
+
+# ---------------------------------------------------------------- defective files: clear errors, never internal ones
+
+REQUIRED = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
+CALENDAR_FILES = ("calendar.txt", "calendar_dates.txt")
+DATES_ONLY = {"calendar.txt": None, "calendar_dates.txt": "service_id,date,exception_type\nWK,20240501,1\n"}
+
+
+def with_file(file: str, text: str | bytes | None) -> dict[str, str | bytes | None]:
+    """BASE with `file` replaced; calendar_dates.txt is tested as the only calendar."""
+    return {**(DATES_ONLY if file == "calendar_dates.txt" else {}), file: text}
+
+
+def text_of(file: str) -> str:
+    return DATES_ONLY[file] if file == "calendar_dates.txt" else BASE[file]
+
+
+def header_of(file: str) -> str:
+    return text_of(file).splitlines()[0]
+
+
+def failure(tmp_path, changes, **kw):
+    """The one error of a feed that cannot be read (never an exception other than FeedError)."""
+    with pytest.raises(FeedError) as error:
+        load(tmp_path, changes, **kw)
+    (finding,) = error.value.report.errors
+    assert str(error.value) == finding.describe()
+    return finding
+
+
+@pytest.mark.parametrize("column", ["stop_lat", "stop_lon"])
+def test_stops_without_a_coordinate_column(tmp_path, column):
+    header, *rest = BASE["stops.txt"].splitlines()
+    keep = [i for i, name in enumerate(header.split(",")) if name != column]
+    text = "\n".join(",".join(line.split(",")[i] for i in keep) for line in [header, *rest]) + "\n"
+    finding = failure(tmp_path, {"stops.txt": text})
+    assert (finding.file, finding.line, finding.field) == ("stops.txt", 1, column)
+    assert f"missing column {column}" in finding.reason and "location_type 0, 1, 2" in finding.reason
+
+
+def test_coordinate_columns_may_be_absent_for_generic_nodes_only(tmp_path):
+    # location_type 3 (generic node) needs no coordinates: the feed fails later, on stop_times, not on stop_lat
+    finding = failure(tmp_path, {"stops.txt": "stop_id,stop_name,location_type\nN1,Node,3\nN2,Node,3\n"})
+    assert (finding.file, finding.field) == ("stop_times.txt", "stop_id") and "no usable stop time" in finding.reason
+
+
+@pytest.mark.parametrize("ending", ["\n", "", "\r\n", "\n\n\n"], ids=["newline", "no newline", "crlf", "blank lines"])
+@pytest.mark.parametrize("file", [*REQUIRED, *CALENDAR_FILES])
+def test_header_only_file(tmp_path, file, ending):
+    finding = failure(tmp_path, with_file(file, header_of(file) + ending))
+    assert finding.file == file and "header line and no rows" in finding.reason, finding.describe()
+
+
+@pytest.mark.parametrize("content", ["", "\n\n\n", "\r\n  \r\n"], ids=["0 bytes", "blank lines", "blank crlf"])
+@pytest.mark.parametrize("file", [*REQUIRED, *CALENDAR_FILES])
+def test_empty_or_blank_file(tmp_path, file, content):
+    finding = failure(tmp_path, with_file(file, content))
+    assert finding.file == file and "empty" in finding.reason, finding.describe()
+
+
+def test_both_calendars_header_only(tmp_path):
+    finding = failure(tmp_path, {"calendar.txt": header_of("calendar.txt"),
+                                 "calendar_dates.txt": header_of("calendar_dates.txt")})
+    assert finding.file == "calendar.txt" and "calendar_dates.txt" in finding.reason
+    assert "no rows" in finding.reason
+
+
+def test_blank_first_line(tmp_path):
+    finding = failure(tmp_path, {"stops.txt": "\n" + BASE["stops.txt"]})
+    assert (finding.file, finding.line) == ("stops.txt", 1) and "blank" in finding.reason
+
+
+@pytest.mark.parametrize("file,column", [(f, c) for f in [*REQUIRED, *CALENDAR_FILES]
+                                         for c, col in SCHEMA[f].items() if col.required])
+def test_every_missing_required_column(tmp_path, file, column):
+    header, *rest = text_of(file).splitlines()
+    keep = [i for i, name in enumerate(header.split(",")) if name != column]
+    text = "\n".join(",".join(line.split(",")[i] for i in keep) for line in [header, *rest]) + "\n"
+    finding = failure(tmp_path, with_file(file, text))
+    assert (finding.file, finding.line, finding.field) == (file, 1, column)
+
+
+def test_no_gtfs_file_at_all(tmp_path):
+    finding = failure(tmp_path, {name: None for name in BASE} | {"readme.txt": "hello\n"}, as_zip=True)
+    assert finding.file == "feed.zip" and "agency.txt" in finding.reason and "stop_times.txt" in finding.reason
+
+
+NO_ROW_LEFT = {  # (changes, file, line, field, reason fragment)
+    "all stops without coordinates": ({"stops.txt": "stop_id,stop_name,stop_lat,stop_lon\nS1,a,x,y\nS2,b,,\nS3,c,0,0\n"
+                                                    "S4,d,91,2\n"}, "stops.txt", 2, "stop_lat", "no usable stop"),
+    "all routes bad route_type": ({"routes.txt": BASE["routes.txt"].replace(",3,", ",bus,")}, "routes.txt", 2,
+                                  "route_type", "no usable route"),
+    "all trips unknown route": ({"trips.txt": BASE["trips.txt"].replace("R1,", "RX,")}, "trips.txt", 2, "route_id",
+                                "no usable trip"),
+    "all stop_times unknown stop": ({"stop_times.txt": BASE["stop_times.txt"].replace(",S", ",X")}, "stop_times.txt",
+                                    2, "stop_id", "no usable stop time"),
+    "every trip's stop_times dropped": ({"stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                                         "T1,08:00:00,08:00:00,S1,1\nT2,,,S3,1\nT2,,,S4,2\n"}, "stop_times.txt", 2,
+                                        "stop_sequence", "no usable trip"),
+    "all stop_times rows too long": ({"stop_times.txt": BASE["stop_times.txt"].replace("\n", ",x,y\n").replace(
+                                         "sequence,x,y", "sequence")}, "stop_times.txt", 2, None, "no usable stop time"),
+    "all calendar rows bad dates": ({"calendar.txt": BASE["calendar.txt"].replace("20240101", "2024")}, "calendar.txt",
+                                    2, "start_date", "no usable service"),
+}
+
+
+@pytest.mark.parametrize("case", list(NO_ROW_LEFT))
+def test_every_row_dropped(tmp_path, case):
+    changes, file, line, field, reason = NO_ROW_LEFT[case]
+    finding = failure(tmp_path, changes)
+    assert (finding.file, finding.line, finding.field) == (file, line, field), finding.describe()
+    assert reason in finding.reason and "every row was dropped" in finding.reason
+
+
+UTF16 = {"UTF-16 LE": b"\xff\xfe", "UTF-16 BE": b"\xfe\xff"}
+
+
+@pytest.mark.parametrize("every_file", [False, True], ids=["stops.txt", "every file"])
+@pytest.mark.parametrize("label", list(UTF16))
+def test_utf16_with_bom_is_converted(tmp_path, label, every_file):
+    codec = label.lower().replace(" ", "-")
+    stops = BASE["stops.txt"].replace("Gare", "Gare Saint-Lazare — Île")
+    files = {**BASE, "stops.txt": stops}
+    encoded = {k: UTF16[label] + v.encode(codec) if every_file or k == "stops.txt" else v for k, v in files.items()}
+    feed, report = load(tmp_path, encoded, as_zip=True)
+    assert feed.stops.stop_name.tolist()[0] == "Gare Saint-Lazare — Île"
+    assert feed.stops.stop_lat.tolist() == [48.0, 48.1, 48.2, 48.3] and len(feed.stop_times) == 5
+    hits = [f for f in report.warnings if label in f.reason and "converted" in f.reason]
+    assert {f.file for f in hits} == (set(BASE) if every_file else {"stops.txt"})
+    assert len(report.findings) == len(hits)
+
+
+@pytest.mark.parametrize("codec,label", [("utf-16-le", "UTF-16 LE"), ("utf-16-be", "UTF-16 BE")])
+def test_utf16_without_bom_is_converted(tmp_path, codec, label):
+    stops = BASE["stops.txt"].replace("Mairie", "駅 Mairie")  # not ASCII after the header: high bytes not zero
+    feed, report = load(tmp_path, {"stops.txt": stops.encode(codec)})
+    assert feed.stops.stop_id.tolist() == ["S1", "S2", "S3", "S4"] and feed.stops.stop_name[1] == "駅 Mairie"
+    assert label in find(report, "stops.txt", "converted").reason
+
+
+def test_broken_utf16(tmp_path):
+    data = b"\xff\xfe" + BASE["stops.txt"].encode("utf-16-le") + b"\x00\xd8A\x00\n\x00"  # a lone surrogate, line 6
+    finding = failure(tmp_path, {"stops.txt": data})
+    assert (finding.file, finding.line) == ("stops.txt", 6) and "UTF-16 LE" in finding.reason
+
+
+def test_utf8_bom_in_every_file(tmp_path):
+    feed, report = load(tmp_path, {k: b"\xef\xbb\xbf" + v.encode() for k, v in BASE.items()})
+    assert report.findings == [] and len(feed.stop_times) == 5 and feed.agency.agency_id.tolist() == ["A"]
+
+
+def test_zip_with_two_feed_folders(tmp_path):
+    path = tmp_path / "two.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in BASE.items():
+            z.writestr(f"north/{name}", text)
+            z.writestr(f"south/{name}", text)
+    with pytest.raises(FeedError, match=r"two.zip: no GTFS file found.*north, south") as error:
+        read_feed(path, "two", Report("two"))
+    assert error.value.report.errors[0].file == "two.zip"
