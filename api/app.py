@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from aiohttp import web
 
-from trajet.billing.accounting import Backlog, NullLedger, Quotas
+from trajet.billing.accounting import Backlog, NullLedger, Quotas, timed
 from trajet.billing.config import Config, default_config
 from trajet.billing.ledger import Ledger
 from trajet.service.network import Network
@@ -45,7 +45,10 @@ def create_app(network: Network, config: ServiceConfig = ServiceConfig(), setup:
     async def executor_ctx(app: web.Application):
         app[EXECUTOR] = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="routing")
         # compile or load the kernels before the first request, so no answer waits for the JIT
-        await asyncio.get_running_loop().run_in_executor(app[EXECUTOR], warm_up, network)
+        ok, error, cpu_s = await asyncio.get_running_loop().run_in_executor(app[EXECUTOR], timed, warm_up, network)
+        ledger.add_shared_cpu(cpu_s, "warm-up")
+        if not ok:
+            raise error
         yield
         app[EXECUTOR].shutdown(wait=True, cancel_futures=True)
 

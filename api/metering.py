@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import threading
 import time
 
 from aiohttp import web
@@ -26,6 +27,7 @@ from aiohttp.web_protocol import RequestHandler
 
 from trajet.billing.accounting import ACCOUNT, ConnectionAccount, metered_task_factory
 
+from .keys import LEDGER
 from .middleware import METER
 
 ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tf s request_id=%{X-Request-Id}o'
@@ -85,6 +87,7 @@ class MeteredAppRunner(web.AppRunner):
         server = await super()._make_server()
         server.__class__ = MeteredServer  # the same server, making metered protocols
         asyncio.get_running_loop().set_task_factory(metered_task_factory)
+        self._app[LEDGER].track_event_loop(threading.get_ident())
         return server
 
 

@@ -162,7 +162,7 @@ class Meter:
         if backlog is not None and not backlog.take():
             raise Busy
         self._loop_stretch()
-        job = executor.submit(_timed, fn, *args)
+        job = executor.submit(timed, fn, *args)
         if backlog is not None:
             job.add_done_callback(backlog.release)
         try:
@@ -179,7 +179,7 @@ class Meter:
 
     def _abandoned(self, job) -> None:
         if not job.cancelled():
-            self.ledger.add_shared_cpu(job.result()[2])
+            self.ledger.add_shared_cpu(job.result()[2], "abandoned routing jobs")
 
     def finish(self, entry: Entry) -> None:
         """The handler's answer is ready; it is recorded once its last byte is written
@@ -208,7 +208,7 @@ class Meter:
 _thread_marks = threading.local()
 
 
-def _timed(fn, *args):
+def timed(fn, *args):
     """(ok, fn(*args) or the exception it raised, thread CPU seconds), counted from the end
     of the thread's last job: the pool's own work between jobs is billed to the next one."""
     started = getattr(_thread_marks, "t", None)

@@ -23,7 +23,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from .config import Config
-from .costs import bounds, period
+from .costs import ProcessCpu, bounds, period, process_cpu
 from .errors import ReportError
 from .ledger import Ledger
 
@@ -43,6 +43,7 @@ class Usage:
     by_key: dict[str, tuple[int, float]]  # api key -> (requests, variable EUR)
     operators: dict[tuple[str, str], tuple[float, float]]  # (agency, feed) -> (legs, minutes) shares summed
     fixed_eur: float
+    process: ProcessCpu  # the CPU no request measured, allocated into the variable EUR above
 
     @property
     def days(self) -> int:
@@ -65,10 +66,14 @@ def read_usage(ledger: Ledger, setup: Config, since: dt.date, until: dt.date) ->
     start, end = bounds(since, until)
     model = setup.costs
 
+    process = process_cpu(ledger, start, end)
+
     def grouped(column: str, extra: str = "") -> dict:
+        """group -> (requests, variable EUR of their direct CPU and its allocated share, and bytes)"""
         sql = (f"SELECT {column}, COUNT(*), TOTAL(cpu_s), TOTAL(bytes) FROM requests "
                f"WHERE ts >= ? AND ts < ?{extra} GROUP BY {column}")
-        return {g: (n, model.variable_eur(cpu, int(b))) for g, n, cpu, b in ledger.query(sql, (start, end))}
+        return {g: (n, model.variable_eur(cpu + process.allocated(cpu), int(b)))
+                for g, n, cpu, b in ledger.query(sql, (start, end))}
 
     journeys = {g: n for g, (n, _) in grouped("territory", " AND endpoint = '/v1/plan' AND status = 200").items()}
     operators = {
@@ -79,7 +84,7 @@ def read_usage(ledger: Ledger, setup: Config, since: dt.date, until: dt.date) ->
     }
     days = (until - since).days + 1
     return Usage(since, until, grouped("territory"), journeys, grouped("api_key"), operators,
-                 model.fixed_monthly_total * days / DAYS_PER_MONTH)
+                 model.fixed_monthly_total * days / DAYS_PER_MONTH, process)
 
 
 def to_cents(total_eur: float, weights: dict[str, float]) -> dict[str, int]:
@@ -205,6 +210,7 @@ def funding_json(ledger: Ledger, setup: Config, query) -> dict:
         "days": usage.days,
         "requests": usage.n_requests,
         "variableEur": round(usage.variable_eur, 6),
+        "process": usage.process.to_json(),
         "fixedEur": round(usage.fixed_eur, 6),
         "totalEur": round(usage.total_eur, 2),
         "models": {m: {"rows": tables[m]()} for m in chosen},

@@ -8,20 +8,30 @@ committed is lost: at most one batch, `batch_size` rows or `flush_seconds` of re
 
 A ledger whose file cannot be opened or written (locked, read-only) is "degraded": the API
 keeps answering, /v1/ready says so, and rows wait in memory (up to MAX_PENDING_ROWS) until
-a write succeeds.
+a write succeeds; rows lost beyond that are counted (`n_dropped`, shown in /v1/ready).
+
+With each batch (and at least every PROCESS_ROW_SECONDS) the writer also records where the
+process's CPU went since the previous batch, in `process_cpu`: the process's own CPU time
+(user + system, every thread), what the requests of the batch measured, the shared work
+measured on its own threads' clocks (the ledger writer itself, the warm-up of the kernels,
+routing jobs whose request stopped waiting), and the unmeasured rest, which the reports
+allocate to the requests in proportion to their CPU.
 """
 
 from __future__ import annotations
 
+import json
 import queue
 import sqlite3
 import threading
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_PENDING_ROWS = 200_000
+PROCESS_ROW_SECONDS = 60.0  # an idle server still records its process CPU this often
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -49,6 +59,16 @@ CREATE TABLE IF NOT EXISTS request_operators (
     minutes_share REAL NOT NULL   -- share of its in-vehicle minutes
 );
 CREATE INDEX IF NOT EXISTS request_operators_id ON request_operators (request_id);
+CREATE TABLE IF NOT EXISTS process_cpu (
+    ts REAL NOT NULL,               -- end of the interval, unix seconds
+    interval_s REAL NOT NULL,       -- wall seconds since the previous row of this process
+    process_cpu_s REAL NOT NULL,    -- the process's CPU time over the interval (user + system)
+    requests_cpu_s REAL NOT NULL,   -- of which measured in the requests recorded in the interval
+    shared_cpu_s REAL NOT NULL,     -- of which measured shared work, on its own threads' clocks
+    unmeasured_cpu_s REAL NOT NULL, -- the rest (process - requests - shared), allocated by CPU
+    shared_detail TEXT NOT NULL     -- JSON: shared work by source
+);
+CREATE INDEX IF NOT EXISTS process_cpu_ts ON process_cpu (ts);
 """
 
 
@@ -80,8 +100,12 @@ class Ledger:
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         raise NotImplementedError
 
-    def add_shared_cpu(self, seconds: float) -> None:
-        """CPU the process spent for no single request (an abandoned routing job, ...)."""
+    def add_shared_cpu(self, seconds: float, source: str) -> None:
+        """CPU the process spent for no single request, measured on the thread that spent it."""
+
+    def track_event_loop(self, thread_id: int) -> None:
+        """The server's event-loop thread: its CPU beyond what the requests were billed for
+        (polling sockets, wake-ups, timers) is shared work, read from that thread's clock."""
 
     def close(self) -> None:
         raise NotImplementedError
@@ -119,6 +143,10 @@ class SqliteLedger(Ledger):
         self.n_dropped = 0
         self._queue: queue.Queue = queue.Queue()
         self._pending: list[Entry] = []
+        self._shared: Counter = Counter()  # source -> CPU seconds not yet written
+        self._shared_lock = threading.Lock()
+        self._mark = (time.time(), time.process_time(), 0.0, 0.0)  # wall, process, writer, loop CPU at the last row
+        self._loop_clock: int | None = None  # the event loop thread's CPU clock, once tracked
         self._db = self._connect()
         self._writer = threading.Thread(target=self._run, name="ledger-writer", daemon=True)
         self._writer.start()
@@ -137,7 +165,21 @@ class SqliteLedger(Ledger):
     def record(self, entry: Entry) -> None:
         self._queue.put(entry)
 
+    def add_shared_cpu(self, seconds: float, source: str) -> None:
+        with self._shared_lock:
+            self._shared[source] += seconds
+
+    def track_event_loop(self, thread_id: int) -> None:
+        clock = time.pthread_getcpuclockid(thread_id)
+        with self._shared_lock:
+            self._loop_clock = clock
+            self._loop_start = time.clock_gettime(clock)
+
+    def _loop_cpu(self) -> float:
+        return time.clock_gettime(self._loop_clock) if self._loop_clock is not None else 0.0
+
     def _run(self) -> None:
+        self._mark = (time.time(), time.process_time(), time.thread_time(), 0.0)
         closing = False
         while not closing:
             deadline = time.monotonic() + self.flush_seconds
@@ -150,26 +192,47 @@ class SqliteLedger(Ledger):
                     closing = True
                     break
                 self._pending.append(item)
-            if self._pending:
+            if self._pending or self._shared or closing or time.time() - self._mark[0] >= PROCESS_ROW_SECONDS:
                 self._write()
+
+    def _process_row(self, batch: list[Entry], shared: Counter) -> tuple:
+        """Where the process's CPU went since the last row (see the module's docstring)."""
+        now, process_s, writer_s, loop_s = time.time(), time.process_time(), time.thread_time(), self._loop_cpu()
+        then, process_then, writer_then, loop_then = self._mark
+        if self._loop_clock is not None and not loop_then:
+            loop_then = self._loop_start
+        detail = dict(shared)
+        detail["ledger writer"] = writer_s - writer_then
+        requests_s = sum(e.cpu_s for e in batch)
+        if self._loop_clock is not None:  # the loop's own work: its clock, less what requests were billed
+            detail["event loop"] = (loop_s - loop_then) - sum(e.cpu_s - e.routing_cpu_s for e in batch)
+        shared_s = sum(detail.values())
+        total = process_s - process_then
+        self._mark = (now, process_s, writer_s, loop_s)
+        return (now, now - then, total, requests_s, shared_s, total - requests_s - shared_s,
+                json.dumps({k: round(v, 6) for k, v in sorted(detail.items())}))
 
     def _write(self) -> None:
         if self._db is None:
             self._db = self._connect()
+        with self._shared_lock:
+            shared, self._shared = self._shared, Counter()
         if self._db is not None:
             batch = self._pending
+            mark = self._mark
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.executemany(
                     "INSERT OR IGNORE INTO requests VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [(e.id, e.ts, e.endpoint, e.api_key, e.territory, e.status, e.cpu_s, e.routing_cpu_s, e.wall_s, e.n_bytes,
-                      e.work.get("rounds", 0), e.work.get("patternsScanned", 0), e.work.get("tripsExamined", 0),
-                      e.work.get("stopsImproved", 0)) for e in batch],
+                    [(e.id, e.ts, e.endpoint, e.api_key, e.territory, e.status, e.cpu_s, e.routing_cpu_s, e.wall_s,
+                      e.n_bytes, e.work.get("rounds", 0), e.work.get("patternsScanned", 0),
+                      e.work.get("tripsExamined", 0), e.work.get("stopsImproved", 0)) for e in batch],
                 )
                 self._db.executemany(
                     "INSERT INTO request_operators VALUES (?,?,?,?,?)",
                     [(e.id, *op) for e in batch for op in e.operators],
                 )
+                self._db.execute("INSERT INTO process_cpu VALUES (?,?,?,?,?,?,?)", self._process_row(batch, shared))
                 self._db.execute("COMMIT")
                 self.n_written += len(batch)
                 self._pending = []
@@ -180,7 +243,10 @@ class SqliteLedger(Ledger):
                     self._db.execute("ROLLBACK")
                 except sqlite3.Error:
                     pass
+                self._mark = mark  # the next row covers this interval too
                 self.degraded = f"ledger {self.path} cannot be written: {e}"
+        with self._shared_lock:
+            self._shared.update(shared)
         if len(self._pending) > MAX_PENDING_ROWS:  # keep the newest; count what is lost
             self.n_dropped += len(self._pending) - MAX_PENDING_ROWS
             self._pending = self._pending[-MAX_PENDING_ROWS:]

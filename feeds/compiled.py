@@ -175,19 +175,35 @@ def save(net: CompiledNetwork, meta: dict, out_dir: str | os.PathLike) -> Path:
                 np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
         (tmp / MARKER).write_text(json.dumps(meta, indent=1, default=str))
         if out.is_dir() and any(out.iterdir()):
-            if not _exchange(tmp, out):  # tmp now holds the previous output
-                old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-                os.replace(out, old / "previous")
-                os.replace(tmp, out)
-                tmp = old
+            _swap_in(tmp, out)  # tmp then holds the previous output, which we wrote
         else:
             os.replace(tmp, out)  # onto nothing, or onto an empty folder
             return out
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    shutil.rmtree(tmp, ignore_errors=True)  # the previous compile output, which we wrote
+    shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def _swap_in(new: Path, out: Path) -> None:
+    """Put folder `new` in place of folder `out`, and the previous `out` at `new`'s path.
+
+    One atomic exchange where the system has it; else two renames, undone if the second
+    fails, so that `out` is never left missing or half-written."""
+    if _exchange(new, out):
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    try:
+        os.replace(out, aside / "previous")
+        try:
+            os.replace(new, out)
+        except BaseException:
+            os.replace(aside / "previous", out)
+            raise
+        os.replace(aside / "previous", new)
+    finally:
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 def is_compiled_output(folder: Path) -> bool:

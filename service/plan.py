@@ -129,7 +129,8 @@ def _beyond_limits(network: "Network", view: DayView, journey: Journey, options:
             mode = int(tt.pattern_mode[tt.trip_pattern[leg.trip]])
             if not options.mode_mask >> mode & 1:
                 return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "modes",
-                                    f"every journey needs {MODES[mode]}, which the modes asked leave out")
+                                    f"the journey found without that limit rides {MODES[mode]}, which the modes "
+                                    "asked leave out")
     walks = [round(float(distance_m(net.stop_lat[leg.from_stop], net.stop_lon[leg.from_stop],
                                     net.stop_lat[leg.to_stop], net.stop_lon[leg.to_stop])))
              for leg in journey.legs if leg.kind == "walk" and leg.from_stop >= 0 and leg.to_stop >= 0]
