@@ -20,9 +20,10 @@ ENV = "TRAJET_NOW"
 class Clock:
     """Now, from the system clock or from a chosen start that then runs (or stays, frozen)."""
 
-    def __init__(self, start: dt.datetime | None = None, frozen: bool = False):
+    def __init__(self, start: dt.datetime | None = None, frozen: bool = False, source: str = "set by the caller"):
         self.start = start
         self.frozen = frozen
+        self.source = source  # who set it, for describe()
         self._started = time.monotonic()
 
     @classmethod
@@ -32,7 +33,7 @@ class Clock:
         if not text:
             return cls()
         try:
-            return cls(dt.datetime.fromisoformat(text))
+            return cls(dt.datetime.fromisoformat(text), source=ENV)
         except ValueError:
             raise ValueError(f"{ENV}={text!r} is not an ISO 8601 date-time such as 2022-02-22T08:00") from None
 
@@ -47,4 +48,4 @@ class Clock:
     def describe(self) -> str:
         if self.start is None:
             return "system clock"
-        return f"{'frozen at' if self.frozen else 'set to start at'} {self.start.isoformat()} ({ENV})"
+        return f"{'frozen at' if self.frozen else 'started at'} {self.start.isoformat()} ({self.source})"

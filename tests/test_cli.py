@@ -98,6 +98,12 @@ def test_broken_feed_ends_in_one_line(tmp_path):
     assert "stop_times.txt" in run.stderr and "Traceback" not in run.stderr
 
 
+def test_errors_say_error_once(tmp_path):
+    broken = write_feed(tmp_path / "b", TRIPS, files={"stop_times.txt": None})
+    run = trajet("compile", str(broken), "--out", str(tmp_path / "o"), tmp_path=tmp_path, check=False)
+    assert run.stderr.startswith("error: feed/stop_times.txt") and run.stderr.count("error") == 1, run.stderr
+
+
 def test_missing_feed_file(tmp_path):
     run = trajet("plan", "--feed", str(tmp_path / "nope.zip"), "--from", "A", "--to", "B", "--date", "2024-03-12", "--time", "08:00", tmp_path=tmp_path, check=False)
     assert run.returncode == 2 and "no such feed" in run.stderr

@@ -28,6 +28,13 @@ def test_the_document_is_valid_openapi():
     validate(document())
 
 
+def test_the_document_declares_the_api_key_header():
+    spec = document()
+    scheme = spec["components"]["securitySchemes"]["apiKey"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "X-Api-Key")
+    assert {"apiKey": []} in spec["security"] and {} in spec["security"]  # a key is optional where anonymous use is on
+
+
 async def test_the_document_is_served(client):
     assert (await (await client.get("/openapi.json")).json()) == document()
 
