@@ -104,7 +104,7 @@ class Router:
         """
         query = make_query(origins, targets, options)
         ws = self._workspace(query.max_rounds)
-        n_journeys = K.plan(self.tt, ws, query)
+        n_journeys = K.plan_fields(self.tt, ws, *query)
         if n_journeys < 0:
             raise RuntimeError(f"router bug: journey of round {-n_journeys} cannot be reconstructed")
         work = Work(*ws.counters.tolist())
