@@ -41,7 +41,8 @@ from .middleware import KEY, METER
 from .openapi import document
 from .responses import bytes_response, error_response, json_response
 
-ALGORITHM = {"name": "RAPTOR", "reference": "Delling, Pajor, Werneck 2012", "implementation": "trajet", "version": "0.1.0"}
+ALGORITHM = {"name": "RAPTOR", "reference": "Delling, Pajor, Werneck 2012", "implementation": "trajet",
+             "version": "0.1.0"}
 FIRST_WARNINGS = 5  # validation warnings shown per feed in /v1/feeds; ?report=full for all
 
 
@@ -73,7 +74,8 @@ def feeds_json(network: Network, full_report: bool = False) -> list[dict]:
             "startDate": f["start_date"],
             "endDate": f["end_date"],
             "feedInfo": f["feed_info"],
-            "counts": {"stops": f["n_stops"], "routes": f["n_routes"], "trips": f["n_trips"], "stopTimes": f["n_stop_times"]},
+            "counts": {"stops": f["n_stops"], "routes": f["n_routes"], "trips": f["n_trips"],
+                       "stopTimes": f["n_stop_times"]},
             "validationWarnings": {"kinds": len(warnings), "rows": f["n_warnings"], "first": warnings[:FIRST_WARNINGS]},
             "sha256": f["sha256"],
         }
@@ -134,7 +136,8 @@ async def plan(request: web.Request) -> web.Response:
         "time": clock_text(seconds),
         **body,
         "options": {**options_json(options), "numItineraries": limit},
-        "feeds": [{"name": f["name"], "publisher": f["publisher"], "version": f["version"]} for f in network.meta["feeds"]],
+        "feeds": [{"name": f["name"], "publisher": f["publisher"], "version": f["version"]}
+                  for f in network.meta["feeds"]],
     }
     if not config.metering:
         return json_response(request, body)
@@ -188,7 +191,8 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 def _ledger_unavailable(error: Exception) -> web.Response:
-    return error_response(503, "ledger_unavailable", f"the ledger cannot be read: {error}", headers={"Retry-After": "30"})
+    return error_response(503, "ledger_unavailable", f"the ledger cannot be read: {error}",
+                          headers={"Retry-After": "30"})
 
 
 async def _report(request: web.Request, fn, *args) -> web.Response:

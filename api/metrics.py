@@ -13,7 +13,8 @@ class Metrics:
 
     def __init__(self):
         self.registry = CollectorRegistry()
-        self.requests = Counter("trajet_requests", "HTTP requests answered", ["endpoint", "status"], registry=self.registry)
+        self.requests = Counter("trajet_requests", "HTTP requests answered", ["endpoint", "status"],
+                                registry=self.registry)
         self.latency = Histogram("trajet_request_seconds", "Time to answer a request", ["endpoint"],
                                  buckets=LATENCY_BUCKETS, registry=self.registry)
         self.work = Counter("trajet_routing_work", "Work of the routing kernel", ["counter"], registry=self.registry)

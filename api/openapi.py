@@ -14,7 +14,8 @@ def _ref(name: str) -> dict:
 
 
 def _q(name: str, description: str, schema: dict | None = None, required: bool = False) -> dict:
-    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema or {"type": "string"}}
+    return {"name": name, "in": "query", "required": required, "description": description,
+            "schema": schema or {"type": "string"}}
 
 
 STRING, NUMBER, INTEGER, BOOLEAN = ({"type": t} for t in ("string", "number", "integer", "boolean"))
@@ -34,7 +35,8 @@ SCHEMAS = {
     "Place": {
         "type": "object",
         "required": ["name", "lat", "lon"],
-        "properties": {"name": STRING, "stopId": STRING, "lat": NUMBER, "lon": NUMBER, "arrival": TIME, "departure": TIME},
+        "properties": {"name": STRING, "stopId": STRING, "lat": NUMBER, "lon": NUMBER, "arrival": TIME,
+                       "departure": TIME},
     },
     "Leg": {
         "type": "object",
@@ -81,7 +83,8 @@ SCHEMAS = {
         "required": ["algorithm", "cpuTimeMs", "wallTimeMs", "work", "apiKey", "responseBytes", "costEur", "costModel"],
         "properties": {
             "algorithm": {"type": "object", "required": ["name", "version"],
-                          "properties": {"name": STRING, "reference": STRING, "implementation": STRING, "version": STRING}},
+                          "properties": {"name": STRING, "reference": STRING, "implementation": STRING,
+                                         "version": STRING}},
             "cpuTimeMs": NUMBER,
             "wallTimeMs": NUMBER,
             "work": _ref("Work"),
@@ -95,8 +98,8 @@ SCHEMAS = {
         "type": "object",
         "required": ["code", "inputField", "description"],
         "properties": {"code": {"enum": ["OUTSIDE_SERVICE_PERIOD", "NO_SERVICE_ON_DATE", "NO_STOPS_IN_RANGE",
-                                         "NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW",
-                                         "NO_TRANSIT_CONNECTION"]},
+                                         "NO_TRANSIT_CONNECTION_WITHIN_LIMITS",
+                                         "NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW", "NO_TRANSIT_CONNECTION"]},
                        "inputField": NULLABLE_STRING, "description": STRING},
     },
     "Finding": {
@@ -119,7 +122,8 @@ SCHEMAS = {
             "itineraries": {"type": "array", "items": _ref("Itinerary")},
             "routingErrors": {"type": "array", "items": _ref("RoutingError"),
                               "description": "Why there is no itinerary; empty when there is one"},
-            "options": {"type": "object", "required": ["maxTransfers", "transferSlack", "maxWalk", "modes", "numItineraries"],
+            "options": {"type": "object",
+                        "required": ["maxTransfers", "transferSlack", "maxWalk", "modes", "numItineraries"],
                         "properties": {"maxTransfers": INTEGER, "transferSlack": INTEGER, "maxWalk": INTEGER,
                                        "modes": {"type": "array", "items": {"enum": list(MODES)}},
                                        "numItineraries": INTEGER}},
@@ -154,13 +158,15 @@ SCHEMAS = {
             "stopId": STRING, "name": STRING, "lat": NUMBER, "lon": NUMBER, "locationType": INTEGER,
             "score": NUMBER, "distance": NUMBER,
             "routes": {"type": "array", "items": {"type": "object", "required": ["routeId", "shortName", "mode"],
-                                                  "properties": {"routeId": STRING, "shortName": STRING, "mode": STRING}}},
+                                                  "properties": {"routeId": STRING, "shortName": STRING,
+                                                                 "mode": STRING}}},
         },
     },
     "CostLine": {
         "type": "object",
         "required": ["requests", "cpuSeconds", "bytes", "variableEur"],
-        "properties": {"name": STRING, "requests": INTEGER, "cpuSeconds": NUMBER, "bytes": INTEGER, "variableEur": NUMBER},
+        "properties": {"name": STRING, "requests": INTEGER, "cpuSeconds": NUMBER, "bytes": INTEGER,
+                       "variableEur": NUMBER},
     },
     "Costs": {
         "type": "object",
@@ -168,7 +174,8 @@ SCHEMAS = {
         "properties": {
             "since": STRING, "until": STRING, "scope": {"enum": ["all", "own key"]}, "costModel": {"type": "object"},
             "totals": _ref("CostLine"),
-            **{k: {"type": "array", "items": _ref("CostLine")} for k in ("byKey", "byTerritory", "byEndpoint", "byDay")},
+            **{k: {"type": "array", "items": _ref("CostLine")}
+               for k in ("byKey", "byTerritory", "byEndpoint", "byDay")},
         },
     },
     "Departure": {
@@ -180,8 +187,10 @@ SCHEMAS = {
 }
 
 ERRORS = {
-    "400": {"description": "A bad parameter, named in error.field", "content": {"application/json": {"schema": _ref("Error")}}},
-    "401": {"description": "Unknown API key, or a key needed", "content": {"application/json": {"schema": _ref("Error")}}},
+    "400": {"description": "A bad parameter, named in error.field",
+            "content": {"application/json": {"schema": _ref("Error")}}},
+    "401": {"description": "Unknown API key, or a key needed",
+            "content": {"application/json": {"schema": _ref("Error")}}},
     "429": {"description": "The key's monthly quota is used up; see Retry-After",
             "content": {"application/json": {"schema": _ref("Error")}}},
     "404": {"description": "Unknown path", "content": {"application/json": {"schema": _ref("Error")}}},
@@ -198,18 +207,21 @@ def document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Trajet", "version": "0.1.0",
-                 "description": "Journey planning on GTFS timetables (RAPTOR), with the measured cost of every answer."},
+                 "description": "Journey planning on GTFS timetables (RAPTOR), "
+                                "with the measured cost of every answer."},
         "paths": {
             "/v1/plan": {"get": {
                 "summary": "Journeys between two places",
                 "parameters": [
                     _q("from", "stop id, or lat,lon", required=True),
                     _q("to", "stop id, or lat,lon", required=True),
-                    _q("date", "YYYY-MM-DD (default: today in the feed's timezone)", {"type": "string", "format": "date"}),
+                    _q("date", "YYYY-MM-DD (default: today in the feed's timezone)",
+                       {"type": "string", "format": "date"}),
                     _q("time", "HH:MM[:SS] (default: now)"),
                     _q("maxTransfers", "0..40 (default 20)", {"type": "integer", "minimum": 0, "maximum": 40}),
                     _q("transferSlack", "seconds to change at one stop, 0..3600 (default 120)", {"type": "integer"}),
-                    _q("maxWalk", "metres of one footpath, 0..5000 (default 0; 800 to reach a coordinate)", {"type": "integer"}),
+                    _q("maxWalk", "metres of one footpath, 0..5000 (default 0; 800 to reach a coordinate)",
+                       {"type": "integer"}),
                     _q("modes", f"comma-separated mode families to use: {', '.join(MODES)}"),
                     _q("excludeModes", "comma-separated mode families not to use"),
                     _q("numItineraries", "1..20 (default 5)", {"type": "integer", "minimum": 1, "maximum": 20}),
@@ -223,21 +235,25 @@ def document() -> dict:
                 "parameters": [_q("q", "name to search"), _q("near", "lat,lon"),
                                _q("radius", "metres around near (default 500)", {"type": "integer"}),
                                _q("limit", "1..100 (default 10)", {"type": "integer"})],
-                "responses": _ok(obj(["stops"], {"stops": {"type": "array", "items": _ref("Stop")}}), "Stops, best first"),
+                "responses": _ok(obj(["stops"], {"stops": {"type": "array", "items": _ref("Stop")}}),
+                                 "Stops, best first"),
             }},
             "/v1/stops/{stopId}/departures": {"get": {
                 "summary": "The next departures from a stop (a station: all its platforms)",
                 "parameters": [{"name": "stopId", "in": "path", "required": True, "schema": STRING},
                                _q("date", "YYYY-MM-DD"), _q("time", "HH:MM[:SS]"),
                                _q("limit", "1..200 (default 10)", {"type": "integer"})],
-                "responses": _ok(obj(["stop", "departures"], {"stop": _ref("Stop"),
-                                                              "departures": {"type": "array", "items": _ref("Departure")}}),
+                "responses": _ok(obj(["stop", "departures"],
+                                     {"stop": _ref("Stop"),
+                                      "departures": {"type": "array", "items": _ref("Departure")}}),
                                  "Departures in time order"),
             }},
             "/v1/feeds": {"get": {"summary": "The loaded feeds, their service days and validation",
                                   "parameters": [_q("report", "full: every validation finding of each feed")],
-                                  "responses": _ok(obj(["feeds"], {"feeds": {"type": "array", "items": _ref("Feed")}}), "Feeds")}},
-            "/v1/health": {"get": {"summary": "Alive", "responses": _ok(obj(["status"], {"status": {"const": "ok"}}), "Alive")}},
+                                  "responses": _ok(obj(["feeds"], {"feeds": {"type": "array", "items": _ref("Feed")}}),
+                                                   "Feeds")}},
+            "/v1/health": {"get": {"summary": "Alive",
+                                   "responses": _ok(obj(["status"], {"status": {"const": "ok"}}), "Alive")}},
             "/v1/ready": {"get": {"summary": "Timetable loaded; the ledger's state",
                                   "responses": _ok(obj(["ready", "feeds", "ledger", "clock"], {
                                       "ready": BOOLEAN, "feeds": {"type": "array", "items": STRING},
@@ -253,19 +269,27 @@ def document() -> dict:
                                _q("since", "YYYY-MM-DD, UTC", {"type": "string", "format": "date"}),
                                _q("until", "YYYY-MM-DD, UTC, inclusive", {"type": "string", "format": "date"})],
                 "responses": {**_ok({"type": "object", "required": ["since", "until", "totalEur", "models"],
-                                     "properties": {"totalEur": NUMBER, "models": {"type": "object"}}}, "Tables of payers"),
-                              "401": {"description": "No or unknown API key", "content": {"application/json": {"schema": _ref("Error")}}},
-                              "403": {"description": "Not an admin key", "content": {"application/json": {"schema": _ref("Error")}}}},
+                                     "properties": {"totalEur": NUMBER, "models": {"type": "object"}}},
+                                    "Tables of payers"),
+                              "401": {"description": "No or unknown API key",
+                                      "content": {"application/json": {"schema": _ref("Error")}}},
+                              "403": {"description": "Not an admin key",
+                                      "content": {"application/json": {"schema": _ref("Error")}}}},
             }},
             "/v1/costs": {"get": {
-                "summary": "Ledger totals by key, territory, endpoint and day (admin keys: all; client keys: their own)",
-                "parameters": [_q("since", "YYYY-MM-DD, UTC (default: first day of this month)", {"type": "string", "format": "date"}),
-                               _q("until", "YYYY-MM-DD, UTC, inclusive (default: today)", {"type": "string", "format": "date"})],
+                "summary": "Ledger totals by key, territory, endpoint and day "
+                           "(admin keys: all; client keys: their own)",
+                "parameters": [_q("since", "YYYY-MM-DD, UTC (default: first day of this month)",
+                                  {"type": "string", "format": "date"}),
+                               _q("until", "YYYY-MM-DD, UTC, inclusive (default: today)",
+                                  {"type": "string", "format": "date"})],
                 "responses": {**_ok(_ref("Costs"), "Totals"),
-                              "401": {"description": "No or unknown API key", "content": {"application/json": {"schema": _ref("Error")}}}},
+                              "401": {"description": "No or unknown API key",
+                                      "content": {"application/json": {"schema": _ref("Error")}}}},
             }},
-            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "Text exposition format",
-                                                                                          "content": {"text/plain": {"schema": STRING}}}}}},
+            "/metrics": {"get": {"summary": "Prometheus metrics",
+                                 "responses": {"200": {"description": "Text exposition format",
+                                                       "content": {"text/plain": {"schema": STRING}}}}}},
         },
         "components": {
             "schemas": SCHEMAS,

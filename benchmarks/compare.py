@@ -52,7 +52,8 @@ DATES = {"helsinki": "2022-02-22", "nyc-subway": "2026-09-23", "hart-tampa": "20
 def write_queries(feeds: list[Path], date: dt.date, n: int, seed: int, out: Path) -> None:
     pairs = seeded_stop_pairs(Network.open(feeds), date, n, seed)
     queries = [{"from": a, "to": b, "time": t} for a, b, t in pairs]
-    out.write_text(json.dumps({"feed": str(feeds[0]), "feeds": [str(f) for f in feeds], "date": date.isoformat(), "queries": queries}))
+    out.write_text(json.dumps({"feed": str(feeds[0]), "feeds": [str(f) for f in feeds], "date": date.isoformat(),
+                               "queries": queries}))
 
 
 def export_trips(feeds: list[Path], date: dt.date, out: Path) -> None:
@@ -149,14 +150,16 @@ def compare(feeds: list[Path], date: dt.date, n: int, seed: int, peers: list[str
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feed", action="append", default=None,
-                        help="a feed of ../shared/feeds (name without .zip); repeat to merge several (default helsinki)")
+                        help="a feed of ../shared/feeds (name without .zip); "
+                             "repeat to merge several (default helsinki)")
     parser.add_argument("--date", default=None)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--peers", default="trajet,networkx")
     parser.add_argument("--limit", action="append", default=[], metavar="PEER=N",
                         help=f"answer only the first N queries with that peer (default {SLOW})")
-    parser.add_argument("--timeout", type=float, default=1800, help="seconds a peer may take in all before it is stopped")
+    parser.add_argument("--timeout", type=float, default=1800,
+                        help="seconds a peer may take in all before it is stopped")
     args = parser.parse_args(argv)
     limits = dict(SLOW, **{k: int(v) for k, v in (item.split("=", 1) for item in args.limit)})
     names = args.feed or ["helsinki"]

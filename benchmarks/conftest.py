@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trajet.service.network import Network
 from trajet.router.query import QueryOptions
+from trajet.service.network import Network
 
 SHARED_FEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "feeds"
 NY_REGION = ("nyc-bus", "nyc-subway", "nyc-lirr", "nyc-mnr")

@@ -32,7 +32,8 @@ def main(n: int = 500) -> None:
         ms = np.array(times) * 1000
         print(
             f"{case:12s} load+view {load_s:6.2f} s  timetable {view.router.tt.nbytes() / 1e6:6.1f} MB  "
-            f"median {np.median(ms):6.2f} ms  p90 {np.percentile(ms, 90):6.2f} ms  p99 {np.percentile(ms, 99):6.2f} ms  "
+            f"median {np.median(ms):6.2f} ms  p90 {np.percentile(ms, 90):6.2f} ms  "
+            f"p99 {np.percentile(ms, 99):6.2f} ms  "
             f"answered {found}/{len(queries)}"
         )
 

@@ -51,7 +51,8 @@ def seeded_stop_pairs(network: Network, date: dt.date, n: int, seed: int) -> lis
 def seeded_plan_queries(network: Network, date: dt.date, n: int, seed: int, max_walk: int) -> list[dict]:
     """/v1/plan parameters of seeded_stop_pairs."""
     return [
-        {"from": a, "to": b, "date": date.isoformat(), "time": f"{t // 3600:02d}:{t // 60 % 60:02d}", "maxWalk": str(max_walk)}
+        {"from": a, "to": b, "date": date.isoformat(), "time": f"{t // 3600:02d}:{t // 60 % 60:02d}",
+         "maxWalk": str(max_walk)}
         for a, b, t in seeded_stop_pairs(network, date, n, seed)
     ]
 

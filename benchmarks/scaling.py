@@ -78,7 +78,8 @@ def trajet_series(plt) -> dict:
         left.plot(x, [r["median_ms"] for r in series], marker=marker, label=f"median, walk {walk} m")
         left.plot(x, [r["p99_ms"] for r in series], marker=marker, linestyle="--", label=f"p99, walk {walk} m")
     for r in (r for r in rows.values() if r["walk"] == 0):
-        left.annotate(r["network"], (r["stop_times"], r["median_ms"]), fontsize=8, xytext=(4, -10), textcoords="offset points")
+        left.annotate(r["network"], (r["stop_times"], r["median_ms"]), fontsize=8, xytext=(4, -10),
+                      textcoords="offset points")
     series = sorted((r for r in rows.values() if r["walk"] == 0), key=lambda r: r["stop_times"])
     right.plot([r["stop_times"] for r in series], [r["day_view_mb"] for r in series], marker="o")
     _log_axes(left, "stop times in the day view", "query time (ms)")
@@ -126,7 +127,8 @@ def peer_series(plt, peers: list[str], n: int, sizes: dict) -> None:
     _log_axes(left, "stop times in the day view", "median query time (ms)")
     _log_axes(right, "stop times in the day view", "peak memory of the process (MB)")
     left.legend(fontsize=8)
-    fig.suptitle(f"Side by side, {n} seeded queries per network (pyraptor 10), earliest arrival, no generated walking (2-core VM)")
+    fig.suptitle(f"Side by side, {n} seeded queries per network (pyraptor 10), earliest arrival, "
+                 "no generated walking (2-core VM)")
     fig.tight_layout()
     fig.savefig(RESULTS / "scaling-peers.png", dpi=110)
     print(f"wrote {RESULTS / 'scaling-peers.png'}")

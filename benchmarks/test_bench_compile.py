@@ -21,7 +21,8 @@ def test_compile_nyc_bus(benchmark, tmp_path):
     out = tmp_path / "nyc-bus"
 
     def compile_once():
-        subprocess.run([sys.executable, "-m", "trajet.cli", "compile", str(path), "--out", str(out)], check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "trajet.cli", "compile", str(path), "--out", str(out)], check=True,
+                       capture_output=True)
 
     benchmark.pedantic(compile_once, rounds=1, iterations=1)
     peak_gb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024**2
@@ -34,7 +35,8 @@ def test_compile_nyc_bus(benchmark, tmp_path):
 def test_load_compiled_nyc_bus(benchmark, tmp_path):
     (path,) = feeds("nyc-bus")
     out = tmp_path / "nyc-bus"
-    subprocess.run([sys.executable, "-m", "trajet.cli", "compile", str(path), "--out", str(out)], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "trajet.cli", "compile", str(path), "--out", str(out)], check=True,
+                   capture_output=True)
     net, meta = benchmark(store.load, out)
     assert net.n_trips > 200_000
 

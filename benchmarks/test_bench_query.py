@@ -47,7 +47,8 @@ def test_query_latency(benchmark, case):
 
     benchmark.pedantic(one_query, rounds=400, iterations=1, warmup_rounds=20)
     answered = sum(bool(router.plan([(a, t)], [(b, 0)], options).journeys) for a, b, t in queries)
-    assert answered >= least_answered * len(queries), f"{case}: only {answered} of {len(queries)} queries found a journey"
+    assert answered >= least_answered * len(queries), (
+        f"{case}: only {answered} of {len(queries)} queries found a journey")
 
 
 @pytest.mark.parametrize("case", ["helsinki", "ny-region-walk400"])

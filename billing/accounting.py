@@ -244,7 +244,8 @@ class Quotas:
         self.counts: Counter = Counter()
         try:
             start = dt.datetime.strptime(self.month, "%Y-%m").replace(tzinfo=dt.timezone.utc).timestamp()
-            for key, n in ledger.query("SELECT api_key, COUNT(*) FROM requests WHERE ts >= ? GROUP BY api_key", (start,)):
+            for key, n in ledger.query("SELECT api_key, COUNT(*) FROM requests WHERE ts >= ? GROUP BY api_key",
+                                       (start,)):
                 self.counts[key] = n
         except Exception:  # an unreadable ledger starts the month's counts at zero
             pass

@@ -211,7 +211,8 @@ def load_config(path: str | os.PathLike, feeds: list[str] | None) -> Config:
         value = k.get("key", str, check=lambda v: len(v) >= 8)
         if value in keys or value == ANONYMOUS:
             k.fail("key", "declared twice (or reserved)")
-        keys[value] = ApiKey(value, owner, kind, territory, k.get("role", str, "client", lambda v: v in ("client", "admin")),
+        keys[value] = ApiKey(value, owner, kind, territory,
+                             k.get("role", str, "client", lambda v: v in ("client", "admin")),
                              k.get("monthly_quota", int, 0, lambda v: v >= 0))
     return Config(
         territories=tuple(territories),

@@ -159,7 +159,8 @@ def pooling(usage: Usage, setup: Config, basis: str = "population") -> list[dict
     mass = sum(weight.values())
     if mass <= 0:
         weight, mass = {t.name: 1.0 for t in territories}, float(len(territories))
-    bills = {t.name: usage.by_territory.get(t.name, (0, 0.0))[1] + usage.fixed_eur * weight[t.name] / mass for t in territories}
+    bills = {t.name: usage.by_territory.get(t.name, (0, 0.0))[1] + usage.fixed_eur * weight[t.name] / mass
+             for t in territories}
     cents = to_cents(usage.total_eur, bills)
     alone_fixed = usage.fixed_eur  # a deployment of its own carries all the fixed costs
     rows = []

@@ -22,7 +22,8 @@ PEAKS_H = (8.0, 17.0)  # morning and evening peaks of the departure times asked
 Request = tuple[str, dict, str | None]  # path, query parameters, API key (None: anonymous)
 
 
-def request_mix(stops: list[tuple[str, str]], date: dt.date, n: int, keys: list[str | None], seed: int = 1) -> list[Request]:
+def request_mix(stops: list[tuple[str, str]], date: dt.date, n: int, keys: list[str | None],
+                seed: int = 1) -> list[Request]:
     """n seeded requests: 80% plans, 12% stop searches, 8% departures, between `stops`
     ((stop_id, name) of the stops served on the date)."""
     rng = np.random.default_rng(seed)

@@ -45,7 +45,8 @@ QUERY_FLAGS = [
     click.option("--max-transfers", default=DEFAULT_MAX_TRANSFERS, show_default=True, type=int),
     click.option("--transfer-slack", default=DEFAULT_TRANSFER_SLACK, show_default=True, type=int, help="seconds"),
     click.option("--max-walk", default=DEFAULT_MAX_WALK_M, show_default=True, type=int, help="metres of one footpath"),
-    click.option("--exclude-modes", default="", metavar="MODE,...", help=f"mode families not to use: {', '.join(MODES)}"),
+    click.option("--exclude-modes", default="", metavar="MODE,...",
+                 help=f"mode families not to use: {', '.join(MODES)}"),
 ]
 
 
@@ -138,11 +139,13 @@ def batch(feeds, queries, out, max_transfers, transfer_slack, max_walk, exclude_
             raise CommandError(f"{queries}: header lacks {', '.join(sorted(missing))} (need from,to,date,time)")
         with open(out, "wb") as sink:
             for line, row in enumerate(reader, start=2):
-                record: dict = {"line": line, "from": row["from"], "to": row["to"], "date": row["date"], "time": row["time"]}
+                record: dict = {"line": line, "from": row["from"], "to": row["to"], "date": row["date"],
+                                "time": row["time"]}
                 started = time.perf_counter()
                 try:
                     date, seconds = parse_date(row["date"] or ""), parse_time(row["time"] or "")
-                    record.update(plan_json(network, network.plan(row["from"] or "", row["to"] or "", date, seconds, options)))
+                    record.update(plan_json(network, network.plan(row["from"] or "", row["to"] or "", date, seconds,
+                                                                  options)))
                     if record["itineraries"]:
                         n_ok += 1
                     else:
@@ -191,4 +194,5 @@ def serve(feeds, host, port, workers, config_path):
 
 
 def _where(place: dict) -> str:
-    return f"{place['name']} ({place['stopId']})" if "stopId" in place else f"{place['name']} ({place['lat']},{place['lon']})"
+    return (f"{place['name']} ({place['stopId']})" if "stopId" in place
+            else f"{place['name']} ({place['lat']},{place['lon']})")

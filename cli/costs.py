@@ -60,7 +60,8 @@ def costs_report(config_path, ledger_path, since, until, territory, model, basis
         writer.writerows(rows)
         return
     click.echo(f"{body['since']} to {body['until']} ({body['days']} days): {body['requests']} requests, "
-               f"variable {body['variableEur']:.2f} EUR + fixed {body['fixedEur']:.2f} EUR = {body['totalEur']:.2f} EUR")
+               f"variable {body['variableEur']:.2f} EUR + fixed {body['fixedEur']:.2f} EUR "
+               f"= {body['totalEur']:.2f} EUR")
     for name in body["models"]:
         click.echo(f"\n{name}")
         for row in (r for r in rows if r["model"] == name):
@@ -90,7 +91,8 @@ async def _replay_through_server(network, setup, ledger, mix, concurrency: int) 
 @costs.command("simulate")
 @click.option("--feed", "feeds", multiple=True, metavar="FEED", help="GTFS zip or folder (default: the bundled feed)")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None)
-@click.option("--date", "date_text", default=None, help="service date to replay (default: the feeds' first service day)")
+@click.option("--date", "date_text", default=None,
+              help="service date to replay (default: the feeds' first service day)")
 @click.option("--requests", "n_requests", default=2000, show_default=True, type=int)
 @click.option("--concurrency", default=4, show_default=True, type=int)
 @click.option("--seed", default=1, show_default=True, type=int)

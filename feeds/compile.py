@@ -188,7 +188,8 @@ def _transfers(feed: GtfsFeed, stop_ids: pd.Index, parent: np.ndarray, report: R
                     links.setdefault((x, y), -1)  # walking time filled from the distance
         else:
             n_unused += 1
-    report.warning("transfers.txt", "same-stop transfers of type 0/1 carry no time; the query's slack applies", count=n_unused)
+    report.warning("transfers.txt", "same-stop transfers of type 0/1 carry no time; the query's slack applies",
+                   count=n_unused)
     return change, links, forbidden
 
 
@@ -322,7 +323,8 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
         if name in ("trip_time_offsets", "pattern_stop_offsets", "shape_point_offsets"):
             total = {"trip_time_offsets": n_times, "shape_point_offsets": n_points,
                      "pattern_stop_offsets": sum(len(p) for p in parts["pattern_stops"])}[name]
-            arrays[name] = np.r_[np.concatenate(pieces), total].astype(np.int64 if name != "pattern_stop_offsets" else np.int32)
+            arrays[name] = np.r_[np.concatenate(pieces), total].astype(np.int64 if name != "pattern_stop_offsets"
+                                                                       else np.int32)
         elif name == "service_active":
             arrays[name] = np.concatenate(pieces, axis=0)
         elif name.startswith("footpath_"):
@@ -356,7 +358,8 @@ def _feed_info(info: dict) -> dict | None:
         return f"{text[:4]}-{text[4:6]}-{text[6:]}" if text and len(text) == 8 and text.isdigit() else text
 
     return {"publisher": info.get("publisher_name"), "url": info.get("publisher_url"), "lang": info.get("lang"),
-            "version": info.get("version"), "startDate": iso(info.get("start_date")), "endDate": iso(info.get("end_date"))}
+            "version": info.get("version"), "startDate": iso(info.get("start_date")),
+            "endDate": iso(info.get("end_date"))}
 
 
 def _footpaths(arrays: dict, links: dict, forbidden: set) -> dict:

@@ -80,7 +80,8 @@ SCHEMA: dict[str, dict[str, Col]] = {
                       **{c: TEXT for c in ("from_route_id", "to_route_id", "from_trip_id", "to_trip_id")}},
     "feed_info.txt": {f"feed_{k}": TEXT for k in FEED_INFO},
     "shapes.txt": {"shape_id": ID, "shape_pt_lat": Col("float", True, DROP, -90, 90),
-                   "shape_pt_lon": Col("float", True, DROP, -180, 180), "shape_pt_sequence": Col("int32", True, DROP, 0)},
+                   "shape_pt_lon": Col("float", True, DROP, -180, 180),
+                   "shape_pt_sequence": Col("int32", True, DROP, 0)},
 }
 REQUIRED_FILES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
 DTYPES = {"text": object, "color": object, "ref": np.int32, "int8": np.int8, "int32": np.int32,
@@ -622,7 +623,8 @@ def _shapes(rows: Rows, report: Report) -> Rows:
     codes, _ = pd.factorize(rows["shape_id"])
     order = np.lexsort((rows["shape_pt_sequence"], codes))
     rows, codes = _take(rows, order), codes[order]
-    repeated = np.r_[False, (codes[1:] == codes[:-1]) & (rows["shape_pt_sequence"][1:] == rows["shape_pt_sequence"][:-1])]
+    repeated = np.r_[False, (codes[1:] == codes[:-1])
+                     & (rows["shape_pt_sequence"][1:] == rows["shape_pt_sequence"][:-1])]
     return _drop(rows, repeated, report, "shapes.txt", "duplicate shape_pt_sequence, row dropped", "shape_pt_sequence")
 
 

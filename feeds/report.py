@@ -85,7 +85,8 @@ class Report:
         return sum(f.count for f in self.warnings)
 
     def summary(self) -> str:
-        head = f"{self.feed}: {len(self.errors)} error(s), {len(self.warnings)} kind(s) of warning ({self.n_warning_rows} rows)"
+        head = (f"{self.feed}: {len(self.errors)} error(s), "
+                f"{len(self.warnings)} kind(s) of warning ({self.n_warning_rows} rows)")
         return "\n".join([head] + ["  " + str(f) for f in self.findings])
 
     def to_dict(self) -> dict:

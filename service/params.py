@@ -79,7 +79,8 @@ def parse_modes(allowed: str | None, excluded: str | None = None, field: str = "
         raise QueryError(str(e), field) from None
 
 
-def query_options(max_transfers=None, transfer_slack=None, max_walk=None, modes=None, exclude_modes=None) -> QueryOptions:
+def query_options(max_transfers=None, transfer_slack=None, max_walk=None, modes=None,
+                  exclude_modes=None) -> QueryOptions:
     """QueryOptions from raw texts (None: the default); raises QueryError naming the field."""
     return QueryOptions(
         max_transfers=parse_int(max_transfers, "maxTransfers", DEFAULT_MAX_TRANSFERS, 0, MAX_TRANSFERS_LIMIT),

@@ -62,7 +62,8 @@ class Places:
     def nearby(self, lat: float, lon: float, radius_m: float) -> list[tuple[int, float]]:
         """(stop, metres) of the stops where a trip can be boarded within radius_m, nearest first."""
         net = self.network.net
-        found = self._tree.query_ball_point(unit_vectors(np.array([lat]), np.array([lon]))[0], radius_m / EARTH_RADIUS_M)
+        found = self._tree.query_ball_point(unit_vectors(np.array([lat]), np.array([lon]))[0],
+                                            radius_m / EARTH_RADIUS_M)
         stops = self._usable[np.array(found, dtype=np.int64)]
         metres = distance_m(lat, lon, np.asarray(net.stop_lat)[stops], np.asarray(net.stop_lon)[stops])
         order = np.argsort(metres, kind="stable")

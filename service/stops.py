@@ -69,7 +69,8 @@ def stop_json(network, stop: int) -> dict:
         "lon": float(net.stop_lon[stop]),
         "locationType": int(net.stop_location_type[stop]),
         "routes": [
-            {"routeId": str(net.route_id[r]), "shortName": str(net.route_short_name[r]), "mode": MODES[int(net.route_mode[r])]}
+            {"routeId": str(net.route_id[r]), "shortName": str(net.route_short_name[r]),
+             "mode": MODES[int(net.route_mode[r])]}
             for r in network.stop_routes[stop]
         ],
     }

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from trajet.service.params import parse_time
+from trajet.router.query import QueryOptions
 from trajet.service.itineraries import plan_json
 from trajet.service.network import Network
-from trajet.router.query import QueryOptions
+from trajet.service.params import parse_time
 
 from .inline_gtfs import write_feed
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-DEFAULT_CALENDAR = "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\nALL,1,1,1,1,1,1,1,20240101,20241231\n"
+DEFAULT_CALENDAR = ("service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
+                    "ALL,1,1,1,1,1,1,1,20240101,20241231\n")
 
 
 def _stop_times(trips: dict[str, tuple[str, str] | str]) -> str:

@@ -35,18 +35,22 @@ def test_compile_prints_the_validation_summary(tmp_path, feed):
 
 
 def test_plan_json_has_the_api_shape(tmp_path, feed):
-    run = trajet("plan", "--feed", feed, "--from", "A", "--to", "C", "--date", "2024-03-12", "--time", "07:50", "--json", tmp_path=tmp_path)
+    run = trajet("plan", "--feed", feed, "--from", "A", "--to", "C", "--date", "2024-03-12", "--time", "07:50",
+                 "--json", tmp_path=tmp_path)
     body = orjson.loads(run.stdout)
     (it,) = body["itineraries"]
-    assert (it["startTime"], it["endTime"], it["transfers"]) == ("2024-03-12T08:00:00+02:00", "2024-03-12T08:40:00+02:00", 1)
-    assert [(leg["from"]["stopId"], leg["to"]["stopId"], leg["tripId"], leg["routeShortName"]) for leg in it["legs"]] == [
+    assert (it["startTime"], it["endTime"], it["transfers"]) == ("2024-03-12T08:00:00+02:00",
+                                                                  "2024-03-12T08:40:00+02:00", 1)
+    assert [(leg["from"]["stopId"], leg["to"]["stopId"], leg["tripId"], leg["routeShortName"])
+            for leg in it["legs"]] == [
         ("A", "B", "t1", "t1"),
         ("B", "C", "t2", "t2"),
     ]
 
 
 def test_plan_prints_readably(tmp_path, feed):
-    run = trajet("plan", "--feed", feed, "--from", "A", "--to", "C", "--date", "2024-03-12", "--time", "07:50", tmp_path=tmp_path)
+    run = trajet("plan", "--feed", feed, "--from", "A", "--to", "C", "--date", "2024-03-12", "--time", "07:50",
+                 tmp_path=tmp_path)
     assert "journey 1: 08:00:00 -> 08:40:00, 40 min, 1 transfer(s)" in run.stdout
 
 
@@ -105,13 +109,15 @@ def test_errors_say_error_once(tmp_path):
 
 
 def test_missing_feed_file(tmp_path):
-    run = trajet("plan", "--feed", str(tmp_path / "nope.zip"), "--from", "A", "--to", "B", "--date", "2024-03-12", "--time", "08:00", tmp_path=tmp_path, check=False)
+    run = trajet("plan", "--feed", str(tmp_path / "nope.zip"), "--from", "A", "--to", "B", "--date", "2024-03-12",
+                 "--time", "08:00", tmp_path=tmp_path, check=False)
     assert run.returncode == 2 and "no such feed" in run.stderr
 
 
 def test_batch_answers_in_order_and_reports_bad_lines(tmp_path, feed):
     queries = tmp_path / "q.csv"
-    queries.write_text("from,to,date,time,note\nA,C,2024-03-12,07:50,ok\nA,Z,2024-03-12,07:50,bad stop\nB,C,2024-03-12,25:99,bad time\nA,B,2024-03-12,08:00,ok\n")
+    queries.write_text("from,to,date,time,note\nA,C,2024-03-12,07:50,ok\nA,Z,2024-03-12,07:50,bad stop\n"
+                       "B,C,2024-03-12,25:99,bad time\nA,B,2024-03-12,08:00,ok\n")
     out = tmp_path / "out.jsonl"
     trajet("batch", "--feed", feed, "--queries", str(queries), "--out", str(out), tmp_path=tmp_path)
     lines = [orjson.loads(x) for x in out.read_text().splitlines()]
@@ -126,7 +132,8 @@ def test_batch_answers_in_order_and_reports_bad_lines(tmp_path, feed):
 def test_batch_needs_the_header(tmp_path, feed):
     queries = tmp_path / "q.csv"
     queries.write_text("a,b\n1,2\n")
-    run = trajet("batch", "--feed", feed, "--queries", str(queries), "--out", str(tmp_path / "o.jsonl"), tmp_path=tmp_path, check=False)
+    run = trajet("batch", "--feed", feed, "--queries", str(queries), "--out", str(tmp_path / "o.jsonl"),
+                 tmp_path=tmp_path, check=False)
     assert run.returncode == 2 and "header lacks" in run.stderr
 
 
@@ -161,7 +168,8 @@ def test_serve_answers_on_loopback(tmp_path, feed):
         deadline = time.time() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/plan?from=A&to=C&date=2024-03-12&time=07:50", timeout=5) as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/plan?from=A&to=C&date=2024-03-12&time=07:50",
+                                            timeout=5) as r:
                     body = orjson.loads(r.read())
                 break
             except OSError:
@@ -230,15 +238,18 @@ def test_kill_9_loses_at_most_the_last_batch(tmp_path, feed):
 def test_compile_of_defective_feeds_ends_in_one_clear_line(tmp_path):
     # UTF-16 (as Excel writes "Unicode text"): read, with a warning naming the conversion
     stops = "stop_id,stop_name,stop_lat,stop_lon\nA,Gare,60.0,25.0\nB,Île,60.01,25.0\nC,C,60.02,25.0\n"
-    utf16 = write_feed(tmp_path / "u", TRIPS, name="utf16", files={"stops.txt": b"\xff\xfe" + stops.encode("utf-16-le")})
+    utf16 = write_feed(tmp_path / "u", TRIPS, name="utf16",
+                       files={"stops.txt": b"\xff\xfe" + stops.encode("utf-16-le")})
     run = trajet("compile", str(utf16), "--out", str(tmp_path / "out16"), tmp_path=tmp_path, check=False)
     assert run.returncode == 0 and run.stderr == "", run.stderr
     assert "warning: utf16/stops.txt: UTF-16 LE (with byte order mark) text, not UTF-8: converted" in run.stdout
     assert "compiled 3 stops" in run.stdout
     # stops.txt without stop_lat: one line naming file, line and field; nothing written
-    no_lat = write_feed(tmp_path / "n", TRIPS, name="nolat", files={"stops.txt": "stop_id,stop_lon\nA,25\nB,25\nC,25\n"})
+    no_lat = write_feed(tmp_path / "n", TRIPS, name="nolat",
+                        files={"stops.txt": "stop_id,stop_lon\nA,25\nB,25\nC,25\n"})
     run = trajet("compile", str(no_lat), "--out", str(tmp_path / "out"), tmp_path=tmp_path, check=False)
     assert run.returncode == 2, run.stderr
-    assert run.stderr.startswith("error: nolat/stops.txt:1 [stop_lat]: missing column stop_lat") and run.stderr.count("\n") == 1
+    assert (run.stderr.startswith("error: nolat/stops.txt:1 [stop_lat]: missing column stop_lat")
+            and run.stderr.count("\n") == 1)
     assert "Traceback" not in run.stderr and "internal error" not in run.stderr
     assert not (tmp_path / "out").exists()

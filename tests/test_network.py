@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from trajet.feeds.load import compile_paths
-from trajet.service.network import Network
 from trajet.feeds.report import FeedError
+from trajet.service.network import Network
 
 from .inline_gtfs import write_feed
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
+
 from trajet.feeds.gtfs_time import interpolate, parse_times
 from trajet.feeds.read import SCHEMA, read_feed
 from trajet.feeds.report import FeedError, Report
@@ -22,7 +23,10 @@ BASE = {
         "S3,Port,48.2,2.2,,\n"
         "S4,Plage,48.3,2.3,,\n"
     ),
-    "routes.txt": "route_id,agency_id,route_short_name,route_long_name,route_type,route_color\nR1,A,1,Line one,3,#ff8800\n",
+    "routes.txt": (
+        "route_id,agency_id,route_short_name,route_long_name,route_type,route_color\n"
+        "R1,A,1,Line one,3,#ff8800\n"
+    ),
     "trips.txt": "route_id,service_id,trip_id,direction_id\nR1,WK,T1,0\nR1,WK,T2,1\n",
     "stop_times.txt": (
         "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
@@ -47,13 +51,15 @@ COLUMNS = {
     "trips": {"trip_id": "object", "route_id": "object", "service_id": "object", "trip_headsign": "object",
               "direction_id": "int8", "shape_id": "object"},
     "stop_times": {"trip_id": "category", "stop_id": "category", "stop_sequence": "int32", "arrival": "int32",
-                   "departure": "int32", "pickup_type": "int8", "drop_off_type": "int8", "shape_dist_traveled": "float64"},
+                   "departure": "int32", "pickup_type": "int8", "drop_off_type": "int8",
+                   "shape_dist_traveled": "float64"},
     "calendar": {"service_id": "object", **{d: "int8" for d in ("monday", "tuesday", "wednesday", "thursday", "friday",
                  "saturday", "sunday")}, "start_date": "datetime64[s]", "end_date": "datetime64[s]"},
     "calendar_dates": {"service_id": "object", "date": "datetime64[s]", "exception_type": "int8"},
     "frequencies": {"trip_id": "object", "start_time": "int32", "end_time": "int32", "headway_secs": "int32",
                     "exact_times": "int8"},
-    "transfers": {"from_stop_id": "object", "to_stop_id": "object", "transfer_type": "int8", "min_transfer_time": "int32"},
+    "transfers": {"from_stop_id": "object", "to_stop_id": "object", "transfer_type": "int8",
+                  "min_transfer_time": "int32"},
 }
 
 
@@ -291,14 +297,16 @@ def test_interpolation_rounds_down_and_never_decreases():
 
 
 def test_one_sided_time_is_copied(tmp_path):
-    rows = [("T1", "08:00:00", "", "S1", 1, ""), ("T1", "", "08:05:00", "S2", 2, ""), ("T1", "08:10:00", "08:10:00", "S3", 3, "")]
+    rows = [("T1", "08:00:00", "", "S1", 1, ""), ("T1", "", "08:05:00", "S2", 2, ""),
+            ("T1", "08:10:00", "08:10:00", "S3", 3, "")]
     feed, report = load(tmp_path, {"stop_times.txt": stop_times_of(rows + T2_ROWS)})
     assert report.findings == []
     assert feed.stop_times.arrival.tolist()[:3] == feed.stop_times.departure.tolist()[:3] == [28800, 29100, 29400]
 
 
 def test_stop_times_are_sorted_by_trip_then_sequence(tmp_path):
-    rows = [T2_ROWS[1], ("T1", "08:10:00", "08:10:00", "S2", 20, ""), T2_ROWS[0], ("T1", "08:00:00", "08:00:00", "S1", 3, "")]
+    rows = [T2_ROWS[1], ("T1", "08:10:00", "08:10:00", "S2", 20, ""), T2_ROWS[0],
+            ("T1", "08:00:00", "08:00:00", "S1", 3, "")]
     feed, _ = load(tmp_path, {"stop_times.txt": stop_times_of(rows)})
     st = feed.stop_times
     assert list(zip(st.trip_id.astype(str), st.stop_sequence)) == [("T1", 3), ("T1", 20), ("T2", 1), ("T2", 2)]
@@ -321,43 +329,73 @@ def add_lines(file: str, *texts: str) -> dict[str, str]:
 BROKEN = {
     "stop bad latitude": (add_lines("stops.txt", "S5,Bad,abc,2.0,,"), "stops.txt", 6, "stop_lat", "invalid number", 5),
     "stop out of range": (add_lines("stops.txt", "S5,Bad,91,2.0,,"), "stops.txt", 6, "stop_lat", "out of range", 5),
-    "stop without coords": (add_lines("stops.txt", "S5,Bad,,,,"), "stops.txt", 6, "stop_lat", "without valid coordinates", 5),
+    "stop without coords": (add_lines("stops.txt", "S5,Bad,,,,"), "stops.txt", 6, "stop_lat",
+                            "without valid coordinates", 5),
     "duplicate stop": (add_lines("stops.txt", "S1,Again,1,1,,"), "stops.txt", 6, "stop_id", "duplicate stop_id", 5),
-    "unknown parent": (add_lines("stops.txt", "S5,Child,1,1,0,PX"), "stops.txt", 6, "parent_station", "unknown parent", 5),
+    "unknown parent": (add_lines("stops.txt", "S5,Child,1,1,0,PX"), "stops.txt", 6, "parent_station",
+                       "unknown parent", 5),
     "bad location_type": (add_lines("stops.txt", "S5,X,1,1,9,"), "stops.txt", 6, "location_type", "set to 0", 5),
-    "bad route_type": (add_lines("routes.txt", "R2,A,2,Two,bus,"), "routes.txt", 3, "route_type", "invalid number, row dropped", 5),
+    "bad route_type": (add_lines("routes.txt", "R2,A,2,Two,bus,"), "routes.txt", 3, "route_type",
+                       "invalid number, row dropped", 5),
     "missing route_type": (add_lines("routes.txt", "R2,A,2,Two,,"), "routes.txt", 3, "route_type", "missing value", 5),
     "bad color": (add_lines("routes.txt", "R2,A,2,Two,3,red"), "routes.txt", 3, "route_color", "invalid color", 5),
-    "unknown agency": (add_lines("routes.txt", "R2,B,2,Two,3,"), "routes.txt", 3, "agency_id", "set to the only agency", 5),
+    "unknown agency": (add_lines("routes.txt", "R2,B,2,Two,3,"), "routes.txt", 3, "agency_id",
+                       "set to the only agency", 5),
     "trip unknown route": (add_lines("trips.txt", "RX,WK,T3,0"), "trips.txt", 4, "route_id", "unknown id", 5),
     "trip unknown service": (add_lines("trips.txt", "R1,XX,T3,0"), "trips.txt", 4, "service_id", "unknown id", 5),
     "duplicate trip": (add_lines("trips.txt", "R1,WK,T1,1"), "trips.txt", 4, "trip_id", "duplicate trip_id", 5),
-    "bad direction": (replace_line("trips.txt", 3, "R1,WK,T2,5"), "trips.txt", 3, "direction_id", "out of range, treated as missing", 5),
-    "trip without stop_times": (add_lines("trips.txt", "R1,WK,T3,0"), "trips.txt", 4, "trip_id", "without usable stop_times", 5),
-    "st unknown trip": (add_lines("stop_times.txt", "TX,10:00:00,10:00:00,S1,1"), "stop_times.txt", 7, "trip_id", "unknown id", 5),
-    "st unknown stop": (add_lines("stop_times.txt", "T2,09:20:00,09:20:00,SX,3"), "stop_times.txt", 7, "stop_id", "unknown id", 5),
-    "st bad sequence": (add_lines("stop_times.txt", "T2,09:20:00,09:20:00,S1,x"), "stop_times.txt", 7, "stop_sequence", "invalid number", 5),
-    "st missing sequence": (add_lines("stop_times.txt", "T2,09:20:00,09:20:00,S1,"), "stop_times.txt", 7, "stop_sequence", "missing value", 5),
-    "st duplicate sequence": (add_lines("stop_times.txt", "T2,09:20:00,09:20:00,S1,2"), "stop_times.txt", 7, "stop_sequence", "duplicate stop_sequence", 5),
-    "st bad time": (replace_line("stop_times.txt", 3, "T1,8h10,8h11,S2,2"), "stop_times.txt", 3, "arrival_time", "invalid time, treated as missing", 5),
-    "st bad pickup": ({"stop_times.txt": BASE["stop_times.txt"].replace("sequence\n", "sequence,pickup_type\n").replace(",S2,2\n", ",S2,2,9\n")},
+    "bad direction": (replace_line("trips.txt", 3, "R1,WK,T2,5"), "trips.txt", 3, "direction_id",
+                      "out of range, treated as missing", 5),
+    "trip without stop_times": (add_lines("trips.txt", "R1,WK,T3,0"), "trips.txt", 4, "trip_id",
+                                "without usable stop_times", 5),
+    "st unknown trip": (add_lines("stop_times.txt", "TX,10:00:00,10:00:00,S1,1"), "stop_times.txt", 7, "trip_id",
+                        "unknown id", 5),
+    "st unknown stop": (add_lines("stop_times.txt", "T2,09:20:00,09:20:00,SX,3"), "stop_times.txt", 7, "stop_id",
+                        "unknown id", 5),
+    "st bad sequence": (add_lines("stop_times.txt", "T2,09:20:00,09:20:00,S1,x"), "stop_times.txt", 7, "stop_sequence",
+                        "invalid number", 5),
+    "st missing sequence": (add_lines("stop_times.txt", "T2,09:20:00,09:20:00,S1,"), "stop_times.txt", 7,
+                            "stop_sequence", "missing value", 5),
+    "st duplicate sequence": (add_lines("stop_times.txt", "T2,09:20:00,09:20:00,S1,2"), "stop_times.txt", 7,
+                              "stop_sequence", "duplicate stop_sequence", 5),
+    "st bad time": (replace_line("stop_times.txt", 3, "T1,8h10,8h11,S2,2"), "stop_times.txt", 3, "arrival_time",
+                    "invalid time, treated as missing", 5),
+    "st bad pickup": ({"stop_times.txt": BASE["stop_times.txt"].replace(
+                          "sequence\n", "sequence,pickup_type\n").replace(",S2,2\n", ",S2,2,9\n")},
                       "stop_times.txt", 3, "pickup_type", "out of range, set to 0", 5),
-    "st first time missing": (replace_line("stop_times.txt", 5, "T2,,,S3,1"), "stop_times.txt", 5, "arrival_time", "first or last stop has no time", 3),
-    "st last time missing": (replace_line("stop_times.txt", 4, "T1,,,S3,3"), "stop_times.txt", 4, "arrival_time", "first or last stop has no time", 2),
-    "st one stop": ({"stop_times.txt": BASE["stop_times.txt"].rsplit("T2,09:10", 1)[0]}, "stop_times.txt", 5, "stop_sequence", "fewer than 2 stops", 3),
-    "st decreasing": (replace_line("stop_times.txt", 4, "T1,08:05:00,08:05:00,S3,3"), "stop_times.txt", 4, "departure_time", "decrease", 2),
-    "st departure before arrival": (replace_line("stop_times.txt", 3, "T1,08:10:00,08:09:00,S2,2"), "stop_times.txt", 3, "departure_time", "decrease", 2),
-    "st too many fields": (add_lines("stop_times.txt", "T2,09:20:00,09:20:00,S1,3,1,2"), "stop_times.txt", 7, None, "too many fields", 5),
-    "calendar bad date": (add_lines("calendar.txt", "WE,0,0,0,0,0,1,1,20240231,20241231"), "calendar.txt", 3, "start_date", "invalid date", 5),
-    "calendar bad day": (add_lines("calendar.txt", "WE,0,0,0,0,0,2,1,20240101,20241231"), "calendar.txt", 3, "saturday", "out of range", 5),
-    "calendar reversed": (add_lines("calendar.txt", "WE,0,0,0,0,0,1,1,20241231,20240101"), "calendar.txt", 3, "end_date", "before start_date", 5),
-    "duplicate service": (add_lines("calendar.txt", "WK,0,0,0,0,0,1,1,20240101,20241231"), "calendar.txt", 3, "service_id", "duplicate service_id", 5),
-    "exception_type 3": ({"calendar_dates.txt": "service_id,date,exception_type\nWK,20240501,3\n"}, "calendar_dates.txt", 2, "exception_type", "out of range, row dropped", 5),
-    "headway 0": ({"frequencies.txt": "trip_id,start_time,end_time,headway_secs\nT1,06:00:00,07:00:00,0\n"}, "frequencies.txt", 2, "headway_secs", "out of range", 5),
-    "frequency reversed": ({"frequencies.txt": "trip_id,start_time,end_time,headway_secs\nT1,07:00:00,06:00:00,60\n"}, "frequencies.txt", 2, "end_time", "not after start_time", 5),
-    "frequency unknown trip": ({"frequencies.txt": "trip_id,start_time,end_time,headway_secs\nTX,06:00:00,07:00:00,60\n"}, "frequencies.txt", 2, "trip_id", "unknown id", 5),
-    "transfer unknown stop": ({"transfers.txt": "from_stop_id,to_stop_id,transfer_type\nS1,S2,0\nS1,SX,0\n"}, "transfers.txt", 3, "to_stop_id", "unknown id", 5),
-    "transfer trip-specific": ({"transfers.txt": "from_stop_id,to_stop_id,transfer_type,from_trip_id,to_trip_id\nS1,S2,0,,\nS1,S2,1,T1,T2\n"},
+    "st first time missing": (replace_line("stop_times.txt", 5, "T2,,,S3,1"), "stop_times.txt", 5, "arrival_time",
+                              "first or last stop has no time", 3),
+    "st last time missing": (replace_line("stop_times.txt", 4, "T1,,,S3,3"), "stop_times.txt", 4, "arrival_time",
+                             "first or last stop has no time", 2),
+    "st one stop": ({"stop_times.txt": BASE["stop_times.txt"].rsplit("T2,09:10", 1)[0]}, "stop_times.txt", 5,
+                    "stop_sequence", "fewer than 2 stops", 3),
+    "st decreasing": (replace_line("stop_times.txt", 4, "T1,08:05:00,08:05:00,S3,3"), "stop_times.txt", 4,
+                      "departure_time", "decrease", 2),
+    "st departure before arrival": (replace_line("stop_times.txt", 3, "T1,08:10:00,08:09:00,S2,2"), "stop_times.txt", 3,
+                                    "departure_time", "decrease", 2),
+    "st too many fields": (add_lines("stop_times.txt", "T2,09:20:00,09:20:00,S1,3,1,2"), "stop_times.txt", 7, None,
+                           "too many fields", 5),
+    "calendar bad date": (add_lines("calendar.txt", "WE,0,0,0,0,0,1,1,20240231,20241231"), "calendar.txt", 3,
+                          "start_date", "invalid date", 5),
+    "calendar bad day": (add_lines("calendar.txt", "WE,0,0,0,0,0,2,1,20240101,20241231"), "calendar.txt", 3, "saturday",
+                         "out of range", 5),
+    "calendar reversed": (add_lines("calendar.txt", "WE,0,0,0,0,0,1,1,20241231,20240101"), "calendar.txt", 3,
+                          "end_date", "before start_date", 5),
+    "duplicate service": (add_lines("calendar.txt", "WK,0,0,0,0,0,1,1,20240101,20241231"), "calendar.txt", 3,
+                          "service_id", "duplicate service_id", 5),
+    "exception_type 3": ({"calendar_dates.txt": "service_id,date,exception_type\nWK,20240501,3\n"},
+                         "calendar_dates.txt", 2, "exception_type", "out of range, row dropped", 5),
+    "headway 0": ({"frequencies.txt": "trip_id,start_time,end_time,headway_secs\nT1,06:00:00,07:00:00,0\n"},
+                  "frequencies.txt", 2, "headway_secs", "out of range", 5),
+    "frequency reversed": ({"frequencies.txt": "trip_id,start_time,end_time,headway_secs\nT1,07:00:00,06:00:00,60\n"},
+                           "frequencies.txt", 2, "end_time", "not after start_time", 5),
+    "frequency unknown trip": ({"frequencies.txt": "trip_id,start_time,end_time,headway_secs\n"
+                                                   "TX,06:00:00,07:00:00,60\n"},
+                               "frequencies.txt", 2, "trip_id", "unknown id", 5),
+    "transfer unknown stop": ({"transfers.txt": "from_stop_id,to_stop_id,transfer_type\nS1,S2,0\nS1,SX,0\n"},
+                              "transfers.txt", 3, "to_stop_id", "unknown id", 5),
+    "transfer trip-specific": ({"transfers.txt": "from_stop_id,to_stop_id,transfer_type,from_trip_id,to_trip_id\n"
+                                                 "S1,S2,0,,\nS1,S2,1,T1,T2\n"},
                                "transfers.txt", 3, None, "trip/route-specific transfers not supported yet", 5),
 }
 
@@ -424,7 +462,8 @@ def test_no_calendar_at_all(tmp_path):
 
 
 def test_no_usable_trip(tmp_path):
-    stop_times = "trip_id,arrival_time,departure_time,stop_id,stop_sequence\nT1,08:00:00,08:00:00,S1,1\nT2,,,S3,1\nT2,,,S4,2\n"
+    stop_times = ("trip_id,arrival_time,departure_time,stop_id,stop_sequence\nT1,08:00:00,08:00:00,S1,1\n"
+                  "T2,,,S3,1\nT2,,,S4,2\n")
     with pytest.raises(FeedError, match="no usable trip") as error:
         load(tmp_path, {"stop_times.txt": stop_times})
     assert error.value.report.warnings  # the reasons are in the report
@@ -547,7 +586,8 @@ NO_ROW_LEFT = {  # (changes, file, line, field, reason fragment)
                                          "T1,08:00:00,08:00:00,S1,1\nT2,,,S3,1\nT2,,,S4,2\n"}, "stop_times.txt", 2,
                                         "stop_sequence", "no usable trip"),
     "all stop_times rows too long": ({"stop_times.txt": BASE["stop_times.txt"].replace("\n", ",x,y\n").replace(
-                                         "sequence,x,y", "sequence")}, "stop_times.txt", 2, None, "no usable stop time"),
+                                         "sequence,x,y", "sequence")},
+                                     "stop_times.txt", 2, None, "no usable stop time"),
     "all calendar rows bad dates": ({"calendar.txt": BASE["calendar.txt"].replace("20240101", "2024")}, "calendar.txt",
                                     2, "start_date", "no usable service"),
 }

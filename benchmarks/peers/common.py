@@ -32,7 +32,8 @@ def peak_rss_mb() -> float | None:
     return None
 
 
-def write_result(path: str | Path, planner: str, load_s: float, arrivals: list, seconds: list[float], notes: str = "") -> None:
+def write_result(path: str | Path, planner: str, load_s: float, arrivals: list, seconds: list[float],
+                 notes: str = "") -> None:
     Path(path).write_text(json.dumps({"planner": planner, "load_s": load_s, "arrivals": arrivals,
                                       "seconds": seconds, "notes": notes, "peak_rss_mb": peak_rss_mb()}))
 

@@ -96,7 +96,8 @@ def day_trips(z: zipfile.ZipFile, date: dt.date, pre: str) -> tuple[list, int]:
         if r[c_trip] in service_of:
             a, d = r[c_arr].strip() or r[c_dep].strip(), r[c_dep].strip() or r[c_arr].strip()  # "": untimed
             km = r[c_dist].strip() if c_dist is not None else ""
-            by_trip[r[c_trip]].append((int(r[c_seq]), pre + r[c_stop], a and hms(a), d and hms(d), float(km) if km else None))
+            by_trip[r[c_trip]].append((int(r[c_seq]), pre + r[c_stop], a and hms(a), d and hms(d),
+                                       float(km) if km else None))
     templates, dropped = {}, 0
     for trip, st in by_trip.items():
         st.sort()
@@ -123,7 +124,8 @@ def day_trips(z: zipfile.ZipFile, date: dt.date, pre: str) -> tuple[list, int]:
         if r[col["trip_id"]] in templates:
             trip, headway = r[col["trip_id"]], int(r[col["headway_secs"]])
             start, end = hms(r[col["start_time"]]), hms(r[col["end_time"]])
-            runs += [(trip, start + i * headway - templates[trip][2][0]) for i in range(math.ceil((end - start) / headway))]
+            runs += [(trip, start + i * headway - templates[trip][2][0])
+                     for i in range(math.ceil((end - start) / headway))]
     expanded = {trip for trip, _ in runs}
     runs += [(trip, 0) for trip in templates if trip not in expanded]
     trips = []
@@ -167,14 +169,16 @@ def links(z: zipfile.ZipFile, pre: str) -> tuple[dict, int]:
     children, where = defaultdict(list), {}
     for r in rows:
         if r[col["stop_lat"]].strip() and r[col["stop_lon"]].strip():
-            where[r[col["stop_id"]]] = (math.radians(float(r[col["stop_lat"]])), math.radians(float(r[col["stop_lon"]])))
+            where[r[col["stop_id"]]] = (math.radians(float(r[col["stop_lat"]])),
+                                        math.radians(float(r[col["stop_lon"]])))
         if "parent_station" in col and r[col["parent_station"]].strip():
             children[r[col["parent_station"]]].append(r[col["stop_id"]])
     col, rows = table(z, "transfers.txt")
     out, forbidden, change = {}, set(), set()
     for r in rows:
         a, b, kind = r[col["from_stop_id"]], r[col["to_stop_id"]], int(r[col["transfer_type"]].strip() or 0)
-        secs = int(r[col["min_transfer_time"]]) if "min_transfer_time" in col and r[col["min_transfer_time"]].strip() else -1
+        secs = (int(r[col["min_transfer_time"]]) if "min_transfer_time" in col and r[col["min_transfer_time"]].strip()
+                else -1)
         for x in children.get(a, [a]):
             for y in children.get(b, [b]):
                 if kind == 3:
@@ -195,7 +199,8 @@ def write_model_inputs(folder: Path, routes: list, stops: set, pairs: dict, boar
     """streets.osm.pbf and the gtfs folder; returns stop -> (lat, lon) of its node.
     board: stop -> its boarding copy, written right after it in every trip."""
     side = math.ceil(math.sqrt(len(stops)))  # in 1e-7 degrees, as .pbf stores them: exact
-    where = {s: (450_000_000 + i // side * 100_000, 100_000_000 + i % side * 100_000) for i, s in enumerate(sorted(stops))}
+    where = {s: (450_000_000 + i // side * 100_000, 100_000_000 + i % side * 100_000)
+             for i, s in enumerate(sorted(stops))}
     writer = osmium.SimpleWriter(str(folder / "streets.osm.pbf"))
     hub = len(where) + 1
     writer.add_node(osmium.osm.mutable.Node(id=hub, location=(10.0, 40.0)))
@@ -207,12 +212,14 @@ def write_model_inputs(folder: Path, routes: list, stops: set, pairs: dict, boar
     files = {
         "stops.txt": [["stop_id", "stop_name", "stop_lat", "stop_lon"]]
         + [[s, s, f"{where[s][0] / 1e7:.7f}", f"{where[s][1] / 1e7:.7f}"] for s in sorted(stops)],
-        "routes.txt": [["route_id", "route_short_name", "route_type"]] + [[f"r{i}", f"r{i}", "3"] for i in range(len(routes))],
+        "routes.txt": [["route_id", "route_short_name", "route_type"]]
+        + [[f"r{i}", f"r{i}", "3"] for i in range(len(routes))],
         "calendar.txt": [["service_id", *DAYS, "start_date", "end_date"], ["day", *"1111111", "19000101", "22001231"]],
         "calendar_dates.txt": [["service_id", "date", "exception_type"]],
         "transfers.txt": [["from_stop_id", "to_stop_id", "transfer_type", "min_transfer_time"]]
         + [[a, b, "2", str(secs)] for (a, b), secs in sorted(pairs.items())],
-        "feed_info.txt": [["feed_publisher_name", "feed_publisher_url", "feed_lang"], ["trajet", "http://localhost", "en"]],
+        "feed_info.txt": [["feed_publisher_name", "feed_publisher_url", "feed_lang"],
+                          ["trajet", "http://localhost", "en"]],
     }
     for name, rows in files.items():
         with open(folder / "gtfs" / name, "w", newline="") as f:
@@ -246,7 +253,8 @@ def main(queries_path: str, out: str, feeds: list[str]) -> None:
             pre = f"{Path(feed).stem}:" if len(feeds) > 1 else ""
             feed_trips, feed_dropped = day_trips(z, dt.date.fromisoformat(spec["date"]), pre)
             feed_pairs, feed_change = links(z, pre)
-        trips, dropped, pairs, n_change = trips + feed_trips, dropped + feed_dropped, pairs | feed_pairs, n_change + feed_change
+        trips, dropped, pairs, n_change = (trips + feed_trips, dropped + feed_dropped, pairs | feed_pairs,
+                                           n_change + feed_change)
     with tempfile.TemporaryDirectory() as tmp:
         stops = {s for t in trips for s in t[0]} | {q[k] for q in queries for k in ("from", "to")}
         pairs = {(a, b): secs for (a, b), secs in pairs.items() if a in stops and b in stops}
@@ -254,7 +262,8 @@ def main(queries_path: str, out: str, feeds: list[str]) -> None:
         # a query leaves from a boarding copy of its stop: written after the stop in every trip,
         # no link out of it, the stop's links into it, and a 0 s link to it from the stop
         board = {q["from"]: f"{q['from']}~board" for q in queries if any(a == q["from"] for a, _ in pairs)}
-        pairs |= {(a, board[b]): secs for (a, b), secs in pairs.items() if b in board} | {(s, c): 0 for s, c in board.items()}
+        pairs |= ({(a, board[b]): secs for (a, b), secs in pairs.items() if b in board}
+                  | {(s, c): 0 for s, c in board.items()})
         routes = chains(trips)
         n_trips, n_routes = len(trips), len(routes)
         node = write_model_inputs(Path(tmp), routes, stops | set(board.values()), pairs, board)
@@ -278,9 +287,11 @@ def main(queries_path: str, out: str, feeds: list[str]) -> None:
         seconds.append(took)
     notes = (f"load {adapter_s:.2f} s adapter + {load_s - adapter_s:.2f} s ferrobus model; find_routes_one_to_many; "
              f"adapter: the day as plain GTFS ({n_trips} trips, {n_routes} routes without "
-             f"overtaking{f', {dropped} unusable trips dropped as by Trajet' if dropped else ''}), streets with no usable walk, "
+             f"overtaking{f', {dropped} unusable trips dropped as by Trajet' if dropped else ''}), "
+             "streets with no usable walk, "
              f"{n_links} transfers.txt links; differs: changes at one stop in 0 s"
-             f"{f' ({n_change} stops have a transfers.txt change time)' if n_change else ''}, ignores pickup/drop-off types")
+             f"{f' ({n_change} stops have a transfers.txt change time)' if n_change else ''}, "
+             "ignores pickup/drop-off types")
     write_result(out, "ferrobus 0.2.1", load_s, arrivals, seconds, notes)
 
 

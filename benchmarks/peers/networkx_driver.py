@@ -85,7 +85,8 @@ def main(queries_path: str, out: str, feeds: list[str]) -> None:
     arrivals, seconds = [], []
     for q in spec["queries"]:
         source, target = index[q["from"]], index[q["to"]]
-        a, took = timed(earliest_arrival, graph, source, target, midnight + q["time"]) if source in graph else (None, 0.0)
+        a, took = (timed(earliest_arrival, graph, source, target, midnight + q["time"]) if source in graph
+                   else (None, 0.0))
         arrivals.append(a - midnight if a is not None else None)
         seconds.append(took)
     write_result(out, "networkx-dijkstra", load_s, arrivals, seconds,

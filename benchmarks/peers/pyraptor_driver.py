@@ -24,10 +24,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from loguru import logger  # noqa: E402  (pyraptor logs every round; keep it quiet)
 from pyraptor.model.raptor import RaptorAlgorithm  # noqa: E402
 from pyraptor.model.structures import (  # noqa: E402
-    Route, Routes, Station, Stations, Stop, Stops, Timetable, Transfer, Transfers, Trip, Trips, TripStopTime,
+    Route,
+    Routes,
+    Station,
+    Stations,
+    Stop,
+    Stops,
+    Timetable,
+    Transfer,
+    Transfers,
+    Trip,
+    Trips,
+    TripStopTime,
     TripStopTimes,
 )
-
 from pyraptor.util import LARGE_NUMBER  # noqa: E402
 
 from benchmarks.peers.common import read_queries, timed, write_result  # noqa: E402
@@ -114,7 +124,8 @@ def main(queries_path: str, out: str, export_path: str) -> None:
         arrivals.append(a)
         seconds.append(took)
     write_result(out, "pyraptor 1.3.10", load_s, arrivals, seconds,
-                 f"pure-Python RAPTOR, {ROUNDS} rounds; adapter: Trajet's patterns as routes, stations of stops joined by "
+                 f"pure-Python RAPTOR, {ROUNDS} rounds; adapter: Trajet's patterns as routes, "
+                 "stations of stops joined by "
                  "transfers.txt links; differs: no change time at one stop, boarding rules ignored")
 
 

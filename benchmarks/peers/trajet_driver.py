@@ -6,8 +6,8 @@ import datetime as dt
 import sys
 import time
 
-from trajet.service.network import Network
 from trajet.router.query import QueryOptions
+from trajet.service.network import Network
 
 from .common import read_queries, timed, write_result
 
@@ -32,7 +32,9 @@ def main(queries_path: str, out: str, feeds: list[str]) -> None:
         result, took = timed(router.plan, [(index[q["from"]], midnight + q["time"])], [(index[q["to"]], 0)], options)
         arrivals.append(min(result.arrivals) - midnight if result.arrivals else None)
         seconds.append(took)
-    write_result(out, "trajet", load_s, arrivals, seconds, "RAPTOR (numba), Pareto set over arrival and trips; slack 0, transfers.txt links and change times, no generated walking")
+    write_result(out, "trajet", load_s, arrivals, seconds,
+                 "RAPTOR (numba), Pareto set over arrival and trips; slack 0, transfers.txt links and change times, "
+                 "no generated walking")
 
 
 if __name__ == "__main__":

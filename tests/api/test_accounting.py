@@ -104,7 +104,8 @@ def test_config_is_read(setup):
     "edit, message",
     [
         (("population = 656000", 'population = "many"'), ":17: territories[0].population: expected int"),
-        (('role = "client"\nmonthly_quota = 3', 'role = "boss"\nmonthly_quota = 3'), ":31: keys[1].role: value 'boss' is not allowed"),
+        (('role = "client"\nmonthly_quota = 3', 'role = "boss"\nmonthly_quota = 3'),
+         ":31: keys[1].role: value 'boss' is not allowed"),
         (('feeds = ["helsinki"]', 'feeds = ["paris"]'), "feed 'paris' is not loaded"),
         (("[access]", "[acess]"), ":12: acess: unknown section"),
         (("eur_per_gb = 1.0", "eur_per_gb = "), "not valid TOML"),
@@ -232,8 +233,8 @@ async def test_ledger_cpu_matches_the_routing_threads_cpu(aiohttp_client, networ
     import threading
     import time
 
-    from trajet.api.keys import EXECUTOR, ServiceConfig
     from benchmarks.load import seeded_plan_queries
+    from trajet.api.keys import EXECUTOR, ServiceConfig
 
     ledger = SqliteLedger(tmp_path / "ledger.sqlite", flush_seconds=0.05)
     app = create_app(network, ServiceConfig(workers=1), ledger=ledger)

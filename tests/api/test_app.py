@@ -43,15 +43,18 @@ async def test_plan_answers_with_legs_and_its_computation(client):
     it = body["itineraries"][0]
     assert it["startTime"].startswith("2022-02-22T08:") and it["endTime"] > it["startTime"]
     trip_legs = [leg for leg in it["legs"] if leg["mode"] != "WALK"]
-    assert trip_legs and all(leg["tripId"] and leg["routeShortName"] and leg["legGeometry"]["points"] for leg in trip_legs)
+    assert trip_legs and all(leg["tripId"] and leg["routeShortName"] and leg["legGeometry"]["points"]
+                             for leg in trip_legs)
     computation = body["computation"]
     assert computation["algorithm"]["name"] == "RAPTOR"
     assert computation["cpuTimeMs"] > 0 and computation["wallTimeMs"] >= computation["cpuTimeMs"] * 0.5
     assert computation["work"]["rounds"] >= 1 and computation["work"]["patternsScanned"] >= 1
     assert computation["costEur"] > 0 and computation["apiKey"] == "anonymous"
     assert computation["responseBytes"] == len(await response.read())  # exact, before compression
-    assert body["options"] == {"maxTransfers": 20, "transferSlack": 120, "maxWalk": 400, "modes": body["options"]["modes"], "numItineraries": 5}
-    assert body["feeds"] == [{"name": "helsinki", "publisher": body["feeds"][0]["publisher"], "version": body["feeds"][0]["version"]}]
+    assert body["options"] == {"maxTransfers": 20, "transferSlack": 120, "maxWalk": 400,
+                               "modes": body["options"]["modes"], "numItineraries": 5}
+    assert body["feeds"] == [{"name": "helsinki", "publisher": body["feeds"][0]["publisher"],
+                              "version": body["feeds"][0]["version"]}]
     assert float(response.headers["X-Trajet-Cpu-Ms"]) > 0 and response.headers["X-Request-Id"]
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
@@ -141,7 +144,8 @@ async def test_large_answers_are_gzipped(client):
 
 
 async def test_concurrent_requests_all_answer(client):
-    responses = await asyncio.gather(*[client.get("/v1/plan", params=dict(PLAN, time=f"0{7 + i % 3}:{i:02d}")) for i in range(24)])
+    responses = await asyncio.gather(*[client.get("/v1/plan", params=dict(PLAN, time=f"0{7 + i % 3}:{i:02d}"))
+                                       for i in range(24)])
     assert [r.status for r in responses] == [200] * 24
 
 
@@ -168,7 +172,8 @@ async def test_stop_search_is_accent_case_and_typo_tolerant(client):
 
 
 async def test_stops_near_a_coordinate_by_distance(client):
-    stops = (await (await client.get("/v1/stops", params={"near": "60.17036,24.9413", "radius": "300"})).json())["stops"]
+    stops = (await (await client.get("/v1/stops",
+                                     params={"near": "60.17036,24.9413", "radius": "300"})).json())["stops"]
     assert stops[0]["stopId"] == RAUTATIENTORI and stops[0]["distance"] < 1
     assert [s["distance"] for s in stops] == sorted(s["distance"] for s in stops) and stops[-1]["distance"] <= 300
 

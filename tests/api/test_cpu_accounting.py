@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 
 from trajet.api.metering import free_port
-from trajet.billing.simulate import request_mix, replay
+from trajet.billing.simulate import replay, request_mix
 
 DATE = "2022-02-22"
 N_REQUESTS = 2000
@@ -81,7 +81,8 @@ def server(tmp_path_factory, network):
             return False
 
     def started_row() -> bool:  # the kernels' warm-up is written before the runs start
-        return bool(ledger.exists() and ledger_rows(ledger, "SELECT 1 FROM process_cpu WHERE shared_detail LIKE '%warm-up%'"))
+        return bool(ledger.exists()
+                    and ledger_rows(ledger, "SELECT 1 FROM process_cpu WHERE shared_detail LIKE '%warm-up%'"))
 
     try:
         wait_for(up, 300, "the server to start")

@@ -81,7 +81,8 @@ def test_metered_keys_pay_beyond_the_free_quota(filled, tmp_path):
     from dataclasses import replace
 
     setup = replace(setup, free_monthly_requests=50, price_per_1000_eur=2.0)
-    rows = {r["payer"]: r for r in funding_json(ledger, setup, dict(QUERY, model="metered"))["models"]["metered"]["rows"]}
+    rows = {r["payer"]: r
+            for r in funding_json(ledger, setup, dict(QUERY, model="metered"))["models"]["metered"]["rows"]}
     months = 31 / (365.25 / 12)
     assert rows["app-key-4567"]["billedRequests"] == round(75 - 50 * months)
     assert "anonymous" not in rows
@@ -121,7 +122,8 @@ def test_costs_report_command(filled, tmp_path):
 
     ledger, setup = filled
     config = tmp_path / "trajet.toml"
-    base = [sys.executable, "-m", "trajet.cli", "costs", "report", "--config", str(config), "--since", "2026-03-01", "--until", "2026-03-31"]
+    base = [sys.executable, "-m", "trajet.cli", "costs", "report", "--config", str(config),
+            "--since", "2026-03-01", "--until", "2026-03-31"]
     table = subprocess.run(base, capture_output=True, text=True)
     assert table.returncode == 0, table.stderr
     assert "300 requests" in table.stdout and "pooling" in table.stdout and "espoo" in table.stdout
@@ -139,7 +141,8 @@ def test_simulate_replays_a_day_through_the_server(tmp_path):
 
     config = write_config(tmp_path, text=TWO_TERRITORIES)
     env = dict(os.environ, TRAJET_CACHE=str(tmp_path / "cache"))
-    run = subprocess.run([sys.executable, "-m", "trajet.cli", "costs", "simulate", "--config", str(config), "--requests", "80"],
+    run = subprocess.run([sys.executable, "-m", "trajet.cli", "costs", "simulate", "--config", str(config),
+                          "--requests", "80"],
                          capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "replayed 80 requests on 2022-02-22" in run.stderr

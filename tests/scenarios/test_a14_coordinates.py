@@ -21,7 +21,8 @@ def test_walks_from_the_origin_and_to_the_destination(plan):
     assert walk_in["endTime"] == "2024-03-12T08:00:00+02:00" and walk_in["duration"] == 151  # 200 m at 1.33 m/s
     assert walk_out["duration"] == 226
     assert it["walkTime"] == 151 + 226 and it["transfers"] == 0
-    assert [(s["stopId"], s["arrival"][11:16], s["departure"][11:16]) for s in ride["intermediateStops"]] == [("B", "08:10", "08:11")]
+    assert [(s["stopId"], s["arrival"][11:16], s["departure"][11:16])
+            for s in ride["intermediateStops"]] == [("B", "08:10", "08:11")]
     assert ride["legGeometry"]["length"] == 3
 
 

@@ -9,7 +9,8 @@ import polyline
 TRIPS = {"t1": "A 08:00, B 08:10, C 08:20"}
 STOPS = {"A": (60.0, 25.0), "B": (60.05, 25.0), "C": (60.1, 25.0)}
 SHAPE = "shape_id,shape_pt_lat,shape_pt_lon,shape_pt_sequence\n" + "".join(
-    f"S,{lat},{lon},{i}\n" for i, (lat, lon) in enumerate([(60.0, 25.0), (60.025, 25.01), (60.05, 25.0), (60.075, 25.02), (60.1, 25.0)])
+    f"S,{lat},{lon},{i}\n" for i, (lat, lon) in enumerate([(60.0, 25.0), (60.025, 25.01), (60.05, 25.0),
+                                                           (60.075, 25.02), (60.1, 25.0)])
 )
 TRIPS_TXT = "route_id,service_id,trip_id,shape_id\nRt1,ALL,t1,S\n"
 

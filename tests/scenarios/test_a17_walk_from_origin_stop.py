@@ -9,6 +9,7 @@ off), the only journey is the slow trip from O itself.
 """
 
 import pytest
+
 from trajet.router.query import QueryOptions
 
 TRIPS = {"slow": "O 08:30, C 09:00", "fast": "P 08:00, C 08:20"}

@@ -10,6 +10,7 @@ max_walk_m 400 allows it (without the row the same query walks over).
 """
 
 import pytest
+
 from trajet.router.query import QueryOptions
 
 TRIPS = {"t1": "A 08:00, B 08:10", "t2": "D 08:13, C 08:30", "t3": "D 08:14, C 08:40"}

@@ -8,6 +8,7 @@ there).
 """
 
 import pytest
+
 from trajet.router.query import QueryOptions
 
 TRIPS = {

@@ -8,6 +8,7 @@ NO_TRANSIT_CONNECTION_WITHIN_LIMITS on inputField "modes".
 """
 
 import pytest
+
 from trajet.feeds.modes import mode_mask
 from trajet.router.query import QueryOptions
 

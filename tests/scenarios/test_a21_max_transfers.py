@@ -10,6 +10,7 @@ with fewer trips (l1, l2, ce at 09:30) is never listed.
 """
 
 import pytest
+
 from trajet.router.query import QueryOptions
 
 TRIPS = {
