@@ -3,7 +3,7 @@
 This is what `trajet compile` writes and what the service loads: a folder of .npy files
 (memory-mapped when loaded, so even nyc-bus loads in a fraction of a second) and a
 meta.json with the feeds, their versions and validation summaries. Day views for the
-router (feeds/dayview.py) are cut from it.
+router are cut from it by the service layer (service/dayview.py).
 
 Times of a trip are seconds from its service day's origin ("noon minus 12 h" in the feed's
 timezone) as written in the feed; stops, routes, trips and patterns are integer indices.
