@@ -142,8 +142,20 @@ def build_day_view(net: CompiledNetwork, meta: dict, date: dt.date) -> tuple[Tim
     n_days = int(meta["n_days"])
     d0 = (date - first).days
     origin = service_day_origin(date, str(net.feed_timezone[0]))
-    back = int(meta["max_trip_seconds"]) // 86400
-    days = [d for d in range(d0 - back, d0 + 2) if 0 <= d < n_days]
+    longest = int(meta["max_trip_seconds"])
+
+    def shifts(d: int) -> np.ndarray:
+        """Feed -> seconds from the view origin to the origin of service day d in its timezone."""
+        day = first + dt.timedelta(days=d)
+        return np.array([service_day_origin(day, str(tz)) - origin for tz in net.feed_timezone], np.int64)
+
+    # earlier days, back to the last one whose longest trip may still run: not longest // 24 h
+    # days, as a DST change in between (a 23 h day brings a trip of 47:20 two days before past
+    # midnight) and feeds in timezones behind the first one reach further
+    start = d0
+    while start > 0 and longest + shifts(start - 1).max() >= -EARLIER_DAY_MARGIN_S:
+        start -= 1
+    days = [d for d in range(start, d0 + 2) if 0 <= d < n_days]
 
     trip_service = np.asarray(net.trip_service)
     trip_feed = np.asarray(net.service_feed)[trip_service]
@@ -153,8 +165,7 @@ def build_day_view(net: CompiledNetwork, meta: dict, date: dt.date) -> tuple[Tim
     last_arr = arr[time_offsets[1:] - 1]
     inst_trip, inst_shift, inst_day = [], [], []
     for d in days:
-        day = first + dt.timedelta(days=d)
-        shift_of_feed = np.array([service_day_origin(day, str(tz)) - origin for tz in net.feed_timezone], np.int64)
+        shift_of_feed = shifts(d)
         runs = np.flatnonzero(np.asarray(net.service_active[:, d])[trip_service])
         shift = shift_of_feed[trip_feed[runs]]
         if d < d0:
