@@ -4,7 +4,7 @@ It answers the same question as RAPTOR (router/_kernels.py through trajet.servic
 for every k = 1..max_transfers + 1, the earliest arrival at the destination with at most k
 trips. It shares no code with router/_kernels.py nor service/dayview.py: it builds its own
 elementary connections for a query date straight from the CompiledNetwork (trip instances
-of the service days date-3 .. date+1, shifted to seconds from the view origin with zoneinfo),
+of the service days around the query date, shifted to seconds from the view origin with zoneinfo),
 then scans them in time order. Only the compiled arrays and their documented meaning are
 shared.
 
@@ -23,7 +23,9 @@ Labels: ready[stop, k], the earliest time a trip can be boarded at the stop with
 trips taken before (monotone in k), and trip_k[instance], the fewest trips (this one
 included) of a journey riding that instance. Connections are scanned by (departure, arrival,
 instance, position); a run of zero-duration connections at the same instant is iterated to
-a fixpoint, so chains of 0 s connections and 0 s changes at one instant are exact.
+a fixpoint, so chains of 0 s connections and 0 s changes at one instant are exact (each pass
+restarts the run's trips from their counts before it: a trip boarded at one position is
+never left at an earlier one).
 """
 
 from __future__ import annotations
@@ -40,7 +42,10 @@ BOARD_BIT = 1  # pattern_stop_rules: boarding allowed
 ALIGHT_BIT = 2  # pattern_stop_rules: alighting allowed
 FORBIDDEN_CHANGE = -2  # stop_change_time: changing there is forbidden (-1: the slack applies)
 NEVER = np.int64(2**62)  # time sentinel of this module: not reached
-DAYS_BEFORE, DAYS_AFTER = 3, 1  # service days taken around the query date
+# service days taken around the query date: after it, one; before it, as many as the longest
+# trip lasts plus DAYS_BEFORE_MARGIN: one for a DST change in between (a 23 h day), one for
+# feeds in timezones up to a day behind the first feed's
+DAYS_BEFORE_MARGIN, DAYS_AFTER = 2, 1
 
 
 def day_start(day: dt.date, timezone: str) -> int:
@@ -105,7 +110,8 @@ def _relax(labels, row, n_trips, max_trips, t):
 def _connection(c, dep, arr, from_stop, to_stop, instance, can_board, can_alight,
                 fp_offsets, fp_to, fp_duration, fp_walk_m, change_time, is_target,
                 ready, trip_k, best, max_trips, slack, max_walk_m):
-    """Scan one connection; True if any label changed."""
+    """Scan one connection; True if a ready time or a best arrival changed (trip_k changes
+    are not reported: the fixpoint of a zero-duration run recomputes them every pass)."""
     changed = False
     i = instance[c]
     d = dep[c]
@@ -117,7 +123,6 @@ def _connection(c, dep, arr, from_stop, to_stop, instance, can_board, can_alight
                 k += 1
             if k + 1 < trip_k[i]:
                 trip_k[i] = k + 1
-                changed = True
     n = trip_k[i]
     if n > max_trips or not can_alight[c]:
         return changed
@@ -169,13 +174,21 @@ def _scan(dep, arr, from_stop, to_stop, instance, can_board, can_alight, n_insta
             c += 1
             continue
         # a run of zero-duration connections at instant d (they sort first among those
-        # departing at d): iterate until no label changes
+        # departing at d): iterate until no label changes. Each instance's connections in
+        # the run are consecutive and in position order; every pass starts them again from
+        # the trip counts they had before the run, so that a boarding found in one pass
+        # serves only the later positions of its instance, never an earlier one.
         end = c
         while end < n and dep[end] == d and arr[end] == d:
             end += 1
+        before = np.empty(end - c, np.int64)
+        for e in range(c, end):
+            before[e - c] = trip_k[instance[e]]
         changed = True
         while changed:
             changed = False
+            for e in range(c, end):
+                trip_k[instance[e]] = before[e - c]
             for e in range(c, end):
                 changed |= _connection(e, dep, arr, from_stop, to_stop, instance, can_board, can_alight,
                                        fp_offsets, fp_to, fp_duration, fp_walk_m, change_time, is_target,
@@ -234,7 +247,8 @@ class Reference:
         trip_feed = np.asarray(net.service_feed, np.int64)[trip_service]
         active = np.asarray(net.service_active)
         trips, days, shifts = [], [], []
-        for rel in range(-DAYS_BEFORE, DAYS_AFTER + 1):
+        days_before = int(self.meta["max_trip_seconds"]) // 86400 + DAYS_BEFORE_MARGIN
+        for rel in range(-days_before, DAYS_AFTER + 1):
             d = d0 + rel
             if not 0 <= d < self.n_days:
                 continue

@@ -77,7 +77,7 @@ class Feed:
         net = self.net
         running = np.asarray(net.service_active)[np.asarray(net.trip_service)]  # (trip, day)
         busiest = int(np.argmax(running.sum(axis=0)))
-        self.date = network.first_date + dt.timedelta(days=busiest)
+        self.date = network.bitmap_start + dt.timedelta(days=busiest)  # day 0 of service_active
         trips = np.flatnonzero(running[:, busiest])
         p_lo = np.asarray(net.pattern_stop_offsets)
         stops = np.asarray(net.pattern_stops)
@@ -204,7 +204,7 @@ def trip_leg_problems(feed: Feed, view, leg) -> list[str]:
     # the same instance straight from the compiled network
     src, rel = int(tt.trip_source[leg.trip]), int(tt.trip_day[leg.trip])
     day = feed.date + dt.timedelta(days=rel)
-    d = (day - feed.network.first_date).days
+    d = (day - feed.network.bitmap_start).days
     if not (0 <= d < feed.ref.n_days and net.service_active[net.trip_service[src], d]):
         out.append(f"trip {net.trip_id[src]} does not run on {day}")
     tz = str(net.feed_timezone[net.service_feed[net.trip_service[src]]])
