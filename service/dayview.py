@@ -101,7 +101,8 @@ def _split_fifo(order, inst_trip, inst_shift, pattern_of, time_offsets, arr, dep
 
 
 @njit(cache=True)
-def _fill_times(order, inst_trip, inst_shift, vp_trip_offsets, vp_time_offsets, time_offsets, arr, dep, out_arr, out_dep):
+def _fill_times(order, inst_trip, inst_shift, vp_trip_offsets, vp_time_offsets, time_offsets, arr, dep, out_arr,
+                out_dep):
     """Write each view pattern's trip-major time block (out_* modified in place)."""
     for vp in range(vp_trip_offsets.shape[0] - 1):
         t_lo = vp_trip_offsets[vp]
@@ -195,14 +196,16 @@ def build_day_view(net: CompiledNetwork, meta: dict, date: dt.date) -> tuple[Tim
     p_offsets = np.asarray(net.pattern_stop_offsets)
     vp_len = (p_offsets[vp_pattern + 1] - p_offsets[vp_pattern]).astype(np.int64)
     vp_stop_offsets = np.r_[0, np.cumsum(vp_len)].astype(np.int32)
-    pos_source = np.concatenate([np.arange(p_offsets[p], p_offsets[p + 1]) for p in vp_pattern]) if len(vp_pattern) else np.zeros(0, np.int64)
+    pos_source = (np.concatenate([np.arange(p_offsets[p], p_offsets[p + 1]) for p in vp_pattern]) if len(vp_pattern)
+                  else np.zeros(0, np.int64))
     pattern_stops = np.asarray(net.pattern_stops)[pos_source].astype(np.int32)
     pattern_stop_rules = _RULES[np.asarray(net.pattern_stop_rules)[pos_source]]
     vp_n_trips = np.diff(vp_trip_offsets).astype(np.int64)
     vp_time_offsets = np.r_[0, np.cumsum(vp_len * vp_n_trips)].astype(np.int64)
     out_arr = np.empty(vp_time_offsets[-1], np.int32)
     out_dep = np.empty(vp_time_offsets[-1], np.int32)
-    _fill_times(order, inst_trip, inst_shift, vp_trip_offsets, vp_time_offsets, time_offsets, arr, dep, out_arr, out_dep)
+    _fill_times(order, inst_trip, inst_shift, vp_trip_offsets, vp_time_offsets, time_offsets, arr, dep, out_arr,
+                out_dep)
 
     n_stops = len(net.stop_id)
     position = (np.arange(len(pattern_stops)) - np.repeat(vp_stop_offsets[:-1], vp_len)).astype(np.int32)

@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from trajet.service.network import Network
-from trajet.router.query import QueryOptions
 from trajet.feeds.compiled import CHANGE_FORBIDDEN, DROP_OFF, PICKUP
+from trajet.router.query import QueryOptions
 from trajet.router.timetable import CAN_ALIGHT, CAN_BOARD
+from trajet.service.network import Network
 
 from .inline_gtfs import write_feed
 from .reference import (
@@ -192,7 +192,8 @@ def trip_leg_problems(feed: Feed, view, leg) -> list[str]:
     if not 0 <= leg.board_pos < leg.alight_pos < n_pos:
         return [f"trip leg positions {leg.board_pos}->{leg.alight_pos} invalid on a pattern of {n_pos} stops"]
     lo = int(tt.pattern_stop_offsets[pattern])
-    if (int(tt.pattern_stops[lo + leg.board_pos]), int(tt.pattern_stops[lo + leg.alight_pos])) != (leg.from_stop, leg.to_stop):
+    ends = (int(tt.pattern_stops[lo + leg.board_pos]), int(tt.pattern_stops[lo + leg.alight_pos]))
+    if ends != (leg.from_stop, leg.to_stop):
         out.append("trip leg stops are not the pattern's stops at its positions")
     if not tt.pattern_stop_rules[lo + leg.board_pos] & CAN_BOARD:
         out.append("trip leg boards where boarding is not allowed")
@@ -212,7 +213,8 @@ def trip_leg_problems(feed: Feed, view, leg) -> list[str]:
     t_lo = int(net.trip_time_offsets[src])
     p_lo = int(net.pattern_stop_offsets[net.trip_pattern[src]])
     expect = (int(net.pattern_stops[p_lo + leg.board_pos]), int(net.pattern_stops[p_lo + leg.alight_pos]),
-              int(net.stop_time_dep[t_lo + leg.board_pos]) + shift, int(net.stop_time_arr[t_lo + leg.alight_pos]) + shift)
+              int(net.stop_time_dep[t_lo + leg.board_pos]) + shift,
+              int(net.stop_time_arr[t_lo + leg.alight_pos]) + shift)
     if expect != (leg.from_stop, leg.to_stop, leg.t_dep, leg.t_arr):
         out.append(f"trip leg {(leg.from_stop, leg.to_stop, leg.t_dep, leg.t_arr)} differs from the compiled "
                    f"trip {net.trip_id[src]} of {day}: {expect}")
