@@ -348,27 +348,34 @@ def test_zero_second_chain_at_one_instant(tmp_path):
 
 
 # --- the oracle test ---------------------------------------------------------------------------
+def query_problems(feed: Feed, q) -> tuple[list[str], object, object, object]:
+    """The checks of one query on feed.date: the same best arrival per number of trips as the
+    reference, a Pareto set, valid journeys. Returns (problems, result, view, answer)."""
+    frm, to, secs, options = q
+    assert set(feed.network.stops_of(frm)) == set(feed.ref.stops_of(frm))
+    result, view, _, _ = feed.network.plan(frm, to, feed.date, secs, options)
+    answer = feed.ref.plan(frm, to, feed.date, secs, max_transfers=options.max_transfers,
+                           transfer_slack=options.transfer_slack, max_walk_m=options.max_walk_m)
+    max_trips = options.max_transfers + 1
+    problems = []
+    if view.origin != answer.origin:
+        problems.append(f"view origin {view.origin} != reference origin {answer.origin}")
+    problems += pareto_problems(result, max_trips)
+    got = best_by_trips(result, max_trips)
+    want = [int(b) for b in answer.best[1:]]
+    if got != want:
+        problems.append("RAPTOR's earliest arrival with <= k trips differs from the reference's for k = "
+                        + ", ".join(str(k + 1) for k in range(max_trips) if got[k] != want[k]))
+    for j, a in zip(result.journeys, result.arrivals):
+        problems += [f"journey of {j.n_trips} trip(s): {p}" for p in journey_problems(feed, view, j, a, answer, q)]
+    return problems, result, view, answer
+
+
 def test_raptor_agrees_with_the_reference(feed: Feed):
     queries = random_queries(feed, FEEDS[feed.name], SEED)
     failures, n_reached, n_journeys, n_multi = [], 0, 0, 0
     for q in queries:
-        frm, to, secs, options = q
-        assert set(feed.network.stops_of(frm)) == set(feed.ref.stops_of(frm))
-        result, view, _, _ = feed.network.plan(frm, to, feed.date, secs, options)
-        answer = feed.ref.plan(frm, to, feed.date, secs, max_transfers=options.max_transfers,
-                               transfer_slack=options.transfer_slack, max_walk_m=options.max_walk_m)
-        max_trips = options.max_transfers + 1
-        problems = []
-        if view.origin != answer.origin:
-            problems.append(f"view origin {view.origin} != reference origin {answer.origin}")
-        problems += pareto_problems(result, max_trips)
-        got = best_by_trips(result, max_trips)
-        want = [int(b) for b in answer.best[1:]]
-        if got != want:
-            problems.append("RAPTOR's earliest arrival with <= k trips differs from the reference's for k = "
-                            + ", ".join(str(k + 1) for k in range(max_trips) if got[k] != want[k]))
-        for j, a in zip(result.journeys, result.arrivals):
-            problems += [f"journey of {j.n_trips} trip(s): {p}" for p in journey_problems(feed, view, j, a, answer, q)]
+        problems, result, view, answer = query_problems(feed, q)
         n_reached += bool(answer.pareto())
         n_journeys += len(result.journeys)
         n_multi += len(result.journeys) > 1

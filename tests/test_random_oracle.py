@@ -38,7 +38,7 @@ from trajet.service.network import Network
 from .inline_gtfs import write_feed
 from .random_feeds import TIMEZONES, RandomFeed, days, random_network
 from .reference import Reference
-from .test_oracle import Feed, best_by_trips, describe_mismatch, journey_problems, pareto_problems
+from .test_oracle import Feed, describe_mismatch, query_problems
 
 # seeds 0 .. N_SEEDS - 1; TRAJET_RANDOM_SEEDS=2000 runs more (about 0.2 s a seed, most of it compiling)
 N_SEEDS = int(os.environ.get("TRAJET_RANDOM_SEEDS", 100))
@@ -119,30 +119,6 @@ def random_queries(models: list[RandomFeed], network: Network, ref: Reference, s
     return out
 
 
-def query_problems(feed: Feed, date: dt.date, q) -> tuple[list[str], object, object, object]:
-    """test_oracle's checks of one query: the same best arrival per number of trips, a Pareto
-    set, valid journeys. Returns (problems, result, view, answer)."""
-    feed.date = date  # the Feed's date is the one its checks and descriptions use
-    frm, to, secs, options = q
-    assert set(feed.network.stops_of(frm)) == set(feed.ref.stops_of(frm))
-    result, view, _, _ = feed.network.plan(frm, to, date, secs, options)
-    answer = feed.ref.plan(frm, to, date, secs, max_transfers=options.max_transfers,
-                           transfer_slack=options.transfer_slack, max_walk_m=options.max_walk_m)
-    max_trips = options.max_transfers + 1
-    problems = []
-    if view.origin != answer.origin:
-        problems.append(f"view origin {view.origin} != reference origin {answer.origin}")
-    problems += pareto_problems(result, max_trips)
-    got = best_by_trips(result, max_trips)
-    want = [int(b) for b in answer.best[1:]]
-    if got != want:
-        problems.append("RAPTOR's earliest arrival with <= k trips differs from the reference's for k = "
-                        + ", ".join(str(k + 1) for k in range(max_trips) if got[k] != want[k]))
-    for j, a in zip(result.journeys, result.arrivals):
-        problems += [f"journey of {j.n_trips} trip(s): {p}" for p in journey_problems(feed, view, j, a, answer, q)]
-    return problems, result, view, answer
-
-
 # --- the compiled network against the generator ------------------------------------------------
 def compile_problems(models: list[RandomFeed], network: Network) -> list[str]:
     """The compiled trips, service days, footpaths and change times against what the
@@ -204,7 +180,8 @@ def test_raptor_agrees_with_the_reference_on_a_random_feed(seed, tmp_path):
     feed = Feed("+".join(m.name for m in models), network)
     failures = []
     for date, q in random_queries(models, network, feed.ref, seed, QUERIES_PER_FEED):
-        found, result, view, answer = query_problems(feed, date, q)
+        feed.date = date  # the Feed's date is the one its checks and descriptions use
+        found, result, view, answer = query_problems(feed, q)
         if found:
             failures.append(describe_mismatch(feed, q, result, view, answer, found))
     if problems or failures:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 
 import pytest
@@ -73,6 +74,18 @@ def ledger_status(client, status: str):
     async def check():
         return (await (await client.get("/v1/ready")).json())["ledger"]["status"] == status
     return check
+
+
+@contextlib.contextmanager
+def write_locked(path):
+    """Another process holds the ledger's write lock for the duration of the block."""
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
 
 
 def write_config(tmp_path, anonymous="true", text=CONFIG) -> tuple:
@@ -202,16 +215,11 @@ async def test_locked_ledger_is_degraded_then_recovers(aiohttp_client, network, 
     path = tmp_path / "ledger.sqlite"
     ledger = SqliteLedger(path, flush_seconds=0.05)
     client = await aiohttp_client(create_app(network, ledger=ledger))
-    blocker = sqlite3.connect(path, isolation_level=None)
-    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
-    try:
+    with write_locked(path):
         assert (await client.get("/v1/plan", params=PLAN)).status == 200
         await eventually(ledger_status(client, "degraded"))
         ready = await (await client.get("/v1/ready")).json()
         assert ready["ledger"]["status"] == "degraded" and "cannot be written" in ready["ledger"]["reason"]
-    finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
     await eventually(ledger_status(client, "ok"))
     ledger.close()
     assert sqlite3.connect(path).execute("SELECT COUNT(*) FROM requests").fetchone()[0] >= 2

@@ -20,7 +20,7 @@ from trajet.api.keys import BACKLOG
 from trajet.billing.config import load_config
 from trajet.billing.ledger import SqliteLedger
 
-from .test_accounting import APP, eventually, recorded, write_config
+from .test_accounting import APP, eventually, recorded, write_config, write_locked
 from .test_app import PLAN
 
 CORS_AND_IDS = ("Access-Control-Allow-Origin", "X-Request-Id", "X-Trajet-Duration-Ms")
@@ -79,17 +79,13 @@ async def test_without_the_metering_server_requests_are_still_recorded(aiohttp_c
 
 
 async def test_ready_counts_the_records_a_stuck_ledger_dropped(aiohttp_client, network, tmp_path, monkeypatch):
-    import sqlite3
-
     from trajet.billing import ledger as ledger_module
 
     monkeypatch.setattr(ledger_module, "MAX_PENDING_ROWS", 1)
     path = tmp_path / "ledger.sqlite"
     ledger = SqliteLedger(path, flush_seconds=0.05)
     client = await aiohttp_client(create_app(network, ledger=ledger))
-    blocker = sqlite3.connect(path, isolation_level=None)
-    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the write lock
-    try:
+    with write_locked(path):
         for _ in range(3):
             assert (await client.get("/v1/stops", params={"q": "kamppi"})).status == 200
 
@@ -97,7 +93,4 @@ async def test_ready_counts_the_records_a_stuck_ledger_dropped(aiohttp_client, n
             return (await (await client.get("/v1/ready")).json())["ledger"]["droppedRecords"] >= 2
 
         await eventually(dropped)
-    finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
     ledger.close()
