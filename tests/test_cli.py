@@ -165,7 +165,7 @@ def test_serve_answers_on_loopback(tmp_path, feed):
     server = subprocess.Popen([sys.executable, "-m", "trajet.cli", "serve", "--feed", feed, "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     try:
-        deadline = time.time() + 60
+        deadline = time.time() + 240  # a fresh checkout compiles the kernels before it listens
         while True:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/plan?from=A&to=C&date=2024-03-12&time=07:50",
@@ -211,7 +211,7 @@ def test_kill_9_loses_at_most_the_last_batch(tmp_path, feed):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     url = f"http://127.0.0.1:{port}/v1/plan?from=A&to=C&date=2024-03-12&time=07:50"
     try:
-        deadline = time.time() + 60
+        deadline = time.time() + 240  # a fresh checkout compiles the kernels before it listens
         while True:
             try:
                 urllib.request.urlopen(url, timeout=5).read()
