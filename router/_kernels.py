@@ -6,7 +6,8 @@ the on-disk cache works and one compiled function serves every timetable. A quer
 `reset`, `initialise`, then `run_rounds`; each round is four phases, inlined into the loop:
 queue the patterns through marked stops, scan them, relax the footpaths, promote the marks.
 Range queries keep the labels between departures by calling `initialise` and `run_rounds`
-again without `reset`. See router/README.md for the algorithm.
+again without `reset`. The three are inlined into `raptor`, which compiles to one function as
+before the phases were split out, and each stays callable on its own. See router/README.md.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def _label_entry(ws, k, stop, kind):
     return (k * ws.stop_state.shape[0] + stop) * 2 + kind
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def reset(ws):
     """Clear the labels the previous query touched (only those), in place."""
     rounds_used = ws.state[ROUNDS_USED]
@@ -194,7 +195,7 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, best_target):
     return best_target
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def initialise(ws, q):
     """Round 0: each origin ready at its time (marked), each target with its egress seconds."""
     for i in range(q.origin_stops.shape[0]):
@@ -309,7 +310,7 @@ def _promote_marks(ws, k):
         ws.stop_state[stop, S_READY_ROUND] = k
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def run_rounds(tt, ws, q):
     """Rounds 1 .. q.max_rounds from the marked stops, until no stop improves; labels, targets
     and counters of the workspace are updated in place."""
