@@ -91,6 +91,16 @@ def test_replacing_a_previous_output_never_leaves_it_missing(tmp_path, monkeypat
     assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name or ".old-" in p.name]
 
 
+def test_without_an_atomic_exchange_two_renames_replace_the_output(tmp_path, monkeypatch):
+    one = write_feed(tmp_path / "1", TRIPS)
+    two = write_feed(tmp_path / "2", {"t1": "A 08:00, B 08:10", "t2": "B 09:00, C 09:30"})
+    monkeypatch.setattr(store, "_exchange", lambda a, b: False)  # a system without renameat2
+    out = store.save(*compile_paths([one])[:2], tmp_path / "out")
+    store.save(*compile_paths([two])[:2], out)
+    assert store.load(out)[0].n_trips == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["1", "2", "out"]
+
+
 def test_is_compiled_output_knows_its_own_folders(tmp_path):
     net, meta, _ = compile_paths([write_feed(tmp_path / "f", TRIPS)])
     out = store.save(net, meta, tmp_path / "out")

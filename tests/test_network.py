@@ -38,3 +38,25 @@ def test_two_feeds_with_one_name_are_refused(tmp_path):
     two = write_feed(tmp_path / "2", TRIPS, name="same")
     with pytest.raises(FeedError, match="two feeds share the name 'same'"):
         compile_paths([one, two])
+
+
+def test_a_feed_whose_trips_never_run_is_refused(tmp_path):
+    never = "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n" \
+            "ALL,0,0,0,0,0,0,0,20240101,20241231\n"
+    feed = write_feed(tmp_path / "f", TRIPS, files={"calendar.txt": never})
+    with pytest.raises(FeedError, match="calendar.txt: no trip runs on any day"):
+        compile_paths([feed])
+
+
+def test_service_days_are_the_days_trips_run(tmp_path):
+    """The calendar runs from January, but its only trip runs on one Tuesday: the service days
+    (the dates a query may name) are that day only."""
+    dates = "service_id,date,exception_type\nONE,20240312,1\n"
+    cal = ("service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
+           "EMPTY,0,0,0,0,0,0,0,20240101,20241231\n")
+    feed = write_feed(tmp_path / "f", {"t1": ("ONE", "A 08:00, B 08:10")}, files={"calendar.txt": cal,
+                                                                                "calendar_dates.txt": dates})
+    network = Network.open([feed], cache_dir=tmp_path / "cache")
+    assert (network.first_date, network.last_date) == (dt.date(2024, 3, 12), dt.date(2024, 3, 12))
+    assert network.meta["feeds"][0]["start_date"] == network.meta["feeds"][0]["end_date"] == "2024-03-12"
+    assert not network.in_service_period(dt.date(2024, 3, 13)) and network.runs_on(dt.date(2024, 3, 12))

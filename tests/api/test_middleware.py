@@ -43,7 +43,8 @@ async def test_401_and_429_carry_cors_and_request_ids_and_are_counted(aiohttp_cl
     assert 'trajet_requests_total{endpoint="/v1/stops",status="429"} 2.0' in metrics
 
 
-async def test_a_job_past_the_budget_keeps_its_backlog_slot_until_it_ends(aiohttp_client, network, monkeypatch):
+async def test_a_job_past_the_budget_keeps_its_backlog_slot_until_it_ends(aiohttp_client, network, monkeypatch,
+                                                                        tmp_path):
     release = threading.Event()
     planned = network.plan
 
@@ -52,7 +53,8 @@ async def test_a_job_past_the_budget_keeps_its_backlog_slot_until_it_ends(aiohtt
         return planned(*args, **kwargs)
 
     monkeypatch.setattr(network, "plan", slow_plan)
-    app = create_app(network, ServiceConfig(workers=2, max_pending=1, time_budget_s=0.3))
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite", flush_seconds=0.05)
+    app = create_app(network, ServiceConfig(workers=2, max_pending=1, time_budget_s=0.3), ledger=ledger)
     client = await aiohttp_client(app)
     late = await client.get("/v1/plan", params=PLAN)
     assert late.status == 503 and (await late.json())["error"]["code"] == "timeout"
@@ -66,6 +68,13 @@ async def test_a_job_past_the_budget_keeps_its_backlog_slot_until_it_ends(aiohtt
         assert asyncio.get_running_loop().time() < deadline, "the finished job never freed its slot"
         await asyncio.sleep(0.02)
     assert (await client.get("/v1/plan", params=PLAN)).status == 200
+
+    async def abandoned_billed():  # the job's CPU, spent after its request gave up, is shared work
+        rows = ledger.query("SELECT shared_detail FROM process_cpu")
+        return any("abandoned routing jobs" in detail for (detail,) in rows)
+
+    await eventually(abandoned_billed)
+    ledger.close()
 
 
 async def test_without_the_metering_server_requests_are_still_recorded(aiohttp_client, network, tmp_path):
