@@ -16,7 +16,16 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from .compiled import CHANGE_FORBIDDEN, COMPILER_VERSION, DROP_OFF, PICKUP, CompiledNetwork, Texts, children_of
+from .compiled import (
+    CHANGE_FORBIDDEN,
+    COMPILER_VERSION,
+    DROP_OFF,
+    PICKUP,
+    CompiledNetwork,
+    Texts,
+    children_of,
+    service_days,
+)
 from .geo import EARTH_RADIUS_M, WALK_SPEED_M_S, distance_m, unit_vectors, walk_seconds
 from .modes import mode_indices
 from .read import GtfsFeed
@@ -287,7 +296,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
         parts["service_feed"].append(np.full(len(service_ids), f_index, np.int16))
         active = service_bitmap(feed, np.asarray(service_ids), first, n_days)
         parts["service_active"].append(active)
-        runs = np.flatnonzero(active[np.unique(trip_service)].any(axis=0))
+        runs = np.flatnonzero(service_days(active, trip_service))
         if not len(runs):
             report.fail("calendar.txt", "no trip runs on any day: the services of every trip are inactive in "
                         "calendar.txt and calendar_dates.txt")

@@ -141,6 +141,14 @@ class CompiledNetwork(NamedTuple):
         return len(self.trip_id)
 
 
+def service_days(service_active: np.ndarray, trip_service: np.ndarray) -> np.ndarray:
+    """Day of the bitmap -> True when at least one of the trips runs on that service day: the
+    dates a query may name are the first to the last of them."""
+    active = np.asarray(service_active)
+    used = np.unique(np.asarray(trip_service))
+    return active[used].any(axis=0) if len(used) else np.zeros(active.shape[1], bool)
+
+
 def children_of(stop_parent: np.ndarray) -> dict[int, list[int]]:
     """Station -> its platforms (and other stops naming it as parent_station), in stop order."""
     parent = np.asarray(stop_parent)
@@ -150,17 +158,20 @@ def children_of(stop_parent: np.ndarray) -> dict[int, list[int]]:
     return children
 
 
-def save(net: CompiledNetwork, meta: dict, out_dir: str | os.PathLike) -> Path:
+def save(net: CompiledNetwork, meta: dict, out_dir: str | os.PathLike, cache_entry: bool = False) -> Path:
     """Write the network into `out_dir` atomically; returns the folder.
 
     The arrays go to a temporary folder beside the target, which then takes the target's
     place in one rename. A target that already exists is replaced only if it is empty or is
     itself a compile output (is_compiled_output): anything else raises FileExistsError and
     nothing is written or deleted. The previous output is swapped out atomically (Linux
-    renameat2 RENAME_EXCHANGE; elsewhere two renames) and only then removed.
+    renameat2 RENAME_EXCHANGE; elsewhere two renames) and only then removed. A `cache_entry`
+    (a folder of the compile cache, named by its key) may also be a damaged previous output,
+    one whose meta.json cannot be read: it is replaced when it holds a compile's files only.
     """
     out = Path(out_dir).resolve()
-    if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or is_compiled_output(out))):
+    ours = is_compiled_output(out) or (cache_entry and _holds_compile_files_only(out))
+    if out.exists() and not (out.is_dir() and (not any(out.iterdir()) or ours)):
         raise FileExistsError(
             f"{out_dir}: exists and is not a Trajet compile output (meta.json and .npy files only); "
             "nothing was written: give a new or empty folder")
@@ -210,11 +221,17 @@ def is_compiled_output(folder: Path) -> bool:
     """True for a folder `save` wrote: a meta.json with a compiler version, and .npy files only."""
     try:
         meta = json.loads((folder / MARKER).read_text())
-        entries = list(folder.iterdir())
     except (OSError, ValueError):
         return False
-    return (isinstance(meta, dict) and "compiler_version" in meta
-            and all(e.is_file() and (e.name == MARKER or e.suffix == ".npy") for e in entries))
+    return isinstance(meta, dict) and "compiler_version" in meta and _holds_compile_files_only(folder)
+
+
+def _holds_compile_files_only(folder: Path) -> bool:
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return False
+    return all(e.is_file() and (e.name == MARKER or e.suffix == ".npy") for e in entries)
 
 
 _RENAME_EXCHANGE, _AT_FDCWD = 2, -100

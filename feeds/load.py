@@ -67,7 +67,7 @@ def open_compiled(paths: list[str | os.PathLike], cache_dir: str | os.PathLike |
         pass
     net, meta, _ = compile_paths(paths, progress=progress)
     try:
-        store.save(net, meta, folder)
+        store.save(net, meta, folder, cache_entry=True)
         return store.load(folder)
     except OSError:
         return net, meta

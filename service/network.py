@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from trajet.feeds.compiled import CompiledNetwork, children_of
+from trajet.feeds.compiled import CompiledNetwork, children_of, service_days
 from trajet.feeds.load import open_compiled
 from trajet.router.planner import Router
 from trajet.router.query import QueryOptions
@@ -36,13 +36,6 @@ from .stops import StopNames, routes_by_stop
 N_CACHED_DAYS = 4
 
 
-def service_days(net: CompiledNetwork) -> np.ndarray:
-    """Day since meta["first_date"] -> True when at least one trip runs on that service day."""
-    active = np.asarray(net.service_active)
-    used = np.unique(np.asarray(net.trip_service))
-    return active[used].any(axis=0) if len(used) else np.zeros(active.shape[1], bool)
-
-
 class Network:
     def __init__(self, net: CompiledNetwork, meta: dict, clock: Clock | None = None):
         self.net = net
@@ -50,7 +43,7 @@ class Network:
         self.clock = clock or Clock.from_env()
         self.timezone = ZoneInfo(str(net.feed_timezone[0]))
         self.bitmap_start = dt.date.fromisoformat(meta["first_date"])  # day 0 of service_active
-        self._runs = service_days(net)
+        self._runs = service_days(net.service_active, net.trip_service)
         days = np.flatnonzero(self._runs)
         span = (days[0], days[-1]) if len(days) else (0, -1)
         self.first_date = self.bitmap_start + dt.timedelta(days=int(span[0]))

@@ -31,6 +31,7 @@ from trajet.router.query import ALL_MODES, MAX_TRANSFERS_LIMIT, QueryOptions
 from .dayview import DayView
 from .errors import QueryError
 from .itineraries import plan_json
+from .params import clock_text
 from .places import DESTINATION, ORIGIN, Places
 
 if TYPE_CHECKING:
@@ -52,10 +53,6 @@ class Answer(NamedTuple):
     view: DayView | None  # the day view it was computed on (None outside the service period)
     places: dict  # ORIGIN / DESTINATION -> (lat, lon), for the coordinate ends
     errors: list[RoutingError]  # why there is no itinerary; empty when there is one
-
-
-def _clock(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}"
 
 
 def plan(network: "Network", origin: str, destination: str, date: dt.date, seconds: int,
@@ -109,8 +106,8 @@ def _why_none(network: "Network", view: DayView, origins, targets, options: Quer
     if earlier:
         first = earlier[0].t_dep - day_start
         return RoutingError("NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW", "time",
-                            f"no journey leaves after {_clock(seconds)} on {date}; on that day journeys run "
-                            f"earlier (one leaves at {_clock(first)})")
+                            f"no journey leaves after {clock_text(seconds)[:5]} on {date}; on that day journeys run "
+                            f"earlier (one leaves at {clock_text(first)[:5]})")
     return RoutingError("NO_TRANSIT_CONNECTION", None,
                         f"the timetable connects these places by no journey on {date}, even with more transfers, "
                         "every mode and walks of up to "

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from trajet.feeds import compiled as store
 from trajet.feeds.load import compile_paths
 from trajet.feeds.report import FeedError
 from trajet.service.network import Network
@@ -31,6 +32,7 @@ def test_a_corrupt_cache_entry_is_compiled_again(tmp_path):
     (entry / "meta.json").write_text("{not json")
     network = Network.open([feed], cache_dir=tmp_path / "cache")
     assert network.meta["feeds"][0]["name"] == "feed"
+    assert store.load(entry)[1]["feeds"][0]["name"] == "feed"  # the entry is repaired, not compiled at every start
 
 
 def test_two_feeds_with_one_name_are_refused(tmp_path):

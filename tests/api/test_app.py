@@ -198,3 +198,16 @@ async def test_over_the_time_budget_answers_503(aiohttp_client, network):
     response = await client.get("/v1/plan", params=PLAN)
     assert response.status == 503 and (await response.json())["error"]["code"] == "timeout"
     assert response.headers["Retry-After"] == "5"
+
+
+async def test_a_warm_up_that_fails_stops_the_start(aiohttp_client, network, monkeypatch):
+    """The kernels are warmed before the server listens; if that fails, the server does not
+    start half-ready, and the error is the warm-up's."""
+    import trajet.api.app as app_module
+
+    def broken(network):
+        raise RuntimeError("kernel warm-up failed")
+
+    monkeypatch.setattr(app_module, "warm_up", broken)
+    with pytest.raises(RuntimeError, match="kernel warm-up failed"):
+        await aiohttp_client(create_app(network))
