@@ -263,6 +263,11 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
         parts["stop_lon"].append(stops["stop_lon"].to_numpy(np.float64))
         parts["stop_parent"].append(np.where(parent >= 0, parent + n_stops, -1).astype(np.int32))
         parts["stop_location_type"].append(stops["location_type"].to_numpy(np.int8))
+        parts["stop_platform_code"].append(stops["platform_code"].to_numpy(str))
+        wheelchair = stops["wheelchair_boarding"].to_numpy(np.int8).copy()
+        inherit = (wheelchair == 0) & (parent >= 0)
+        wheelchair[inherit] = wheelchair[parent[inherit]]
+        parts["stop_wheelchair"].append(wheelchair)
         parts["stop_change_time"].append(change)
         parts["route_id"].append(np.array([pre + r for r in routes["route_id"]], dtype=str))
         for col in ("route_short_name", "route_long_name", "route_color", "route_text_color"):
@@ -274,6 +279,8 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
         parts["agency_feed"].append(np.full(len(feed.agency), f_index, np.int16))
         parts["trip_id"].append(Texts.from_strings(pre + t for t in trips["trip_id"].to_numpy()[trip_index]))
         parts["trip_headsign"].append(Texts.from_strings(trips["trip_headsign"].to_numpy()[trip_index]))
+        parts["trip_wheelchair"].append(trips["wheelchair_accessible"].to_numpy(np.int8)[trip_index])
+        parts["trip_bikes"].append(trips["bikes_allowed"].to_numpy(np.int8)[trip_index])
         shape_codes, shape_ids = pd.factorize(feed.shapes["shape_id"])
         trip_shape = pd.Index(shape_ids).get_indexer(trips["shape_id"].to_numpy()[trip_index])
         parts["trip_shape"].append(np.where(trip_shape >= 0, trip_shape + n_shapes, -1).astype(np.int32))

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-COMPILER_VERSION = "6"
+COMPILER_VERSION = "7"
 MARKER = "meta.json"  # every compiled folder has it, with "compiler_version" inside
 
 # bits of CompiledNetwork.pattern_stop_rules
@@ -77,6 +77,10 @@ class CompiledNetwork(NamedTuple):
     stop_parent: np.ndarray  # int32
     # Stop -> GTFS location_type (0 stop or platform, 1 station, 2 entrance, ...)
     stop_location_type: np.ndarray  # int8
+    # Stop -> GTFS platform_code ('' unset)
+    stop_platform_code: np.ndarray  # str
+    # Stop -> GTFS wheelchair_boarding, a platform's 0 inherited from its station (0 unknown, 1 yes, 2 no)
+    stop_wheelchair: np.ndarray  # int8
     # Route -> GTFS ids and texts
     route_id: np.ndarray  # str
     route_short_name: np.ndarray  # str
@@ -94,6 +98,9 @@ class CompiledNetwork(NamedTuple):
     # Trip -> GTFS trip_id (frequency-based trips repeat their template's id), headsign
     trip_id: Texts
     trip_headsign: Texts
+    # Trip -> GTFS wheelchair_accessible, bikes_allowed (0 unknown, 1 yes, 2 no)
+    trip_wheelchair: np.ndarray  # int8
+    trip_bikes: np.ndarray  # int8
     # Trip -> its shape, -1 without one
     trip_shape: np.ndarray  # int32
     # Shape -> its points (shapes.txt order), CSR: shape_lat[shape_point_offsets[s]:...]

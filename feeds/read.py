@@ -54,14 +54,16 @@ SCHEMA: dict[str, dict[str, Col]] = {
                    "agency_timezone": Col("text", True)},
     "stops.txt": {"stop_id": ID, "stop_name": TEXT, "stop_lat": Col("float", False, np.nan, -90, 90),
                   "stop_lon": Col("float", False, np.nan, -180, 180), "location_type": Col("int8", False, 0, 0, 4),
-                  "parent_station": TEXT, "platform_code": TEXT},
+                  "parent_station": TEXT, "platform_code": TEXT, "level_id": TEXT,
+                  "wheelchair_boarding": Col("int8", False, 0, 0, 2)},
     "routes.txt": {"route_id": ID, "agency_id": TEXT, "route_short_name": TEXT, "route_long_name": TEXT,
                    "route_type": Col("int32", True, DROP, 0, 1799), "route_color": COLOR, "route_text_color": COLOR},
     "calendar.txt": {"service_id": ID, **{d: Col("int8", True, DROP, 0, 1) for d in DAYS},
                      "start_date": DATE, "end_date": DATE},
     "calendar_dates.txt": {"service_id": ID, "date": DATE, "exception_type": Col("int8", True, DROP, 1, 2)},
     "trips.txt": {"trip_id": ID, "route_id": REF, "service_id": REF, "trip_headsign": TEXT,
-                  "direction_id": Col("int8", False, -1, 0, 1), "shape_id": TEXT},
+                  "direction_id": Col("int8", False, -1, 0, 1), "shape_id": TEXT, "block_id": TEXT,
+                  "wheelchair_accessible": Col("int8", False, 0, 0, 2), "bikes_allowed": Col("int8", False, 0, 0, 2)},
     "stop_times.txt": {"trip_id": REF, "stop_id": REF, "stop_sequence": Col("int32", True, DROP, 0),
                        "arrival_time": Col("time", True, MISSING), "departure_time": Col("time", True, MISSING),
                        "pickup_type": Col("int8", False, 0, 0, 3), "drop_off_type": Col("int8", False, 0, 0, 3),
@@ -92,10 +94,11 @@ class GtfsFeed:
     has no datetime64[D]; use .to_numpy().astype("datetime64[D]")).
     - agency: agency_id, agency_name, agency_url, agency_timezone (valid IANA zone)
     - stops: stop_id, stop_name, stop_lat, stop_lon (float64 degrees), location_type (int8),
-      parent_station, platform_code
+      parent_station, platform_code, level_id, wheelchair_boarding (int8: 0 unknown, 1 yes, 2 no)
     - routes: route_id, agency_id, route_short_name, route_long_name, route_type (int32),
       route_color, route_text_color (uppercase hex without '#')
-    - trips: trip_id, route_id, service_id, trip_headsign, direction_id (int8, -1 missing), shape_id
+    - trips: trip_id, route_id, service_id, trip_headsign, direction_id (int8, -1 missing), shape_id,
+      block_id, wheelchair_accessible, bikes_allowed (int8: 0 unknown, 1 yes, 2 no)
     - stop_times: trip_id (Categorical, categories = trips.trip_id in order), stop_id (Categorical,
       categories = stops.stop_id), stop_sequence (int32), arrival, departure (int32 s, none
       missing: interpolated), pickup_type, drop_off_type (int8), shape_dist_traveled (float64,
