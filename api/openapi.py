@@ -153,13 +153,31 @@ SCHEMAS = {
     },
     "Stop": {
         "type": "object",
-        "required": ["stopId", "name", "lat", "lon", "routes"],
+        "description": "A station (locationType 1, with its platforms), a platform (parentStation set) or a stop "
+                       "without station; searches answer stations and stops without station only",
+        "required": ["stopId", "name", "lat", "lon", "locationType", "platformCode", "parentStation",
+                     "wheelchairBoarding", "routes"],
         "properties": {
             "stopId": STRING, "name": STRING, "lat": NUMBER, "lon": NUMBER, "locationType": INTEGER,
-            "score": NUMBER, "distance": NUMBER,
-            "routes": {"type": "array", "items": {"type": "object", "required": ["routeId", "shortName", "mode"],
-                                                  "properties": {"routeId": STRING, "shortName": STRING,
-                                                                 "mode": STRING}}},
+            "platformCode": NULLABLE_STRING, "parentStation": NULLABLE_STRING,
+            "wheelchairBoarding": {"enum": [0, 1, 2], "description": "0 unknown, 1 yes, 2 no"},
+            "score": NUMBER, "distance": {"type": "number", "description": "metres to the nearest platform"},
+            "routes": {"type": "array", "items": _ref("StopRoute")},
+            "platforms": {"type": "array", "items": _ref("Platform"), "description": "a station's, by platform code"},
+        },
+    },
+    "StopRoute": {
+        "type": "object",
+        "required": ["routeId", "shortName", "mode"],
+        "properties": {"routeId": STRING, "shortName": STRING, "mode": STRING},
+    },
+    "Platform": {
+        "type": "object",
+        "required": ["stopId", "platformCode", "name", "lat", "lon", "routes", "wheelchairBoarding"],
+        "properties": {
+            "stopId": STRING, "platformCode": NULLABLE_STRING, "name": STRING, "lat": NUMBER, "lon": NUMBER,
+            "routes": {"type": "array", "items": _ref("StopRoute")},
+            "wheelchairBoarding": {"enum": [0, 1, 2], "description": "0 unknown, 1 yes, 2 no"},
         },
     },
     "CostLine": {
@@ -180,9 +198,11 @@ SCHEMAS = {
     },
     "Departure": {
         "type": "object",
-        "required": ["time", "stopId", "routeId", "routeShortName", "mode", "headsign", "tripId", "serviceDate"],
-        "properties": {"time": TIME, "stopId": STRING, "routeId": STRING, "routeShortName": STRING, "mode": STRING,
-                       "headsign": STRING, "tripId": STRING, "serviceDate": {"type": "string", "format": "date"}},
+        "required": ["time", "stopId", "platformCode", "routeId", "routeShortName", "mode", "headsign", "tripId",
+                     "serviceDate"],
+        "properties": {"time": TIME, "stopId": STRING, "platformCode": NULLABLE_STRING, "routeId": STRING,
+                       "routeShortName": STRING, "mode": STRING, "headsign": STRING, "tripId": STRING,
+                       "serviceDate": {"type": "string", "format": "date"}},
     },
 }
 
@@ -231,7 +251,7 @@ def document() -> dict:
                                       "content": {"application/json": {"schema": _ref("Error")}}}},
             }},
             "/v1/stops": {"get": {
-                "summary": "Stops by name (typo-tolerant) or near a position",
+                "summary": "Stations (with their platforms) and stops by name (typo-tolerant) or near a position",
                 "parameters": [_q("q", "name to search"), _q("near", "lat,lon"),
                                _q("radius", "metres around near (default 500)", {"type": "integer"}),
                                _q("limit", "1..100 (default 10)", {"type": "integer"})],
