@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from tqdm import tqdm
 
 from .gtfs_time import MISSING, interpolate, parse_times
+from .pathways import MODE_NAMES, ONE_WAY_MODES, station_of
 from .report import Report
 from .source import Source, read_csv
 
@@ -77,6 +78,13 @@ SCHEMA: dict[str, dict[str, Col]] = {
     "shapes.txt": {"shape_id": ID, "shape_pt_lat": Col("float", True, DROP, -90, 90),
                    "shape_pt_lon": Col("float", True, DROP, -180, 180),
                    "shape_pt_sequence": Col("int32", True, DROP, 0)},
+    "levels.txt": {"level_id": ID, "level_index": Col("float", True, DROP), "level_name": TEXT},
+    "pathways.txt": {"pathway_id": ID, "from_stop_id": REF, "to_stop_id": REF,
+                     "pathway_mode": Col("int8", True, DROP, 1, 7), "is_bidirectional": Col("int8", True, DROP, 0, 1),
+                     "length": Col("float", False, np.nan, 0), "traversal_time": Col("int32", False, -1, 1),
+                     "stair_count": Col("int32", False, 0), "max_slope": Col("float", False, np.nan),
+                     "min_width": Col("float", False, np.nan, 0), "signposted_as": TEXT,
+                     "reversed_signposted_as": TEXT},
 }
 REQUIRED_FILES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
 DTYPES = {"text": object, "color": object, "ref": np.int32, "int8": np.int8, "int32": np.int32,
@@ -110,6 +118,13 @@ class GtfsFeed:
     - feed_info: publisher_name, publisher_url, lang, start_date, end_date, version (str or None); {} if absent
     - shapes: shape_id, shape_pt_lat, shape_pt_lon (float64 degrees), shape_pt_sequence (int32);
       sorted by shape_id then sequence; empty when shapes.txt is absent
+    - levels: level_id (unique), level_index (float64), level_name; empty when levels.txt is absent
+    - pathways: pathway_id (unique), from_stop_id, to_stop_id (known stops, never a station),
+      pathway_mode (int8 1..7, feeds/pathways.py: MODE_NAMES), is_bidirectional (int8 0/1; always 0
+      for escalators, moving walkways and exit gates), length (float64 m, >= 0, NaN missing),
+      traversal_time (int32 s, > 0, -1 missing), stair_count (int32, < 0 going down, 0 unknown),
+      max_slope, min_width (float64, NaN missing), signposted_as, reversed_signposted_as; in file
+      order; empty when pathways.txt is absent (feeds/pathways.py turns them into walks)
     """
 
     name: str
@@ -125,6 +140,8 @@ class GtfsFeed:
     frequencies: pd.DataFrame
     transfers: pd.DataFrame
     shapes: pd.DataFrame
+    levels: pd.DataFrame
+    pathways: pd.DataFrame
     service_ids: np.ndarray  # object array of str: every service_id of calendar then calendar_dates, once
     feed_info: dict = field(default_factory=dict)
 
@@ -200,6 +217,9 @@ def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool
         transfers = _transfers(load("transfers.txt", {"from_stop_id": stop_index, "to_stop_id": stop_index}), stops,
                                report)
         shapes = _shapes(load("shapes.txt"), report)
+        levels = _levels(load("levels.txt"), stops, report)
+        pathways = _pathways(load("pathways.txt", {"from_stop_id": stop_index, "to_stop_id": stop_index}), stops,
+                             report)
         info = load("feed_info.txt")
         feed_info = {k: (info[f"feed_{k}"][0] or None) for k in FEED_INFO} if len(info["_line"]) else {}
     finally:
@@ -212,7 +232,7 @@ def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool
                               "drop_off_type", "shape_dist_traveled"], "transfers": list(SCHEMA["transfers.txt"])[:4]}
     tables = {"agency": agency, "stops": stops, "routes": routes, "trips": trips, "stop_times": stop_times,
               "calendar": calendar, "calendar_dates": dates, "frequencies": frequencies, "transfers": transfers,
-              "shapes": shapes}
+              "shapes": shapes, "levels": levels, "pathways": pathways}
     frames = {k: _frame(rows, columns.get(k, list(SCHEMA[f"{k}.txt"]))) for k, rows in tables.items()}
     return GtfsFeed(name=name, path=str(path), sha256=source.sha256, feed_info=feed_info,
                     service_ids=services.to_numpy(dtype=object), **frames)
@@ -469,6 +489,41 @@ def _transfers(rows: Rows, stops: Rows, report: Report) -> Rows:
     for c in ("from_route_id", "to_route_id", "from_trip_id", "to_trip_id"):
         specific |= rows[c] != ""
     rows = _drop(rows, specific, report, "transfers.txt", "trip/route-specific transfers not supported yet")
+    rows["from_stop_id"] = stops["stop_id"][rows["from_stop_id"]]
+    rows["to_stop_id"] = stops["stop_id"][rows["to_stop_id"]]
+    return rows
+
+
+def _levels(rows: Rows, stops: Rows, report: Report) -> Rows:
+    """Unique level_ids; a stop naming a level that levels.txt lacks keeps it, with a warning."""
+    rows = _dedupe(rows, "level_id", report, "levels.txt")
+    level = stops["level_id"]
+    unknown = (level != "") & (pd.Index(rows["level_id"]).get_indexer(level) < 0)
+    _warn(report, "stops.txt", stops["_line"], unknown, "unknown level_id (not in levels.txt), kept", "level_id")
+    return rows
+
+
+def _pathways(rows: Rows, stops: Rows, report: Report) -> Rows:
+    """Drop pathways from or to a station (location_type 1) and from a stop to itself, then
+    repeated pathway_ids; escalators, moving walkways and exit gates are made one-way. A
+    pathway between two stations (ends whose topmost parent_station differs) is kept, with a
+    warning: feeds/pathways.station_walks does not use it."""
+    f = "pathways.txt"
+    kind = stops["location_type"]
+    for end in ("from_stop_id", "to_stop_id"):
+        rows = _drop(rows, kind[rows[end]] == 1, report, f, "a station (location_type 1) as an end, row dropped", end)
+    rows = _drop(rows, rows["from_stop_id"] == rows["to_stop_id"], report, f,
+                 "from_stop_id and to_stop_id are the same stop, row dropped", "to_stop_id")
+    rows = _dedupe(rows, "pathway_id", report, f)
+    for mode in ONE_WAY_MODES:
+        both = (rows["pathway_mode"] == mode) & (rows["is_bidirectional"] == 1)
+        _warn(report, f, rows["_line"], both, f"bidirectional {MODE_NAMES[mode]}, stored as one-way",
+              "is_bidirectional")
+        rows["is_bidirectional"][both] = 0
+    parent = pd.Index(stops["stop_id"]).get_indexer(stops["parent_station"]).astype(np.int32)
+    station = station_of(parent)
+    _warn(report, f, rows["_line"], station[rows["from_stop_id"]] != station[rows["to_stop_id"]],
+          "pathway between two stations (parent_station differs), not used for walks", "to_stop_id")
     rows["from_stop_id"] = stops["stop_id"][rows["from_stop_id"]]
     rows["to_stop_id"] = stops["stop_id"][rows["to_stop_id"]]
     return rows

@@ -62,6 +62,11 @@ COLUMNS = {
                     "exact_times": "int8"},
     "transfers": {"from_stop_id": "object", "to_stop_id": "object", "transfer_type": "int8",
                   "min_transfer_time": "int32"},
+    "levels": {"level_id": "object", "level_index": "float64", "level_name": "object"},
+    "pathways": {"pathway_id": "object", "from_stop_id": "object", "to_stop_id": "object", "pathway_mode": "int8",
+                 "is_bidirectional": "int8", "length": "float64", "traversal_time": "int32", "stair_count": "int32",
+                 "max_slope": "float64", "min_width": "float64", "signposted_as": "object",
+                 "reversed_signposted_as": "object"},
 }
 
 
