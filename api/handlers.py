@@ -105,8 +105,7 @@ async def plan(request: web.Request) -> web.Response:
     app, q = request.app, request.query
     network, config = app[NETWORK], app[CONFIG]
     date, seconds = when(network, q.get("date"), q.get("time"))
-    options = query_options(q.get("maxTransfers"), q.get("transferSlack"), q.get("maxWalk"), q.get("modes"),
-                            q.get("excludeModes"))
+    options = query_options(q, network.walking.speed_m_s)
     limit = parse_int(q.get("numItineraries"), "numItineraries", DEFAULT_NUM_ITINERARIES, 1, MAX_NUM_ITINERARIES)
     origin, destination = q.get("from", ""), q.get("to", "")
     # bad places fail here, before a thread is taken
@@ -135,7 +134,7 @@ async def plan(request: web.Request) -> web.Response:
         "date": date.isoformat(),
         "time": clock_text(seconds),
         **body,
-        "options": {**options_json(options), "numItineraries": limit},
+        "options": {**options_json(options, network.walking.speed_m_s), "numItineraries": limit},
         "feeds": [{"name": f["name"], "publisher": f["publisher"], "version": f["version"]}
                   for f in network.meta["feeds"]],
     }

@@ -6,7 +6,9 @@ stays true.
 
 from __future__ import annotations
 
+from trajet.feeds.footpaths import MODEL_NAMES
 from trajet.feeds.modes import MODES
+from trajet.service.params import PLAN_PARAMETERS
 
 
 def _ref(name: str) -> dict:
@@ -21,6 +23,12 @@ def _q(name: str, description: str, schema: dict | None = None, required: bool =
 STRING, NUMBER, INTEGER, BOOLEAN = ({"type": t} for t in ("string", "number", "integer", "boolean"))
 NULLABLE_STRING = {"type": ["string", "null"]}
 TIME = {"type": "string", "format": "date-time"}
+
+# the plan options echoed in every answer, and the types of the plan's query parameters
+OPTION_TYPES = {"maxTransfers": INTEGER, "transferSlack": INTEGER, "maxTransferWalk": INTEGER,
+                "maxPreTransitTime": INTEGER, "maxPostTransitTime": INTEGER, "maxDirectTime": INTEGER,
+                "walkSpeed": NUMBER}
+PARAMETER_TYPES = {**OPTION_TYPES, "maxWalk": INTEGER}
 
 SCHEMAS = {
     "Error": {
@@ -56,6 +64,11 @@ SCHEMAS = {
             "routeType": INTEGER,
             "agencyName": STRING,
             "headsign": STRING,
+            "distance": {"type": "number", "description": "metres walked (walk legs)"},
+            "walkModel": {"type": "array", "items": {"enum": list(MODEL_NAMES.values())},
+                          "description": "how the walk was timed: street network, crow-fly (x the detour factor), "
+                                         "transfers.txt, pathways, station default"},
+            "steps": {"type": "array", "items": _ref("WalkStep")},
             "tripId": STRING,
             "serviceDate": {"type": "string", "format": "date"},
             "intermediateStops": {"type": "array", "items": _ref("Place")},
@@ -63,12 +76,28 @@ SCHEMAS = {
                             "properties": {"points": STRING, "length": INTEGER}},
         },
     },
+    "WalkStep": {
+        "type": "object",
+        "required": ["streetName", "distance", "relativeDirection", "absoluteDirection", "lat", "lon"],
+        "properties": {"streetName": STRING, "distance": NUMBER, "relativeDirection": STRING,
+                       "absoluteDirection": STRING, "lat": NUMBER, "lon": NUMBER, "bogusName": BOOLEAN,
+                       "stayOn": BOOLEAN, "kind": STRING},
+    },
+    "Walking": {
+        "type": "object",
+        "required": ["models", "compiledSpeed", "detourFactor", "stationChangeSeconds", "footpathRadius"],
+        "properties": {"models": {"type": "array", "items": {"enum": list(MODEL_NAMES.values())}},
+                       "compiledSpeed": NUMBER, "detourFactor": NUMBER, "stationChangeSeconds": INTEGER,
+                       "footpathRadius": INTEGER},
+        "description": "The walking model of the answer: the models its walks used, and the network's settings",
+    },
     "Itinerary": {
         "type": "object",
-        "required": ["startTime", "endTime", "duration", "transfers", "walkTime", "transitTime", "waitingTime", "legs"],
+        "required": ["startTime", "endTime", "duration", "transfers", "walkTime", "walkDistance", "transitTime",
+                     "waitingTime", "legs"],
         "properties": {
             "startTime": TIME, "endTime": TIME, "duration": INTEGER, "transfers": INTEGER,
-            "walkTime": INTEGER, "transitTime": INTEGER, "waitingTime": INTEGER,
+            "walkTime": INTEGER, "walkDistance": NUMBER, "transitTime": INTEGER, "waitingTime": INTEGER,
             "legs": {"type": "array", "items": _ref("Leg")},
         },
     },
@@ -113,7 +142,8 @@ SCHEMAS = {
                     "properties": {"name": STRING, "publisher": STRING, "version": NULLABLE_STRING}},
     "PlanResponse": {
         "type": "object",
-        "required": ["from", "to", "date", "time", "itineraries", "routingErrors", "options", "feeds", "computation"],
+        "required": ["from", "to", "date", "time", "itineraries", "routingErrors", "walking", "options", "feeds",
+                     "computation"],
         "properties": {
             "from": _ref("End"),
             "to": _ref("End"),
@@ -122,10 +152,10 @@ SCHEMAS = {
             "itineraries": {"type": "array", "items": _ref("Itinerary")},
             "routingErrors": {"type": "array", "items": _ref("RoutingError"),
                               "description": "Why there is no itinerary; empty when there is one"},
+            "walking": _ref("Walking"),
             "options": {"type": "object",
-                        "required": ["maxTransfers", "transferSlack", "maxWalk", "modes", "numItineraries"],
-                        "properties": {"maxTransfers": INTEGER, "transferSlack": INTEGER, "maxWalk": INTEGER,
-                                       "modes": {"type": "array", "items": {"enum": list(MODES)}},
+                        "required": [*OPTION_TYPES, "modes", "numItineraries"],
+                        "properties": {**OPTION_TYPES, "modes": {"type": "array", "items": {"enum": list(MODES)}},
                                        "numItineraries": INTEGER}},
             "feeds": {"type": "array", "items": _ref("FeedVersion")},
             "computation": _ref("Computation"),
@@ -238,12 +268,7 @@ def document() -> dict:
                     _q("date", "YYYY-MM-DD (default: today in the feed's timezone)",
                        {"type": "string", "format": "date"}),
                     _q("time", "HH:MM[:SS] (default: now)"),
-                    _q("maxTransfers", "0..40 (default 20)", {"type": "integer", "minimum": 0, "maximum": 40}),
-                    _q("transferSlack", "seconds to change at one stop, 0..3600 (default 120)", {"type": "integer"}),
-                    _q("maxWalk", "metres of one footpath, 0..5000 (default 0; 800 to reach a coordinate)",
-                       {"type": "integer"}),
-                    _q("modes", f"comma-separated mode families to use: {', '.join(MODES)}"),
-                    _q("excludeModes", "comma-separated mode families not to use"),
+                    *[_q(name, text, PARAMETER_TYPES.get(name)) for name, text in PLAN_PARAMETERS.items()],
                     _q("numItineraries", "1..20 (default 5)", {"type": "integer", "minimum": 1, "maximum": 20}),
                 ],
                 "responses": {**_ok(_ref("PlanResponse"), "The Pareto set over arrival and transfers"),

@@ -71,7 +71,7 @@ def export_trips(feeds: list[Path], date: dt.date, out: Path) -> None:
         arrivals, departures = tt.pattern_trip_times(p)
         patterns.append([stops, [[(arrivals[:, j] - midnight).tolist(), (departures[:, j] - midnight).tolist()]
                                  for j in range(arrivals.shape[1])]])
-    linked = np.flatnonzero(tt.footpath_walk_m == 0)  # transfers.txt links (generated footpaths have a length)
+    linked = np.flatnonzero(tt.footpath_walk_m == 0)  # walks timed by the feed or a station (closed chains too)
     origin_of = np.repeat(np.arange(tt.n_stops), np.diff(tt.footpath_offsets))
     links = [[int(origin_of[f]), int(tt.footpath_to[f]), int(tt.footpath_duration[f])] for f in linked]
     changes = [[int(s), int(c)] for s, c in enumerate(tt.stop_change_time) if c > 0]

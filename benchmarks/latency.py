@@ -20,7 +20,7 @@ def main(n: int = 500) -> None:
         network = open_network(*names)
         view, queries = seeded_queries(network, date, n)
         load_s = time.perf_counter() - started
-        options = QueryOptions(max_walk_m=walk)
+        options = QueryOptions(max_transfer_walk_m=walk)
         router = view.router
         for a, b, t in queries[:20]:
             router.plan([(a, t)], [(b, 0)], options)

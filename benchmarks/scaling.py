@@ -38,7 +38,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def measure(names, date: str, walk: int, n: int = 200) -> dict:
     network = open_network(*names)
     view, queries = seeded_queries(network, dt.date.fromisoformat(date), n)
-    router, options = view.router, QueryOptions(max_walk_m=walk)
+    router, options = view.router, QueryOptions(max_transfer_walk_m=walk)
     for a, b, t in queries[:10]:
         router.plan([(a, t)], [(b, 0)], options)
     times = []

@@ -35,7 +35,7 @@ def test_query_latency(benchmark, case):
     names, date, walk, least_answered = CASES[case]
     network = open_network(*names)
     view, queries = seeded_queries(network, date, 200)
-    options = QueryOptions(max_walk_m=walk)
+    options = QueryOptions(max_transfer_walk_m=walk)
     router = view.router
     a, b, t = queries[0]
     router.plan([(a, t)], [(b, 0)], options)  # JIT warm-up
@@ -57,7 +57,7 @@ def test_kernel_latency(benchmark, case):
     names, date, walk, least_answered = CASES[case]
     view, queries = seeded_queries(open_network(*names), date, 200)
     router = view.router
-    options = QueryOptions(max_walk_m=walk)
+    options = QueryOptions(max_transfer_walk_m=walk)
     args = [make_query([(a, t)], [(b, 0)], options) for a, b, t in queries]
     ws = router._workspace(args[0].max_rounds)
     cycle = itertools.cycle(args)
@@ -84,7 +84,7 @@ def test_planner_latency(benchmark):
     # a point 50 m north-east of each stop, so that every place is reached on foot
     places = [(f"{lat[a] + 0.0003:.6f},{lon[a] + 0.0006:.6f}", f"{lat[b] + 0.0003:.6f},{lon[b] + 0.0006:.6f}",
                t - (network.local_seconds(date, 0) - view.origin)) for a, b, t in queries]
-    options = QueryOptions(max_walk_m=walk)
+    options = QueryOptions(max_transfer_walk_m=walk)
     network.plan(places[0][0], places[0][1], date, places[0][2], options)  # JIT warm-up
     cycle = itertools.cycle(places)
 

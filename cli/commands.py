@@ -4,6 +4,7 @@ report costs."""
 from __future__ import annotations
 
 import csv
+import re
 import sys
 import time
 
@@ -11,13 +12,13 @@ import click
 import orjson
 
 from trajet.feeds import compiled as store
+from trajet.feeds.geo import WALK_SPEED_M_S
 from trajet.feeds.load import BUNDLED_FEED, compile_paths
-from trajet.feeds.modes import MODES
-from trajet.router.query import DEFAULT_MAX_TRANSFERS, DEFAULT_MAX_WALK_M, DEFAULT_TRANSFER_SLACK, QueryOptions
+from trajet.router.query import QueryOptions
 from trajet.service.errors import QueryError
 from trajet.service.itineraries import plan_json
 from trajet.service.network import Network
-from trajet.service.params import parse_date, parse_time, query_options, when
+from trajet.service.params import PLAN_PARAMETERS, parse_date, parse_time, query_options, when
 
 from .costs import costs
 
@@ -28,8 +29,16 @@ class CommandError(ValueError):
     """A bad input of a command; main prints it on one line and exits 2."""
 
 
-def _options(max_transfers: int, transfer_slack: int, max_walk: int, exclude_modes: str = "") -> QueryOptions:
-    return query_options(str(max_transfers), str(transfer_slack), str(max_walk), None, exclude_modes)
+def _flag(name: str) -> str:
+    """The CLI flag of an API parameter: maxPreTransitTime -> --max-pre-transit-time."""
+    return "--" + re.sub(r"(?<!^)([A-Z])", r"-\1", name).lower()
+
+
+def _options(params: dict, network: Network | None = None) -> QueryOptions:
+    """QueryOptions from the command's query flags (a QueryError names the API parameter)."""
+    texts = {name: params.get(_flag(name)[2:].replace("-", "_")) for name in PLAN_PARAMETERS}
+    return query_options({k: str(v) for k, v in texts.items() if v is not None},
+                         network.walking.speed_m_s if network else WALK_SPEED_M_S)
 
 
 def open_network(feeds: tuple[str, ...]) -> Network:
@@ -41,13 +50,8 @@ feed_option = click.option(
     "--feed", "feeds", multiple=True, metavar="FEED",
     help="GTFS zip or folder; repeat to merge several (default: the bundled Helsinki feed).",
 )
-QUERY_FLAGS = [
-    click.option("--max-transfers", default=DEFAULT_MAX_TRANSFERS, show_default=True, type=int),
-    click.option("--transfer-slack", default=DEFAULT_TRANSFER_SLACK, show_default=True, type=int, help="seconds"),
-    click.option("--max-walk", default=DEFAULT_MAX_WALK_M, show_default=True, type=int, help="metres of one footpath"),
-    click.option("--exclude-modes", default="", metavar="MODE,...",
-                 help=f"mode families not to use: {', '.join(MODES)}"),
-]
+# one flag per query parameter of the API, same meaning (service/params.py)
+QUERY_FLAGS = [click.option(_flag(name), default=None, help=text) for name, text in PLAN_PARAMETERS.items()]
 
 
 def with_query_options(f):
@@ -91,16 +95,16 @@ def compile_cmd(feeds, out):
 @click.option("--time", "time_text", default=None, help="HH:MM[:SS] (default: now)")
 @with_query_options
 @click.option("--json", "as_json", is_flag=True, help="print the API's JSON")
-def plan(feeds, from_id, to_id, date_text, time_text, max_transfers, transfer_slack, max_walk, exclude_modes, as_json):
+def plan(feeds, from_id, to_id, date_text, time_text, as_json, **query):
     """Plan journeys between two places; exits 3 when there is none, saying why."""
-    options = _options(max_transfers, transfer_slack, max_walk, exclude_modes)
+    _options(query)  # a bad flag fails before the network loads
     if date_text:
         parse_date(date_text)
     if time_text:
         parse_time(time_text)
     network = open_network(feeds)
     date, seconds = when(network, date_text, time_text)
-    body = plan_json(network, network.plan(from_id, to_id, date, seconds, options))
+    body = plan_json(network, network.plan(from_id, to_id, date, seconds, _options(query, network)))
     if as_json:
         click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
     elif body["itineraries"]:
@@ -127,10 +131,11 @@ def plan(feeds, from_id, to_id, date_text, time_text, max_transfers, transfer_sl
 @click.option("--queries", required=True, type=click.Path(exists=True, dir_okay=False), help="CSV: from,to,date,time")
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSON lines, one per query")
 @with_query_options
-def batch(feeds, queries, out, max_transfers, transfer_slack, max_walk, exclude_modes):
+def batch(feeds, queries, out, **query):
     """Answer many queries in one process, in input order."""
-    options = _options(max_transfers, transfer_slack, max_walk, exclude_modes)
+    _options(query)
     network = open_network(feeds)
+    options = _options(query, network)
     n_ok = n_none = n_bad = 0
     with open(queries, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)

@@ -14,7 +14,6 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from .compiled import (
     CHANGE_FORBIDDEN,
@@ -26,12 +25,11 @@ from .compiled import (
     children_of,
     service_days,
 )
-from .geo import EARTH_RADIUS_M, WALK_SPEED_M_S, distance_m, unit_vectors, walk_seconds
+from .footpaths import CROW_FLY, STATION, TRANSFERS, WalkGraph, WalkSettings, crow_fly_pairs
+from .geo import distance_m
 from .modes import mode_indices
 from .read import GtfsFeed
 from .report import Report
-
-FOOTPATH_RADIUS_M = 500  # longest footpath generated between stops; queries cut shorter
 
 
 def _as_days(values) -> np.ndarray:
@@ -202,20 +200,8 @@ def _transfers(feed: GtfsFeed, stop_ids: pd.Index, parent: np.ndarray, report: R
     return change, links, forbidden
 
 
-def generated_footpaths(lat: np.ndarray, lon: np.ndarray, usable: np.ndarray, radius_m: float):
-    """Pairs of distinct usable stops within radius_m: (from, to, metres), both directions."""
-    idx = np.flatnonzero(usable)
-    if len(idx) < 2:
-        return np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0)
-    pairs = cKDTree(unit_vectors(lat[idx], lon[idx])).query_pairs(radius_m / EARTH_RADIUS_M, output_type="ndarray")
-    a, b = idx[pairs[:, 0]], idx[pairs[:, 1]]
-    metres = distance_m(lat[a], lon[a], lat[b], lon[b])
-    keep = metres <= radius_m
-    a, b, metres = a[keep], b[keep], metres[keep]
-    return np.r_[a, b].astype(np.int32), np.r_[b, a].astype(np.int32), np.r_[metres, metres]
-
-
-def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[CompiledNetwork, dict]:
+def compile_feeds(feeds: list[GtfsFeed], reports: list[Report],
+                  walking: WalkSettings = WalkSettings()) -> tuple[CompiledNetwork, dict]:
     """Merge and compile read feeds. Ids are prefixed "NAME:" when there are several."""
     prefix = len(feeds) > 1
     ranges = [feed_date_range(f) for f in feeds]
@@ -349,7 +335,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
             arrays[name] = Texts.concat(pieces)
         else:
             arrays[name] = np.concatenate(pieces)
-    arrays.update(_footpaths(arrays, links_all, forbidden_all))
+    arrays.update(_walks(arrays, links_all, forbidden_all, walking))
     meta = {
         "compiler_version": COMPILER_VERSION,
         "first_date": str(first),  # day 0 of service_active
@@ -358,8 +344,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report]) -> tuple[Compile
         "last_service_date": max(f["end_date"] for f in feeds_meta),
         "feeds": feeds_meta,
         "max_trip_seconds": int(max(arrays["stop_time_arr"].max(), arrays["stop_time_dep"].max())),
-        "footpath_radius_m": FOOTPATH_RADIUS_M,
-        "walk_speed_m_s": WALK_SPEED_M_S,
+        "walking": walking.to_json(),
         "compiled_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     return CompiledNetwork(**arrays), meta
@@ -378,37 +363,33 @@ def _feed_info(info: dict) -> dict | None:
             "endDate": iso(info.get("end_date"))}
 
 
-def _footpaths(arrays: dict, links: dict, forbidden: set) -> dict:
-    """Generated footpaths between close stops, overridden by transfers.txt links."""
+def _walks(arrays: dict, links: dict, forbidden: set, settings: WalkSettings) -> dict:
+    """The closed footpaths (feeds/footpaths.py): transfers.txt links, then station changes,
+    then crow-fly walks between stops close to each other."""
     lat, lon = arrays["stop_lat"], arrays["stop_lon"]
-    usable = arrays["stop_location_type"] == 0
-    a, b, metres = generated_footpaths(lat, lon, usable, FOOTPATH_RADIUS_M)
-    walk_m = np.maximum(np.round(metres), 1).astype(np.int32)
-    duration = walk_seconds(metres)
+    location_type, parent = arrays["stop_location_type"], arrays["stop_parent"]
+    n = len(lat)
+    graph = WalkGraph(n, settings)
     if links:
-        la = np.array([k[0] for k in links], np.int32)
-        lb = np.array([k[1] for k in links], np.int32)
+        la = np.array([k[0] for k in links], np.int64)
+        lb = np.array([k[1] for k in links], np.int64)
         secs = np.array(list(links.values()), np.int64)
-        unknown = secs < 0
-        secs[unknown] = walk_seconds(distance_m(lat[la[unknown]], lon[la[unknown]], lat[lb[unknown]], lon[lb[unknown]]))
-        a = np.r_[la, a]
-        b = np.r_[lb, b]
-        walk_m = np.r_[np.zeros(len(la), np.int32), walk_m]
-        duration = np.r_[secs.astype(np.int32), duration]
-    keep = np.ones(len(a), bool)
-    # transfers.txt first: a generated path repeating a link, or a forbidden one, goes
-    pair = a.astype(np.int64) * len(lat) + b
-    _, first = np.unique(pair, return_index=True)
-    keep[:] = False
-    keep[first] = True
-    if forbidden:
-        bad = np.array([x * len(lat) + y for x, y in forbidden], np.int64)
-        keep &= ~np.isin(pair, bad)
-    a, b, walk_m, duration = a[keep], b[keep], walk_m[keep], duration[keep]
-    order = np.lexsort((b, duration, walk_m, a))  # by stop, shortest walk first: the kernel stops at max walk
-    return {
-        "footpath_from": a[order].astype(np.int32),
-        "footpath_to": b[order].astype(np.int32),
-        "footpath_duration": duration[order].astype(np.int32),
-        "footpath_walk_m": walk_m[order].astype(np.int32),
-    }
+        unknown = secs < 0  # type 0/1 rows between two stops: the walk, but the feed's word that it exists
+        secs[unknown] = settings.walk_seconds(settings.detour * distance_m(lat[la[unknown]], lon[la[unknown]],
+                                                                          lat[lb[unknown]], lon[lb[unknown]]))
+        graph.add(la, lb, secs, np.zeros(len(la)), TRANSFERS, given=True)
+    platforms = np.flatnonzero((location_type == 0) & (parent >= 0))
+    if len(platforms):
+        order = platforms[np.argsort(parent[platforms], kind="stable")]
+        starts = np.flatnonzero(np.r_[True, parent[order][1:] != parent[order][:-1]])
+        sizes = np.diff(np.r_[starts, len(order)])
+        a = np.concatenate([np.repeat(order[s:s + k], k) for s, k in zip(starts, sizes)])
+        b = np.concatenate([np.tile(order[s:s + k], k) for s, k in zip(starts, sizes)])
+        secs = np.maximum(settings.station_walk_s,
+                          settings.walk_seconds(settings.detour * distance_m(lat[a], lon[a], lat[b], lon[b])))
+        graph.add(a, b, secs, np.zeros(len(a)), STATION, given=True)
+    a, b, metres = crow_fly_pairs(lat, lon, location_type == 0, settings.radius_m / settings.detour)
+    walked = np.maximum(np.round(metres * settings.detour), 1)
+    graph.add(a, b, settings.walk_seconds(walked), walked, CROW_FLY, given=False)
+    bad = np.array([x * n + y for x, y in forbidden], np.int64)
+    return graph.close(bad)

@@ -127,12 +127,15 @@ class CompiledNetwork(NamedTuple):
     service_feed: np.ndarray  # int16
     # (Service, day since meta["first_date"]) -> 1 if it runs
     service_active: np.ndarray  # uint8, (n_services, n_days)
-    # Footpath -> from stop, to stop, seconds, metres (0: transfers.txt link); sorted by
-    # from stop, then metres, then seconds (so generated ones by seconds too)
+    # Footpath -> from stop, to stop, seconds at the compiled walking speed, metres of it
+    # walked on streets or crow-fly (0: timed by the feed or the station default), and where
+    # its time comes from (feeds/footpaths.py model bits, several for a chain). Transitively
+    # closed; sorted by from stop, then metres, then seconds (feeds/footpaths.py)
     footpath_from: np.ndarray  # int32
     footpath_to: np.ndarray  # int32
     footpath_duration: np.ndarray  # int32
     footpath_walk_m: np.ndarray  # int32
+    footpath_model: np.ndarray  # uint8
     # Stop -> seconds to change trips there from transfers.txt; -1: the query's slack;
     # CHANGE_FORBIDDEN: transfer_type 3
     stop_change_time: np.ndarray  # int32

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from . import compiled as store
 from .compile import compile_feeds
+from .footpaths import WalkSettings
 from .read import read_feed
 from .report import FeedError, Report
 
@@ -37,7 +38,7 @@ def _check_paths(paths: list[str | os.PathLike]) -> list[str]:
     return names
 
 
-def compile_paths(paths: list[str | os.PathLike], progress: bool = False):
+def compile_paths(paths: list[str | os.PathLike], progress: bool = False, walking: WalkSettings = WalkSettings()):
     """Read and compile feeds; returns (network, meta, reports). Raises FeedError."""
     names = _check_paths(paths)
     feeds, reports = [], []
@@ -47,12 +48,13 @@ def compile_paths(paths: list[str | os.PathLike], progress: bool = False):
         reports.append(report)
     if progress:
         tqdm.write(f"compiling {', '.join(names)} ...")
-    net, meta = compile_feeds(feeds, reports)
+    net, meta = compile_feeds(feeds, reports, walking)
     return net, meta, reports
 
 
 def open_compiled(paths: list[str | os.PathLike], cache_dir: str | os.PathLike | None = None,
-                  progress: bool = False) -> tuple[store.CompiledNetwork, dict]:
+                  progress: bool = False,
+                  walking: WalkSettings = WalkSettings()) -> tuple[store.CompiledNetwork, dict]:
     """The compiled network of these feeds: from the cache, else compiled and cached.
 
     A cache that cannot be written (read-only, a file in the way) is not an error: the
@@ -60,12 +62,12 @@ def open_compiled(paths: list[str | os.PathLike], cache_dir: str | os.PathLike |
     """
     names = _check_paths(paths)
     checksums = [(name, store.file_sha256(p)) for name, p in zip(names, paths)]
-    folder = Path(cache_dir or store.default_cache_dir()) / store.cache_key(checksums, {})
+    folder = Path(cache_dir or store.default_cache_dir()) / store.cache_key(checksums, {"walking": walking.to_json()})
     try:
         return store.load(folder)
     except (FileNotFoundError, ValueError, OSError):
         pass
-    net, meta, _ = compile_paths(paths, progress=progress)
+    net, meta, _ = compile_paths(paths, progress=progress, walking=walking)
     try:
         store.save(net, meta, folder, cache_entry=True)
         return store.load(folder)

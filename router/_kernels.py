@@ -15,7 +15,7 @@ from __future__ import annotations
 from numba import njit
 
 from .query import Query
-from .timetable import CAN_ALIGHT, CAN_BOARD, NO_CHANGE, UNREACHED
+from .timetable import CAN_ALIGHT, CAN_BOARD, FEED_TIMED, NO_CHANGE, UNREACHED
 from .workspace import (
     BEST_TARGET,
     BY_TRIP,
@@ -259,25 +259,23 @@ def _scan_queue(tt, ws, k, n_queue, slack, best_target):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _relax_footpaths(tt, ws, k, slack, max_walk_m, best_target):
-    """One footpath after each ride: from every stop a trip of round k improved, walk to the
-    stops within max_walk_m (transfers.txt links always) and mark those now ready earlier.
-    Returns the best target time."""
+def _relax_footpaths(tt, ws, k, slack, max_walk_m, walk_extra_ms, best_target):
+    """One footpath after each ride (the relation is closed, so one is enough): from every
+    stop a trip of round k improved, walk to the stops within max_walk_m walked metres
+    (walks timed by the feed always) and mark those now ready earlier. Returns the best
+    target time."""
     n_touched, n_logged, n_marked = ws.state[N_TOUCHED], ws.state[N_LOGGED], ws.state[N_MARKED]
     for m in range(ws.state[N_IMPROVED]):
         stop = ws.improved_list[m]
         ws.stop_state[stop, S_IMPROVED] = 0
         t_stop = ws.trip_label[k, stop, T_ARR]
         for f in range(tt.footpath_offsets[stop], tt.footpath_offsets[stop + 1]):
-            walk_m = tt.footpath_walk_m[f]
-            if walk_m > max_walk_m:
-                break  # sorted: every further footpath is longer
+            if tt.footpath_walk_m[f] > max_walk_m:
+                break  # sorted: every further footpath walks farther
             to = tt.footpath_to[f]
-            duration = tt.footpath_duration[f]
+            duration = _walk_time(tt, f, walk_extra_ms)
             t_arr = t_stop + duration
             if t_arr >= best_target:
-                if walk_m > 0:
-                    break  # generated footpaths are sorted by length, so by duration too
                 continue
             if ws.stop_state[to, S_EGRESS] == 0:
                 best_target = t_arr
@@ -285,8 +283,8 @@ def _relax_footpaths(tt, ws, k, slack, max_walk_m, best_target):
                 ws.target_stop[k] = to
                 ws.target_from[k] = stop
                 ws.target_kind[k] = BY_WALK
-            # a change needs the slack at least, unless transfers.txt sets its time
-            t_ready = t_arr if (walk_m == 0 or duration >= slack) else t_stop + slack
+            # a change needs the slack at least, unless the feed times this walk
+            t_ready = t_arr if (tt.footpath_flags[f] & FEED_TIMED or duration >= slack) else t_stop + slack
             if t_ready < ws.stop_state[to, S_BEST_READY]:
                 n_touched = _flag(ws, to, S_TOUCHED, ws.touched_list, n_touched)
                 ws.stop_state[to, S_BEST_READY] = t_ready
@@ -324,7 +322,7 @@ def run_rounds(tt, ws, q):
         ws.counters[N_ROUNDS] += 1
         ws.counters[N_PATTERNS_SCANNED] += n_queue
         best_target = _scan_queue(tt, ws, k, n_queue, q.slack, best_target)
-        best_target = _relax_footpaths(tt, ws, k, q.slack, q.max_walk_m, best_target)
+        best_target = _relax_footpaths(tt, ws, k, q.slack, q.max_walk_m, q.walk_extra_ms, best_target)
         _promote_marks(ws, k)
     ws.state[BEST_TARGET] = best_target
 
@@ -342,17 +340,22 @@ def raptor(tt, ws, q):
 
 
 @njit(cache=True, nogil=True)
-def footpath_duration(tt, from_stop, to_stop):
-    """Seconds of the shortest footpath from_stop -> to_stop, -1 if there is none."""
-    best = -1
+def footpath_duration(tt, from_stop, to_stop, walk_extra_ms):
+    """Seconds of the footpath from_stop -> to_stop at the query's walking speed, -1 if there is none."""
     for f in range(tt.footpath_offsets[from_stop], tt.footpath_offsets[from_stop + 1]):
-        if tt.footpath_to[f] == to_stop and (best < 0 or tt.footpath_duration[f] < best):
-            best = tt.footpath_duration[f]
-    return best
+        if tt.footpath_to[f] == to_stop:
+            return _walk_time(tt, f, walk_extra_ms)
+    return -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _walk_time(tt, f, walk_extra_ms):
+    """Seconds of footpath f at the query's walking speed (its walked metres scaled)."""
+    return tt.footpath_duration[f] + (tt.footpath_walk_m[f] * walk_extra_ms) // 1000
 
 
 @njit(cache=True, nogil=True)
-def reconstruct(tt, ws, k, slack, legs):
+def reconstruct(tt, ws, k, slack, walk_extra_ms, legs):
     """Write the legs of the journey that reaches the destination in round k into `legs`.
 
     legs: int32 (at least 2 * k, N_LEG_FIELDS) array, modified in place, filled in
@@ -375,7 +378,7 @@ def reconstruct(tt, ws, k, slack, legs):
             legs[n, LEG_BOARD_POS] = -1
             legs[n, LEG_ALIGHT_POS] = -1
             legs[n, LEG_DEP] = t_dep
-            legs[n, LEG_ARR] = t_dep + footpath_duration(tt, prev, stop)
+            legs[n, LEG_ARR] = t_dep + footpath_duration(tt, prev, stop, walk_extra_ms)
             n += 1
             stop = prev
         at_target = False
@@ -442,7 +445,7 @@ def plan(tt, ws, q):
     for k in range(1, ws.state[ROUNDS_USED] + 1):
         if ws.target_arr[k] == UNREACHED:
             continue
-        n = reconstruct(tt, ws, k, q.slack, ws.legs[row:])
+        n = reconstruct(tt, ws, k, q.slack, q.walk_extra_ms, ws.legs[row:])
         if n <= 0:
             return -k
         row += n
@@ -454,9 +457,9 @@ def plan(tt, ws, q):
 
 @njit(cache=True, nogil=True)
 def plan_fields(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m,
-                mode_mask):
+                walk_extra_ms, mode_mask):
     """`plan` with the Query's fields as arguments, in Query's order (Router.plan calls
     plan_fields(tt, ws, *query)): a Query built in Python costs numba 3-4 us of typing per
     call, one built here nothing."""
     return plan(tt, ws, Query(origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m,
-                              mode_mask))
+                              walk_extra_ms, mode_mask))

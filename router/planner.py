@@ -9,9 +9,11 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import _kernels as K
 from . import workspace as W
-from .query import DEFAULT_MAX_TRANSFERS, QueryOptions, make_query
+from .query import DEFAULT_MAX_TRANSFERS, QueryOptions, make_query, walk_extra_ms
 from .timetable import Timetable
 from .workspace import Workspace, new_workspace
 
@@ -69,8 +71,9 @@ class PlanResult:
 class Router:
     """Earliest-arrival queries on one timetable; safe to share between threads."""
 
-    def __init__(self, tt: Timetable):
+    def __init__(self, tt: Timetable, walk_speed_m_s: float):
         self.tt = tt
+        self.walk_speed_m_s = walk_speed_m_s  # the speed the footpath times were compiled at
         self._local = threading.local()
 
     def _workspace(self, max_rounds: int) -> Workspace:
@@ -80,12 +83,23 @@ class Router:
             self._local.ws = ws
         return ws
 
-    def footpaths_from(self, stop: int, max_walk_m: int) -> list[tuple[int, int]]:
-        """(stop, seconds) reachable on foot from `stop` under the walking limit."""
+    def footpaths_from(self, stop: int, options: QueryOptions) -> list[tuple[int, int]]:
+        """(stop, seconds at the query's walking speed) one footpath from `stop` under the
+        query's walking limit between stops."""
         tt = self.tt
         lo, hi = tt.footpath_offsets[stop], tt.footpath_offsets[stop + 1]
-        keep = tt.footpath_walk_m[lo:hi] <= max_walk_m
-        return list(zip(tt.footpath_to[lo:hi][keep].tolist(), tt.footpath_duration[lo:hi][keep].tolist()))
+        walk_m = tt.footpath_walk_m[lo:hi].astype(np.int64)
+        keep = walk_m <= options.max_transfer_walk_m
+        extra = walk_extra_ms(options, self.walk_speed_m_s)
+        seconds = tt.footpath_duration[lo:hi] + (walk_m * extra) // 1000
+        return list(zip(tt.footpath_to[lo:hi][keep].tolist(), seconds[keep].tolist()))
+
+    def footpath(self, from_stop: int, to_stop: int) -> int:
+        """Index of the footpath from_stop -> to_stop (in the compiled network's order), -1 if none."""
+        tt = self.tt
+        lo, hi = tt.footpath_offsets[from_stop], tt.footpath_offsets[from_stop + 1]
+        hits = np.flatnonzero(tt.footpath_to[lo:hi] == to_stop)
+        return int(lo + hits[0]) if len(hits) else -1
 
     def plan(
         self,
@@ -102,7 +116,7 @@ class Router:
         footpaths of the requested stop, stop -> (requested stop, seconds), so the journey
         shows that walk as its first or last leg.
         """
-        query = make_query(origins, targets, options)
+        query = make_query(origins, targets, options, self.walk_speed_m_s)
         ws = self._workspace(query.max_rounds)
         n_journeys = K.plan_fields(self.tt, ws, *query)
         if n_journeys < 0:

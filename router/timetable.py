@@ -24,6 +24,8 @@ NO_CHANGE = np.int32(2**30)  # change time of a stop where changing is forbidden
 # bits of Timetable.pattern_stop_rules
 CAN_BOARD = np.uint8(1)
 CAN_ALIGHT = np.uint8(2)
+# bits of Timetable.footpath_flags
+FEED_TIMED = np.uint8(1)
 
 
 class Timetable(NamedTuple):
@@ -58,8 +60,11 @@ class Timetable(NamedTuple):
     footpath_offsets: np.ndarray  # int32, n_stops + 1
     footpath_to: np.ndarray  # int32, target stop
     footpath_duration: np.ndarray  # int32 seconds
-    # Footpath -> metres walked; 0 for transfers.txt links, which max_walk never cuts
+    # Footpath -> metres walked (scaled by the query's walking speed, cut by its walking
+    # limit); 0 for walks timed by the feed or a station's default
     footpath_walk_m: np.ndarray  # int32
+    # Footpath -> FEED_TIMED bit: its time is the feed's, taken as given (no slack added)
+    footpath_flags: np.ndarray  # uint8
     # Stop -> time needed to change trips there (transfers.txt); -1: use the query's slack;
     # NO_CHANGE: changing there is forbidden
     stop_change_time: np.ndarray  # int32

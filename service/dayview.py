@@ -21,8 +21,9 @@ from numba import njit
 
 from trajet.feeds.compile import sequence_groups
 from trajet.feeds.compiled import CHANGE_FORBIDDEN, DROP_OFF, PICKUP, CompiledNetwork
+from trajet.feeds.footpaths import FEED_TIMED as FEED_TIMED_MODELS
 from trajet.router.planner import Router
-from trajet.router.timetable import CAN_ALIGHT, CAN_BOARD, NO_CHANGE, Timetable
+from trajet.router.timetable import CAN_ALIGHT, CAN_BOARD, FEED_TIMED, NO_CHANGE, Timetable
 
 EARLIER_DAY_MARGIN_S = 4 * 3600  # keep earlier days' trips still running this long before the origin
 # compiled PICKUP | DROP_OFF bits -> the router's CAN_BOARD | CAN_ALIGHT bits
@@ -237,6 +238,15 @@ def build_day_view(net: CompiledNetwork, meta: dict, date: dt.date) -> tuple[Tim
         footpath_to=np.array(net.footpath_to, np.int32),
         footpath_duration=np.array(net.footpath_duration, np.int32),
         footpath_walk_m=np.array(net.footpath_walk_m, np.int32),
+        footpath_flags=footpath_flags(net.footpath_model),
         stop_change_time=change,
     )
     return tt.freeze(), origin
+
+
+def footpath_flags(footpath_model: np.ndarray) -> np.ndarray:
+    """The router's footpath flags from the compiled walking models: FEED_TIMED for walks
+    timed by transfers.txt or pathways alone."""
+    model = np.asarray(footpath_model)
+    timed = (model & ~np.uint8(FEED_TIMED_MODELS)) == 0
+    return np.where(timed, FEED_TIMED, 0).astype(np.uint8)

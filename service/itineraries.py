@@ -10,6 +10,8 @@ import datetime as dt
 
 import polyline
 
+from trajet.feeds.footpaths import CROW_FLY, MODEL_NAMES, TRANSFERS
+from trajet.feeds.geo import distance_m
 from trajet.feeds.modes import MODES
 from trajet.router.planner import Journey
 
@@ -94,14 +96,36 @@ def leg_json(network, view, leg, places: dict | None = None) -> dict:
     if leg.kind == "trip":
         _trip_leg(network, view, leg, out)
     else:
-        path = [_position(network, places, leg.from_stop), _position(network, places, leg.to_stop)]
-        out["legGeometry"] = {"points": polyline.encode(path, 5), "length": 2}
+        _walk_leg(network, view, leg, places, out)
     return out
+
+
+def _walk_leg(network, view: DayView, leg, places: dict, out: dict) -> None:
+    """Distance, model and geometry of a walk: a compiled footpath between two stops, else a
+    walk to or from a coordinate (crow-fly times the detour factor)."""
+    a, b = _position(network, places, leg.from_stop), _position(network, places, leg.to_stop)
+    crow_fly = float(distance_m(a[0], a[1], b[0], b[1]))
+    f = view.router.footpath(leg.from_stop, leg.to_stop) if leg.from_stop >= 0 and leg.to_stop >= 0 else -1
+    model = int(network.net.footpath_model[f]) if f >= 0 else CROW_FLY
+    walked = int(network.net.footpath_walk_m[f]) if f >= 0 else 0
+    distance = walked or crow_fly * (network.walking.detour if model & (CROW_FLY | TRANSFERS) else 1.0)
+    out.update(
+        distance=round(distance, 1),
+        walkModel=model_names(model),
+        legGeometry={"points": polyline.encode([a, b], 5), "length": 2},
+        steps=[],
+    )
+
+
+def model_names(model: int) -> list[str]:
+    """The names of the walking models in a footpath_model bit set."""
+    return [name for bit, name in MODEL_NAMES.items() if model & bit]
 
 
 def journey_json(network, view, journey: Journey, places: dict | None = None) -> dict:
     legs = [leg_json(network, view, leg, places) for leg in journey.legs]
     walk = sum(leg.t_arr - leg.t_dep for leg in journey.legs if leg.kind == "walk")
+    walk_m = sum(leg["distance"] for leg in legs if leg["mode"] == "WALK")
     ride = sum(leg.t_arr - leg.t_dep for leg in journey.legs if leg.kind == "trip")
     duration = journey.t_arr - journey.t_dep
     return {
@@ -110,6 +134,7 @@ def journey_json(network, view, journey: Journey, places: dict | None = None) ->
         "duration": duration,
         "transfers": journey.transfers,
         "walkTime": walk,
+        "walkDistance": round(walk_m, 1),
         "transitTime": ride,
         "waitingTime": duration - walk - ride,
         "legs": legs,
@@ -120,9 +145,14 @@ def plan_json(network, answer) -> dict:
     """The itineraries of a service.plan.Answer, why there are none (routingErrors), and the
     kernel's work."""
     result = answer.result
+    itineraries = [journey_json(network, answer.view, j, answer.places) for j in result.journeys]
+    models = sorted({m for it in itineraries for leg in it["legs"] for m in leg.get("walkModel", [])})
+    walking = network.walking
     return {
-        "itineraries": [journey_json(network, answer.view, j, answer.places) for j in result.journeys],
+        "itineraries": itineraries,
         "routingErrors": [e.to_json() for e in answer.errors],
+        "walking": {"models": models, "compiledSpeed": walking.speed_m_s, "detourFactor": walking.detour,
+                    "stationChangeSeconds": walking.station_walk_s, "footpathRadius": walking.radius_m},
         "work": {
             "rounds": result.work.rounds,
             "patternsScanned": result.work.patterns_scanned,

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from trajet.feeds.compiled import CompiledNetwork, children_of, service_days
+from trajet.feeds.footpaths import WalkSettings
 from trajet.feeds.load import open_compiled
 from trajet.router.planner import Router
 from trajet.router.query import QueryOptions
@@ -55,14 +56,15 @@ class Network:
             for i, s in enumerate(ids):
                 self._bare.setdefault(s.split(":", 1)[1], []).append(i)
         self.children = children_of(net.stop_parent)
+        self.walking = WalkSettings(**meta["walking"])  # how the walks between stops were compiled
         self._views: OrderedDict[dt.date, DayView] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod
     def open(cls, paths: list[str | os.PathLike], cache_dir: str | os.PathLike | None = None, progress: bool = False,
-             clock: Clock | None = None) -> "Network":
+             clock: Clock | None = None, walking: WalkSettings = WalkSettings()) -> "Network":
         """Load feeds from the compile cache, compiling them first when needed. Raises FeedError."""
-        return cls(*open_compiled(paths, cache_dir, progress), clock=clock)
+        return cls(*open_compiled(paths, cache_dir, progress, walking), clock=clock)
 
     @property
     def feed_names(self) -> list[str]:
@@ -113,7 +115,7 @@ class Network:
                 self._views.move_to_end(date)
                 return view
             tt, origin = build_day_view(self.net, self.meta, date)
-            view = DayView(date, Router(tt), origin)
+            view = DayView(date, Router(tt, self.walking.speed_m_s), origin)
             self._views[date] = view
             while len(self._views) > N_CACHED_DAYS:
                 self._views.popitem(last=False)

@@ -4,12 +4,17 @@ range-checked, every error naming its field."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 
+from trajet.feeds.geo import WALK_SPEED_M_S
 from trajet.feeds.modes import MODES, mode_mask
 from trajet.router.query import (
     ALL_MODES,
+    DEFAULT_MAX_ACCESS_S,
+    DEFAULT_MAX_DIRECT_S,
+    DEFAULT_MAX_EGRESS_S,
+    DEFAULT_MAX_TRANSFER_WALK_M,
     DEFAULT_MAX_TRANSFERS,
-    DEFAULT_MAX_WALK_M,
     DEFAULT_TRANSFER_SLACK,
     MAX_TRANSFERS_LIMIT,
     QueryOptions,
@@ -79,22 +84,69 @@ def parse_modes(allowed: str | None, excluded: str | None = None, field: str = "
         raise QueryError(str(e), field) from None
 
 
-def query_options(max_transfers=None, transfer_slack=None, max_walk=None, modes=None,
-                  exclude_modes=None) -> QueryOptions:
-    """QueryOptions from raw texts (None: the default); raises QueryError naming the field."""
+# The query parameters of a plan, as the API names them, with their meaning (OpenAPI and
+# the CLI's --help read this table). maxWalk is the former single walking limit, kept for
+# existing clients: it sets the three walks (metres; access and egress at the walking speed).
+PLAN_PARAMETERS = {
+    "maxTransfers": f"most changes of vehicle (0..{MAX_TRANSFERS_LIMIT}, default {DEFAULT_MAX_TRANSFERS})",
+    "transferSlack": f"seconds at least to change vehicles at one stop (default {DEFAULT_TRANSFER_SLACK})",
+    "maxTransferWalk": "metres walked at most between two stops on a change (default "
+                       f"{DEFAULT_MAX_TRANSFER_WALK_M}; the network's compiled radius caps it; walks timed by "
+                       "transfers.txt, pathways or inside a station are always allowed)",
+    "maxPreTransitTime": f"seconds at most from the origin to the first stop (default {DEFAULT_MAX_ACCESS_S})",
+    "maxPostTransitTime": f"seconds at most from the last stop to the destination (default {DEFAULT_MAX_EGRESS_S})",
+    "maxDirectTime": f"seconds at most of a journey on foot only (default {DEFAULT_MAX_DIRECT_S}; 0: none)",
+    "walkSpeed": "metres per second (0.3..3; default: the network's, 1.33)",
+    "maxWalk": "deprecated alias: metres of every walk (sets maxTransferWalk, and maxPreTransitTime and "
+               "maxPostTransitTime at the walking speed)",
+    "modes": f"transit mode families allowed, comma-separated: {', '.join(MODES)}",
+    "excludeModes": "transit mode families left out, comma-separated",
+}
+
+
+def parse_speed(text: str | None, field: str = "walkSpeed") -> float | None:
+    if text is None or text == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise QueryError(f"{field} {text!r} is not a number (metres per second)", field) from None
+    if not 0.3 <= value <= 3.0:
+        raise QueryError(f"{field} {value} is out of range 0.3..3 m/s", field)
+    return value
+
+
+def query_options(params, compiled_speed_m_s: float = WALK_SPEED_M_S) -> QueryOptions:
+    """QueryOptions from a mapping of PLAN_PARAMETERS names to texts (absent or "": the
+    default); raises QueryError naming the field."""
+    get = params.get
+    speed = parse_speed(get("walkSpeed"))
+    max_walk = parse_int(get("maxWalk"), "maxWalk", -1, 0, 5000, " m")
+    walk_s = None if max_walk < 0 else math.ceil(max_walk / (speed or compiled_speed_m_s))
     return QueryOptions(
-        max_transfers=parse_int(max_transfers, "maxTransfers", DEFAULT_MAX_TRANSFERS, 0, MAX_TRANSFERS_LIMIT),
-        transfer_slack=parse_int(transfer_slack, "transferSlack", DEFAULT_TRANSFER_SLACK, 0, 3600, " s"),
-        max_walk_m=parse_int(max_walk, "maxWalk", DEFAULT_MAX_WALK_M, 0, 5000, " m"),
-        mode_mask=parse_modes(modes, exclude_modes),
+        max_transfers=parse_int(get("maxTransfers"), "maxTransfers", DEFAULT_MAX_TRANSFERS, 0, MAX_TRANSFERS_LIMIT),
+        transfer_slack=parse_int(get("transferSlack"), "transferSlack", DEFAULT_TRANSFER_SLACK, 0, 3600, " s"),
+        max_transfer_walk_m=parse_int(get("maxTransferWalk"), "maxTransferWalk",
+                                      DEFAULT_MAX_TRANSFER_WALK_M if max_walk < 0 else max_walk, 0, 5000, " m"),
+        mode_mask=parse_modes(get("modes"), get("excludeModes")),
+        max_access_s=parse_int(get("maxPreTransitTime"), "maxPreTransitTime",
+                               DEFAULT_MAX_ACCESS_S if walk_s is None else walk_s, 0, 7200, " s"),
+        max_egress_s=parse_int(get("maxPostTransitTime"), "maxPostTransitTime",
+                               DEFAULT_MAX_EGRESS_S if walk_s is None else walk_s, 0, 7200, " s"),
+        max_direct_s=parse_int(get("maxDirectTime"), "maxDirectTime", DEFAULT_MAX_DIRECT_S, 0, 14400, " s"),
+        walk_speed_m_s=speed,
     )
 
 
-def options_json(options: QueryOptions) -> dict:
+def options_json(options: QueryOptions, compiled_speed_m_s: float = WALK_SPEED_M_S) -> dict:
     """The options applied, defaults made explicit (for transparency in every answer)."""
     return {
         "maxTransfers": options.max_transfers,
         "transferSlack": options.transfer_slack,
-        "maxWalk": options.max_walk_m,
+        "maxTransferWalk": options.max_transfer_walk_m,
+        "maxPreTransitTime": options.max_access_s,
+        "maxPostTransitTime": options.max_egress_s,
+        "maxDirectTime": options.max_direct_s,
+        "walkSpeed": options.walk_speed_m_s or compiled_speed_m_s,
         "modes": [m for i, m in enumerate(MODES) if options.mode_mask >> i & 1],
     }

@@ -1,9 +1,10 @@
 """Places of a query: a stop id (its platforms when it is a station) or a coordinate, and
 the walks that join a coordinate to the stops around it.
 
-A coordinate is walked crow-fly to every stop where a trip can be boarded within reach:
-the query's max walk, else DEFAULT_ACCESS_M. In journey legs, the coordinate origin and
-destination are the stop indices ORIGIN and DESTINATION.
+A coordinate is walked to every stop where a trip can be boarded within the query's access
+(or egress) time: crow-fly metres times the network's detour factor, at the walking speed
+(the model of walks without a street graph, feeds/footpaths.py). In journey legs, the
+coordinate origin and destination are the stop indices ORIGIN and DESTINATION.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.spatial import cKDTree
 
-from trajet.feeds.geo import EARTH_RADIUS_M, distance_m, unit_vectors, walk_seconds
+from trajet.feeds.geo import EARTH_RADIUS_M, distance_m, unit_vectors
 from trajet.router.planner import Router
 from trajet.router.query import QueryOptions
 
@@ -23,7 +24,6 @@ from .errors import QueryError
 if TYPE_CHECKING:
     from .network import Network
 
-DEFAULT_ACCESS_M = 800  # walk to or from a coordinate when the query sets no max walk
 COORDINATE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 ORIGIN, DESTINATION = -1, -2  # stop index of a coordinate origin / destination in journey legs
 
@@ -69,9 +69,24 @@ class Places:
         order = np.argsort(metres, kind="stable")
         return [(int(stops[i]), float(metres[i])) for i in order if metres[i] <= radius_m]
 
-    @staticmethod
-    def access_radius(options: QueryOptions) -> int:
-        return options.max_walk_m or DEFAULT_ACCESS_M
+    def speed(self, options: QueryOptions) -> float:
+        return options.walk_speed_m_s or self.network.walking.speed_m_s
+
+    def crow_fly_reach_m(self, seconds: int, options: QueryOptions) -> float:
+        """Crow-fly metres within which a walk of `seconds` can end."""
+        return seconds * self.speed(options) / self.network.walking.detour
+
+    def walk(self, metres_crow_fly, options: QueryOptions):
+        """(seconds, metres walked) of a walk between two points so many metres apart crow-fly."""
+        walked = np.asarray(metres_crow_fly) * self.network.walking.detour
+        return np.maximum(np.ceil(walked / self.speed(options)), 1).astype(np.int64), walked
+
+    def position(self, place: Place) -> tuple[float, float]:
+        """A place's coordinate (a station's or stop's own position)."""
+        if isinstance(place, tuple):
+            return place
+        net = self.network.net
+        return float(net.stop_lat[place[-1]]), float(net.stop_lon[place[-1]])
 
     def walks(self, place: Place, router: Router, options: QueryOptions, end: int, forward: bool):
         """(stop, seconds on foot) to start or end at, and stop -> (place, seconds) for the legs.
@@ -81,14 +96,16 @@ class Places:
         destination stop are the kernel's own footpaths.
         """
         if isinstance(place, tuple):
-            near = self.nearby(place[0], place[1], self.access_radius(options))
-            walks = {stop: max(1, walk_seconds(m)) for stop, m in near}
+            limit = options.max_access_s if forward else options.max_egress_s
+            near = self.nearby(place[0], place[1], self.crow_fly_reach_m(limit, options))
+            seconds, _ = self.walk([m for _, m in near], options)
+            walks = {stop: int(secs) for (stop, _), secs in zip(near, seconds)}
             return list(walks.items()), {stop: (end, secs) for stop, secs in walks.items()}
         ends = [(s, 0) for s in place]
         extra: dict[int, tuple[int, int]] = {}
         if forward:
             for s in place:
-                for w, secs in router.footpaths_from(s, options.max_walk_m):
+                for w, secs in router.footpaths_from(s, options):
                     if w not in place and (w not in extra or secs < extra[w][1]):
                         extra[w] = (s, secs)
         return ends + [(w, secs) for w, (_, secs) in extra.items()], extra

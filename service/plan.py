@@ -20,19 +20,19 @@ start of the service day), and only when the answer is empty.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from trajet.feeds.geo import distance_m
 from trajet.feeds.modes import MODES
-from trajet.router.planner import Journey, PlanResult
+from trajet.router.planner import Journey, Leg, PlanResult
 from trajet.router.query import ALL_MODES, MAX_TRANSFERS_LIMIT, QueryOptions
 
 from .dayview import DayView
 from .errors import QueryError
 from .itineraries import plan_json
 from .params import clock_text
-from .places import DESTINATION, ORIGIN, Places
+from .places import DESTINATION, ORIGIN
 
 if TYPE_CHECKING:
     from .network import Network
@@ -73,20 +73,52 @@ def plan(network: "Network", origin: str, destination: str, date: dt.date, secon
     t0 = network.local_seconds(date, seconds) - view.origin
     starts, access = places.walks(start, view.router, options, ORIGIN, forward=True)
     targets, egress = places.walks(end, view.router, options, DESTINATION, forward=False)
+    direct = _direct_walk(network, view, start, end, t0, options)
     errors = [
         RoutingError("NO_STOPS_IN_RANGE", field,
-                     f"no stop within {Places.access_radius(options)} m of {field} {place[0]},{place[1]}; "
-                     "a larger maxWalk reaches further")
-        for field, place, found in (("from", start, starts), ("to", end, targets))
+                     f"no stop within {limit} s on foot ({round(places.crow_fly_reach_m(limit, options))} m "
+                     f"crow-fly) of {field} {place[0]},{place[1]}; a larger {name} reaches further")
+        for field, place, found, limit, name in (
+            ("from", start, starts, options.max_access_s, "maxPreTransitTime"),
+            ("to", end, targets, options.max_egress_s, "maxPostTransitTime"))
         if not found
     ]
     if errors:
-        return Answer(PlanResult([]), view, coordinates, errors)
+        return Answer(_with_direct(PlanResult([]), direct), view, coordinates, [] if direct else errors)
     origins = [(s, t0 + secs) for s, secs in starts]
     result = view.router.plan(origins, targets, options, access=access, egress_walks=egress)
-    if not result.journeys:
+    if not result.journeys and not direct:
         errors = [_why_none(network, view, origins, targets, options, date, seconds)]
-    return Answer(result, view, coordinates, errors)
+    return Answer(_with_direct(result, direct), view, coordinates, errors)
+
+
+def _direct_walk(network: "Network", view: DayView, start, end, t0: int, options: QueryOptions) -> Journey | None:
+    """The journey on foot alone from start to end when it takes at most maxDirectTime: the
+    footpath between two stops when there is one, else the walk between their positions."""
+    if options.max_direct_s <= 0:
+        return None
+    seconds = -1
+    if isinstance(start, list) and isinstance(end, list):
+        paths = [secs for s in start for w, secs in view.router.footpaths_from(s, options) if w in end]
+        seconds = min(paths, default=-1)
+    if seconds < 0:
+        (lat1, lon1), (lat2, lon2) = network.places.position(start), network.places.position(end)
+        seconds = int(network.places.walk(float(distance_m(lat1, lon1, lat2, lon2)), options)[0])
+    if seconds > options.max_direct_s:
+        return None
+    a = ORIGIN if isinstance(start, tuple) else start[-1]
+    b = DESTINATION if isinstance(end, tuple) else end[-1]
+    return Journey((Leg("walk", a, b, t0, t0 + seconds),))
+
+
+def _with_direct(result: PlanResult, direct: Journey | None) -> PlanResult:
+    """The walk offered beside transit: the journeys it beats (arriving no earlier, with
+    trips) are left out, so it comes first when it arrives no later than every one of them,
+    and after the quicker ones otherwise."""
+    if direct is None:
+        return result
+    kept = [(j, a) for j, a in zip(result.journeys, result.arrivals) if j.t_arr < direct.t_arr]
+    return PlanResult([j for j, _ in kept] + [direct], [a for _, a in kept] + [direct.t_arr], result.work)
 
 
 def _why_none(network: "Network", view: DayView, origins, targets, options: QueryOptions, date: dt.date,
@@ -94,8 +126,8 @@ def _why_none(network: "Network", view: DayView, origins, targets, options: Quer
     if not network.runs_on(date):
         return RoutingError("NO_SERVICE_ON_DATE", "date",
                             f"no trip runs on {date}; the feeds' service days are {network.service_period()}")
-    relaxed = QueryOptions(MAX_TRANSFERS_LIMIT, options.transfer_slack,
-                           max(options.max_walk_m, int(network.meta["footpath_radius_m"])), ALL_MODES)
+    relaxed = replace(options, max_transfers=MAX_TRANSFERS_LIMIT, mode_mask=ALL_MODES,
+                      max_transfer_walk_m=max(options.max_transfer_walk_m, network.walking.radius_m))
     if relaxed != options:
         found = view.router.plan(origins, targets, relaxed).journeys
         if found:
@@ -111,7 +143,7 @@ def _why_none(network: "Network", view: DayView, origins, targets, options: Quer
     return RoutingError("NO_TRANSIT_CONNECTION", None,
                         f"the timetable connects these places by no journey on {date}, even with more transfers, "
                         "every mode and walks of up to "
-                        f"{relaxed.max_walk_m} m between stops")
+                        f"{relaxed.max_transfer_walk_m} m between stops")
 
 
 def _beyond_limits(network: "Network", view: DayView, journey: Journey, options: QueryOptions) -> RoutingError:
@@ -132,9 +164,9 @@ def _beyond_limits(network: "Network", view: DayView, journey: Journey, options:
                                     net.stop_lat[leg.to_stop], net.stop_lon[leg.to_stop])))
              for leg in journey.legs if leg.kind == "walk" and leg.from_stop >= 0 and leg.to_stop >= 0]
     longest = max(walks, default=0)
-    return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "maxWalk",
-                        f"the journey needs a walk of about {longest} m between two stops; maxWalk is "
-                        f"{options.max_walk_m} m")
+    return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "maxTransferWalk",
+                        f"the journey needs a walk of about {longest} m between two stops; maxTransferWalk is "
+                        f"{options.max_transfer_walk_m} m")
 
 
 def warm_up(network: "Network") -> None:

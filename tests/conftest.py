@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from trajet.feeds.footpaths import WalkSettings
 from trajet.router.query import QueryOptions
 from trajet.service.itineraries import plan_json
 from trajet.service.network import Network
@@ -38,11 +40,19 @@ def describe(itinerary: dict) -> str:
 
 @pytest.fixture
 def plan(tmp_path):
-    """plan(trips, from, to, time, date=..., options=..., **write_feed kwargs) -> list of str."""
+    """plan(trips, from, to, time, date=..., options=..., **write_feed kwargs) -> list of str.
 
-    def run(trips, frm, to, time, date="2024-03-12", options=QueryOptions(), full=False, **feed):
+    The stops of a scenario lie close together, so a journey on foot alone would answer
+    most of them: it is left out (maxDirectTime 0) unless the test asks for it (direct=True).
+    Walks are crow-fly (detour factor 1, so a scenario's distances are its walks) unless
+    `walking` says otherwise."""
+
+    def run(trips, frm, to, time, date="2024-03-12", options=QueryOptions(), full=False, direct=False,
+            walking=WalkSettings(detour=1.0), **feed):
+        if not direct:
+            options = replace(options, max_direct_s=0)
         path = write_feed(tmp_path / "feed", trips, **feed)
-        network = Network.open([path], cache_dir=tmp_path / "cache")
+        network = Network.open([path], cache_dir=tmp_path / "cache", walking=walking)
         body = plan_json(network, network.plan(frm, to, dt.date.fromisoformat(date), parse_time(time), options))
         return body if full else [describe(it) for it in body["itineraries"]]
 

@@ -24,7 +24,7 @@ The hard cases it draws (`RandomFeed.features()` names those a feed has):
 - transfers.txt: type 0/1 between distinct stops (a walk timed from the distance), type 2
   with min_transfer_time at one stop (the change time) or between two (a link), type 3 at one
   stop and between two, type 2 without a time, rules naming a parent station;
-- stops close enough for generated footpaths (within FOOTPATH_RADIUS_M = 500 m) and farther;
+- stops close enough for generated footpaths (within RADIUS_M = 500 m walked) and farther;
 - two feeds in different timezones in one network (`random_network`, one seed in six).
 
 `RandomFeed.expected_trips()`, `runs()`, `expected_footpaths()` and
@@ -37,6 +37,7 @@ too: the reference planner reads the compiled network, so it cannot see a compil
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 import random
 from dataclasses import dataclass, field
@@ -53,7 +54,8 @@ TIMEZONES = {
 }
 METRES_PER_DEGREE = 111_195.0
 PARTNER_SHARE = 1 / 6  # seeds whose network has a second feed
-RADIUS_M, WALK_SPEED_M_S = 500, 1.33  # feeds/compile.py FOOTPATH_RADIUS_M, feeds/geo.py WALK_SPEED_M_S
+# feeds/footpaths.py WalkSettings defaults: radius of walked metres, detour factor, station change, speed
+RADIUS_M, DETOUR, STATION_WALK_S, WALK_SPEED_M_S = 500, 1.3, 120, 1.33
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 H = 3600
 
@@ -198,49 +200,6 @@ class RandomFeed:
             for shift in starts:
                 out.append((t.trip_id, t.service_id, tuple(t.stops), tuple(a + shift for a in arr),
                             tuple(d + shift for d in dep), board, alight))
-        return out
-
-    def expected_footpaths(self) -> dict[tuple[str, str], tuple[int, int] | None]:
-        """(from, to) -> (seconds, metres) of the footpath compiling must give, None for none.
-
-        Generated between distinct stops (location_type 0) within RADIUS_M, timed at
-        WALK_SPEED_M_S; transfers.txt rows (a station standing for its children) between
-        distinct stops make a link (metres 0) of min_transfer_time for type 2 with a time,
-        timed from the distance for types 0, 1 and 2 without; type 3 forbids the walk. Pairs
-        that two rules name, or whose distance is within a metre of the radius, are left out
-        (their answer would be a matter of rule order or rounding)."""
-        xy = {s.stop_id: (s.lat, s.lon) for s in self.stops}
-        children: dict[str, list[str]] = {}
-        for s in self.stops:
-            if s.parent:
-                children.setdefault(s.parent, []).append(s.stop_id)
-        rules: dict[tuple[str, str], list[tuple[int, int | None]]] = {}
-        for a, b, kind, secs in self.transfers:
-            if a == b and kind != 3 and not (kind == 2 and secs is not None):
-                continue  # a stop (or station) to itself without a time: the slack applies
-            for x in children.get(a, [a]):
-                for y in children.get(b, [b]):
-                    if x != y:
-                        rules.setdefault((x, y), []).append((kind, secs))
-        out: dict[tuple[str, str], tuple[int, int] | None] = {}
-        usable = set(self.usable)
-        for x in xy:
-            for y in xy:
-                if x == y:
-                    continue
-                m = metres(xy[x], xy[y])
-                named = rules.get((x, y), [])
-                if any(kind == 3 for kind, _ in named):
-                    out[(x, y)] = None
-                elif len(named) > 1:
-                    continue
-                elif named:
-                    kind, secs = named[0]
-                    out[(x, y)] = (secs if kind == 2 and secs is not None else math.ceil(m / WALK_SPEED_M_S), 0)
-                elif x in usable and y in usable and m < RADIUS_M - 1:
-                    out[(x, y)] = (math.ceil(m / WALK_SPEED_M_S), max(round(m), 1))
-                elif m > RADIUS_M + 1 or not (x in usable and y in usable):
-                    out[(x, y)] = None
         return out
 
     def expected_change_times(self) -> dict[str, int]:
@@ -569,4 +528,101 @@ def _transfers(r: random.Random, feed: RandomFeed) -> list[tuple[str, str, int, 
             out.append((*r.choice([pair, (s, s)]), 2, None))
         else:
             out.append((s, s, r.choice([0, 1]), None))
+    return out
+
+
+def expected_footpaths(feeds: list[tuple[str, "RandomFeed"]]) -> dict[tuple[str, str], tuple[int, int] | None]:
+    """(from, to) -> (seconds, metres walked) of the footpath compiling must give, None for
+    none, over the feeds of one network (each with its id prefix), restated from
+    feeds/footpaths.py's documented model:
+
+    - edges: transfers.txt rows between distinct stops of a feed (a station standing for its
+      children): type 3 forbids the pair; type 2 with a time gives it, types 0, 1 and 2
+      without one the crow-fly walk x DETOUR; platforms of one station without a rule:
+      max(STATION_WALK_S, that walk); these keep their time (metres 0). Between any other
+      two stops (location_type 0, any feed) whose walk x DETOUR is within RADIUS_M: that
+      walk, with its metres;
+    - closed: the quickest chain of edges (fewest seconds, then fewest metres) whose metres
+      stay within RADIUS_M and seconds within max(RADIUS_M at walking speed, the longest
+      edge), except that a pair with a rule or a station edge keeps its own time.
+
+    An edge whose time two rules give differently, or whose walk is within a metre of the
+    radius, is uncertain: the chains are worked out with it at its least and at its most (or
+    absent), and only pairs on which both agree are returned."""
+    stops = {pre + s.stop_id: s for pre, f in feeds for s in f.stops}
+    station = {pre + s.stop_id: pre + s.parent if s.parent else "" for pre, f in feeds for s in f.stops}
+    usable = [sid for sid, s in stops.items() if s.location_type == 0]
+    rules: dict[tuple[str, str], list[tuple[int, int | None]]] = {}
+    for pre, f in feeds:
+        children: dict[str, list[str]] = {}
+        for s in f.stops:
+            if s.parent:
+                children.setdefault(pre + s.parent, []).append(pre + s.stop_id)
+        for a, b, kind, secs in f.transfers:
+            if a == b and kind != 3 and not (kind == 2 and secs is not None):
+                continue  # a stop (or station) to itself without a time: the slack (or the station's default)
+            for x in children.get(pre + a, [pre + a]):
+                for y in children.get(pre + b, [pre + b]):
+                    if x != y:
+                        rules.setdefault((x, y), []).append((kind, secs))
+
+    def walk(x, y):
+        return DETOUR * metres((stops[x].lat, stops[x].lon), (stops[y].lat, stops[y].lon))
+
+    forbidden = {pair for pair, named in rules.items() if any(kind == 3 for kind, _ in named)}
+    given: dict[tuple[str, str], tuple[int, int]] = {}  # pair -> (least, most) seconds
+    for pair, named in rules.items():
+        if pair not in forbidden:
+            times = [secs if kind == 2 and secs is not None else math.ceil(walk(*pair) / WALK_SPEED_M_S)
+                     for kind, secs in named]
+            given[pair] = (min(times), max(times))
+    for x in usable:
+        for y in usable:
+            if x != y and station[x] and station[x] == station[y] and (x, y) not in rules:
+                secs = max(STATION_WALK_S, math.ceil(walk(x, y) / WALK_SPEED_M_S))
+                given[(x, y)] = (secs, secs)
+    walked: dict[tuple[str, str], tuple[int, bool]] = {}  # pair -> (metres, certain)
+    for x in usable:
+        for y in usable:
+            m = walk(x, y)
+            if x != y and (x, y) not in forbidden and m <= RADIUS_M + 1:
+                walked[(x, y)] = (max(round(m), 1), abs(m - RADIUS_M) > 1)
+
+    def closure(most: bool) -> dict:
+        edges: dict[str, list[tuple[str, int, int]]] = {}
+        for (x, y), (least, longest) in given.items():
+            edges.setdefault(x, []).append((y, longest if most else least, 0))
+        for (x, y), (m, certain) in walked.items():
+            if (x, y) not in given and (certain or not most):
+                edges.setdefault(x, []).append((y, math.ceil(m / WALK_SPEED_M_S), m))
+        limit_s = max([math.ceil(RADIUS_M / WALK_SPEED_M_S)] + [t for out in edges.values() for _, t, _ in out])
+        found = {}
+        for source in edges:
+            best = {source: (0, 0)}
+            heap = [(0, 0, source)]
+            done = set()
+            while heap:
+                t, m, v = heapq.heappop(heap)
+                if v in done:
+                    continue
+                done.add(v)
+                if v != source:
+                    found[(source, v)] = (t, m)
+                for w, dt_, dm in edges.get(v, []):
+                    key = (t + dt_, m + dm)
+                    if key[0] <= limit_s and key[1] <= RADIUS_M and w not in done and key < best.get(w, (1e18, 0)):
+                        best[w] = key
+                        heapq.heappush(heap, (*key, w))
+        for pair, (least, longest) in given.items():
+            found[pair] = (longest if most else least, 0)
+        for pair in forbidden:  # even where a chain joins the two stops
+            found.pop(pair, None)
+        return found
+
+    low, high = closure(False), closure(True)
+    out: dict[tuple[str, str], tuple[int, int] | None] = {}
+    for x in stops:
+        for y in stops:
+            if x != y and low.get((x, y)) == high.get((x, y)):
+                out[(x, y)] = low.get((x, y))
     return out

@@ -15,7 +15,7 @@ The routing model (see tests/test_oracle.py for the statement both algorithms im
   left at a later position with CAN_ALIGHT;
 - after leaving a trip at stop s at time a: ready at s at a + change(s) (stop_change_time[s] if
   >= 0, else the slack; never when it is FORBIDDEN_CHANGE), and for each footpath s -> w (walk_m <=
-  max_walk_m): ready at w at a + d if (walk_m == 0 or d >= slack) else a + slack; never two
+  max_walk_m): ready at w at a + d if (timed by the feed or d >= slack) else a + slack; never two
   footpaths in a row;
 - destination: its stop and child platforms, reached by a trip or by one footpath after a trip.
 
@@ -41,6 +41,7 @@ from numba import njit
 BOARD_BIT = 1  # pattern_stop_rules: boarding allowed
 ALIGHT_BIT = 2  # pattern_stop_rules: alighting allowed
 FORBIDDEN_CHANGE = -2  # stop_change_time: changing there is forbidden (-1: the slack applies)
+FEED_TIMED_MODELS = 1 | 2  # footpath_model: transfers.txt, pathways
 NEVER = np.int64(2**62)  # time sentinel of this module: not reached
 # service days taken around the query date: after it, one; before it, as many as the longest
 # trip lasts plus DAYS_BEFORE_MARGIN: one for a DST change in between (a 23 h day), one for
@@ -108,7 +109,7 @@ def _relax(labels, row, n_trips, max_trips, t):
 
 @njit(cache=True)
 def _connection(c, dep, arr, from_stop, to_stop, instance, can_board, can_alight,
-                fp_offsets, fp_to, fp_duration, fp_walk_m, change_time, is_target,
+                fp_offsets, fp_to, fp_duration, fp_walk_m, fp_timed, change_time, is_target,
                 ready, trip_k, best, max_trips, slack, max_walk_m):
     """Scan one connection; True if a ready time or a best arrival changed (trip_k changes
     are not reported: the fixpoint of a zero-duration run recomputes them every pass)."""
@@ -143,7 +144,7 @@ def _connection(c, dep, arr, from_stop, to_stop, instance, can_board, can_alight
         duration = fp_duration[f]
         if is_target[w]:
             changed |= _relax(best, 0, n, max_trips, a + duration)
-        if walk_m == 0 or duration >= slack:
+        if fp_timed[f] or duration >= slack:
             t_ready = a + duration
         else:
             t_ready = a + slack
@@ -153,7 +154,7 @@ def _connection(c, dep, arr, from_stop, to_stop, instance, can_board, can_alight
 
 @njit(cache=True)
 def _scan(dep, arr, from_stop, to_stop, instance, can_board, can_alight, n_instances,
-          fp_offsets, fp_to, fp_duration, fp_walk_m, change_time,
+          fp_offsets, fp_to, fp_duration, fp_walk_m, fp_timed, change_time,
           start_stops, start_ready, is_target, t0, max_trips, slack, max_walk_m):
     n_stops = is_target.shape[0]
     ready = np.full((n_stops, max_trips + 1), NEVER, np.int64)
@@ -169,7 +170,7 @@ def _scan(dep, arr, from_stop, to_stop, instance, can_board, can_alight, n_insta
             break  # best[0, 1] is the latest of the bests: no later connection improves any
         if arr[c] != d:
             _connection(c, dep, arr, from_stop, to_stop, instance, can_board, can_alight,
-                        fp_offsets, fp_to, fp_duration, fp_walk_m, change_time, is_target,
+                        fp_offsets, fp_to, fp_duration, fp_walk_m, fp_timed, change_time, is_target,
                         ready, trip_k, best, max_trips, slack, max_walk_m)
             c += 1
             continue
@@ -191,7 +192,7 @@ def _scan(dep, arr, from_stop, to_stop, instance, can_board, can_alight, n_insta
                 trip_k[instance[e]] = before[e - c]
             for e in range(c, end):
                 changed |= _connection(e, dep, arr, from_stop, to_stop, instance, can_board, can_alight,
-                                       fp_offsets, fp_to, fp_duration, fp_walk_m, change_time, is_target,
+                                       fp_offsets, fp_to, fp_duration, fp_walk_m, fp_timed, change_time, is_target,
                                        ready, trip_k, best, max_trips, slack, max_walk_m)
         c = end
     return best[0]
@@ -220,6 +221,8 @@ class Reference:
         self.fp_to = np.asarray(net.footpath_to, np.int64)[order]
         self.fp_duration = np.asarray(net.footpath_duration, np.int64)[order]
         self.fp_walk_m = np.asarray(net.footpath_walk_m, np.int64)[order]
+        # a walk timed by transfers.txt or pathways alone (footpath_model bits 1 and 2) takes its time as given
+        self.fp_timed = (np.asarray(net.footpath_model, np.int64)[order] & ~FEED_TIMED_MODELS) == 0
         self.fp_offsets = np.zeros(n_stops + 1, np.int64)
         np.cumsum(np.bincount(frm, minlength=n_stops), out=self.fp_offsets[1:])
         self.change_time = np.asarray(net.stop_change_time, np.int64)
@@ -326,7 +329,8 @@ class Reference:
         max_trips = max_transfers + 1
         best = _scan(
             conn.dep, conn.arr, conn.from_stop, conn.to_stop, conn.instance, conn.can_board, conn.can_alight,
-            len(conn.inst_trip), self.fp_offsets, self.fp_to, self.fp_duration, self.fp_walk_m, self.change_time,
+            len(conn.inst_trip), self.fp_offsets, self.fp_to, self.fp_duration, self.fp_walk_m, self.fp_timed,
+            self.change_time,
             np.array(list(start), np.int64), np.array(list(start.values()), np.int64), is_target,
             np.int64(t0), max_trips, np.int64(transfer_slack), np.int64(max_walk_m),
         )

@@ -65,7 +65,7 @@ def test_plan_prints_readably(tmp_path, feed):
     ],
 )
 def test_bad_queries_end_in_one_line(tmp_path, feed, args, message):
-    base = {"--from": "A", "--to": "C", "--date": "2024-03-12", "--time": "07:50"}
+    base = {"--from": "A", "--to": "C", "--date": "2024-03-12", "--time": "07:50", "--max-direct-time": "0"}
     base.update(dict(zip(args[::2], args[1::2])))
     run = trajet("plan", "--feed", feed, *[x for kv in base.items() for x in kv], tmp_path=tmp_path, check=False)
     assert run.returncode == 2
@@ -87,7 +87,7 @@ def test_bad_queries_end_in_one_line(tmp_path, feed, args, message):
     ],
 )
 def test_a_plan_without_a_journey_says_why_and_exits_3(tmp_path, feed, args, reason):
-    base = {"--from": "A", "--to": "C", "--date": "2024-03-12", "--time": "07:50"}
+    base = {"--from": "A", "--to": "C", "--date": "2024-03-12", "--time": "07:50", "--max-direct-time": "0"}
     base.update(dict(zip(args[::2], args[1::2])))
     run = trajet("plan", "--feed", feed, *[x for kv in base.items() for x in kv], tmp_path=tmp_path, check=False)
     assert run.returncode == 3, run.stderr
@@ -140,7 +140,8 @@ def test_batch_needs_the_header(tmp_path, feed):
 def test_several_feeds_prefix_their_ids(tmp_path):
     one = write_feed(tmp_path / "1", {"t1": "A 08:00, B 08:10"}, name="north")
     two = write_feed(tmp_path / "2", {"t1": "A 09:00, C 09:10"}, name="south")
-    args = ["plan", "--feed", str(one), "--feed", str(two), "--date", "2024-03-12", "--time", "07:00", "--json"]
+    args = ["plan", "--feed", str(one), "--feed", str(two), "--date", "2024-03-12", "--time", "07:00", "--json",
+            "--max-direct-time", "0"]
     run = trajet(*args, "--from", "north:A", "--to", "B", tmp_path=tmp_path)
     assert orjson.loads(run.stdout)["itineraries"][0]["legs"][0]["tripId"] == "north:t1"
     ambiguous = trajet(*args, "--from", "A", "--to", "B", tmp_path=tmp_path, check=False)

@@ -117,9 +117,10 @@ def random_queries(feed: Feed, n: int, seed: int):
             continue  # the same place: Network.plan refuses it
         i = len(queries)
         options = QueryOptions(
+            max_direct_s=0,  # the reference answers with trips only
             max_transfers=int(rng.integers(0, 4)) if rng.random() < 0.15 else QueryOptions().max_transfers,
             transfer_slack=60 if rng.random() < 0.3 else 120,
-            max_walk_m=0 if i % 2 == 0 else 400,
+            max_transfer_walk_m=0 if i % 2 == 0 else 400,
         )
         queries.append((ends[0], ends[1], int(rng.integers(DAY_FROM, DAY_TO)), options))
     return queries
@@ -139,7 +140,8 @@ def describe_query(feed: Feed, q) -> str:
     hms = f"{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}"
     return (f"[{feed.name}] network.plan({frm!r}, {to!r}, dt.date({feed.date.year}, {feed.date.month}, "
             f"{feed.date.day}), {secs}, QueryOptions(max_transfers={o.max_transfers}, "
-            f"transfer_slack={o.transfer_slack}, max_walk_m={o.max_walk_m}))  # leaves {hms}")
+            f"transfer_slack={o.transfer_slack}, max_transfer_walk_m={o.max_transfer_walk_m}, max_direct_s=0))"
+            f"  # leaves {hms}")
 
 
 def describe_legs(feed: Feed, view, journey) -> str:
@@ -223,7 +225,7 @@ def trip_leg_problems(feed: Feed, view, leg) -> list[str]:
 
 def journey_problems(feed: Feed, view, journey, arrival: int, answer, q) -> list[str]:
     _, _, _, options = q
-    slack, max_walk = options.transfer_slack, options.max_walk_m
+    slack, max_walk = options.transfer_slack, options.max_transfer_walk_m
     ref = feed.ref
     origins = set(ref.stops_of(q[0]))
     targets = set(answer.targets)
@@ -340,7 +342,7 @@ def test_zero_second_chain_at_one_instant(tmp_path):
     path = write_feed(tmp_path / "feed", trips, files={"transfers.txt": header + "B,B,2,0\nC,C,2,0\n"})
     network = Network.open([path], cache_dir=tmp_path / "cache")
     date = dt.date(2024, 3, 12)
-    result, view, _, _ = network.plan("A", "D", date, 7 * 3600 + 55 * 60, QueryOptions())
+    result, view, _, _ = network.plan("A", "D", date, 7 * 3600 + 55 * 60, QueryOptions(max_direct_s=0))
     answer = Reference(network.net, network.meta).plan("A", "D", date, 7 * 3600 + 55 * 60)
     at = lambda hh, mm: hh * 3600 + mm * 60  # noqa: E731  (the origin is midnight: no DST that day)
     assert answer.pareto() == [(1, at(8, 30)), (3, at(8, 10))]
@@ -355,7 +357,7 @@ def query_problems(feed: Feed, q) -> tuple[list[str], object, object, object]:
     assert set(feed.network.stops_of(frm)) == set(feed.ref.stops_of(frm))
     result, view, _, _ = feed.network.plan(frm, to, feed.date, secs, options)
     answer = feed.ref.plan(frm, to, feed.date, secs, max_transfers=options.max_transfers,
-                           transfer_slack=options.transfer_slack, max_walk_m=options.max_walk_m)
+                           transfer_slack=options.transfer_slack, max_walk_m=options.max_transfer_walk_m)
     max_trips = options.max_transfers + 1
     problems = []
     if view.origin != answer.origin:

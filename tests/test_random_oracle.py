@@ -36,7 +36,7 @@ from trajet.router.query import QueryOptions
 from trajet.service.network import Network
 
 from .inline_gtfs import write_feed
-from .random_feeds import TIMEZONES, RandomFeed, days, random_network
+from .random_feeds import TIMEZONES, RandomFeed, days, expected_footpaths, random_network
 from .reference import Reference
 from .test_oracle import Feed, describe_mismatch, query_problems
 
@@ -111,9 +111,10 @@ def random_queries(models: list[RandomFeed], network: Network, ref: Reference, s
         else:
             secs = r.randrange(24 * H)
         options = QueryOptions(
+            max_direct_s=0,  # the reference answers with trips only
             max_transfers=r.randint(0, 3) if r.random() < 0.3 else QueryOptions().max_transfers,
             transfer_slack=r.choice([0, 30, 60, 120, 120, 300, 900]),
-            max_walk_m=0 if r.random() < 0.5 else r.choice([60, 150, 300, 450, 1000]),
+            max_transfer_walk_m=0 if r.random() < 0.5 else r.choice([60, 150, 300, 450, 1000]),
         )
         out.append((date, (frm, to, secs % (24 * H), options)))
     return out
@@ -149,13 +150,13 @@ def compile_problems(models: list[RandomFeed], network: Network) -> list[str]:
         net.footpath_from, net.footpath_to, net.footpath_duration, net.footpath_walk_m)}
     if len(paths) != len(net.footpath_from):
         out.append("two compiled footpaths join the same two stops")
+    for (a, b), want_path in expected_footpaths([(prefix(models, m), m) for m in models]).items():
+        have = paths.get((a, b))
+        if (have is None) != (want_path is None) or (
+                have and (abs(have[0] - want_path[0]) > 1 or abs(have[1] - want_path[1]) > 1)):
+            out.append(f"footpath {a} -> {b}: compiled (seconds, metres) {have}, expected {want_path}")
     for m in models:
         pre = prefix(models, m)
-        for (a, b), want_path in m.expected_footpaths().items():
-            have = paths.get((pre + a, pre + b))
-            if (have is None) != (want_path is None) or (
-                    have and (abs(have[0] - want_path[0]) > 1 or abs(have[1] - want_path[1]) > 1)):
-                out.append(f"footpath {pre + a} -> {pre + b}: compiled (seconds, metres) {have}, expected {want_path}")
         for stop, change in m.expected_change_times().items():
             have = int(net.stop_change_time[index[pre + stop]])
             if have != change:
@@ -198,7 +199,7 @@ def test_the_reference_never_leaves_a_trip_before_boarding_it(tmp_path):
     network = Network.open([path], cache_dir=tmp_path / "cache")
     date = dt.date(2024, 3, 12)
     assert Reference(network.net, network.meta).plan("A", "B", date, 9 * H).pareto() == []
-    assert network.plan("A", "B", date, 9 * H, QueryOptions()).result.journeys == []
+    assert network.plan("A", "B", date, 9 * H, QueryOptions(max_direct_s=0)).result.journeys == []
     assert Reference(network.net, network.meta).plan("A", "X", date, 9 * H).pareto() == [(1, 9 * H + 25 * 60)]
 
 

@@ -21,7 +21,7 @@ def main(queries_path: str, out: str, feeds: list[str]) -> None:
     load_s = time.perf_counter() - started
     midnight = network.local_seconds(date, 0) - view.origin
     # the common ground of the comparison: no walking between stops, no change time
-    options = QueryOptions(max_walk_m=0, transfer_slack=0, max_transfers=40)
+    options = QueryOptions(max_transfer_walk_m=0, transfer_slack=0, max_transfers=40)
     router = view.router
     index = {str(s): i for i, s in enumerate(network.net.stop_id)}
     for q in spec["queries"][:10]:  # JIT warm-up: every kernel, so until a journey is rebuilt

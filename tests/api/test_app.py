@@ -51,8 +51,10 @@ async def test_plan_answers_with_legs_and_its_computation(client):
     assert computation["work"]["rounds"] >= 1 and computation["work"]["patternsScanned"] >= 1
     assert computation["costEur"] > 0 and computation["apiKey"] == "anonymous"
     assert computation["responseBytes"] == len(await response.read())  # exact, before compression
-    assert body["options"] == {"maxTransfers": 20, "transferSlack": 120, "maxWalk": 400,
-                               "modes": body["options"]["modes"], "numItineraries": 5}
+    # maxWalk 400 m, the former single limit: every walk of 400 m (at 1.33 m/s: 301 s)
+    assert body["options"] == {"maxTransfers": 20, "transferSlack": 120, "maxTransferWalk": 400,
+                               "maxPreTransitTime": 301, "maxPostTransitTime": 301, "maxDirectTime": 1800,
+                               "walkSpeed": 1.33, "modes": body["options"]["modes"], "numItineraries": 5}
     assert body["feeds"] == [{"name": "helsinki", "publisher": body["feeds"][0]["publisher"],
                               "version": body["feeds"][0]["version"]}]
     assert float(response.headers["X-Trajet-Cpu-Ms"]) > 0 and response.headers["X-Request-Id"]
@@ -106,8 +108,10 @@ async def test_bad_parameters_are_400_naming_the_field(client, change, field, me
         ({"date": "2030-01-01"}, "OUTSIDE_SERVICE_PERIOD", "date", "2030-01-01 is outside the feeds' service days, "
                                                                    "2022-02-22 to 2022-02-22"),
         ({"date": "2022-02-23"}, "OUTSIDE_SERVICE_PERIOD", "date", "2022-02-22 to 2022-02-22"),
-        ({"from": "10.0,10.0"}, "NO_STOPS_IN_RANGE", "from", "no stop within 400 m of from 10.0,10.0"),
-        ({"to": "10.0,10.0", "maxWalk": ""}, "NO_STOPS_IN_RANGE", "to", "no stop within 800 m of to 10.0,10.0"),
+        ({"from": "10.0,10.0"}, "NO_STOPS_IN_RANGE", "from",
+         "no stop within 301 s on foot (308 m crow-fly) of from 10.0,10.0; a larger maxPreTransitTime"),
+        ({"to": "10.0,10.0", "maxWalk": ""}, "NO_STOPS_IN_RANGE", "to",
+         "no stop within 900 s on foot (921 m crow-fly) of to 10.0,10.0; a larger maxPostTransitTime"),
         ({"modes": "FERRY"}, "NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "modes", "which the modes asked leave out"),
     ],
 )

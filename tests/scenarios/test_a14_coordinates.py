@@ -27,8 +27,18 @@ def test_walks_from_the_origin_and_to_the_destination(plan):
 
 
 def test_a_coordinate_with_no_stop_within_reach_says_so(plan):
-    body = plan(TRIPS, "59.0,25.0", "C", "07:50", stops=STOPS, options=QueryOptions(max_walk_m=100), full=True)
+    body = plan(TRIPS, "59.0,25.0", "C", "07:50", stops=STOPS, options=QueryOptions(max_access_s=100), full=True)
     assert body["itineraries"] == []
     [error] = body["routingErrors"]
     assert (error["code"], error["inputField"]) == ("NO_STOPS_IN_RANGE", "from")
-    assert "no stop within 100 m of from 59.0,25.0" in error["description"]
+    assert "no stop within 100 s on foot (133 m crow-fly) of from 59.0,25.0" in error["description"]
+
+
+def test_the_access_limit_is_seconds_on_foot(plan):
+    # A is 200 m (151 s) from the origin: a limit of 150 s does not reach it, 151 s does
+    def legs(seconds):
+        body = plan(TRIPS, ORIGIN, "C", "07:50", stops=STOPS, options=QueryOptions(max_access_s=seconds), full=True)
+        return [[leg["mode"] for leg in it["legs"]] for it in body["itineraries"]]
+
+    assert legs(150) == []
+    assert legs(151) == [["WALK", "BUS"]]

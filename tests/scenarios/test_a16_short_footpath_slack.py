@@ -21,7 +21,7 @@ LINK = {"transfers.txt": "from_stop_id,to_stop_id,transfer_type,min_transfer_tim
 
 
 def test_a_short_generated_footpath_needs_the_slack(plan):
-    body = plan(TRIPS, "A", "C", "07:55", stops=STOPS, options=QueryOptions(max_walk_m=100), full=True)
+    body = plan(TRIPS, "A", "C", "07:55", stops=STOPS, options=QueryOptions(max_transfer_walk_m=100), full=True)
     [it] = body["itineraries"]
     _, walk, change = it["legs"]
     assert (walk["mode"], walk["from"]["stopId"], walk["to"]["stopId"], walk["duration"]) == ("WALK", "B", "D", 38)
@@ -31,13 +31,14 @@ def test_a_short_generated_footpath_needs_the_slack(plan):
 def test_the_walk_alone_applies_when_it_is_longer_than_the_slack(plan):
     # slack 30 s < the walk of 38 s: ready at 08:10:38, t2 at 08:11 is caught, one at 08:10:30 is not
     trips = dict(TRIPS, t0="D 08:10:30, C 08:20")
-    got = plan(trips, "A", "C", "07:55", stops=STOPS, options=QueryOptions(max_walk_m=100, transfer_slack=30))
+    got = plan(trips, "A", "C", "07:55", stops=STOPS, options=QueryOptions(max_transfer_walk_m=100, transfer_slack=30))
     assert got == ["A 08:00 t1 B 08:10 / B 08:10 walk D 08:10 / D 08:11 t2 C 08:30"]
 
 
 def test_a_transfers_txt_link_sets_its_own_time(plan):
     for max_walk_m in (100, 0):
-        got = plan(TRIPS, "A", "C", "07:55", stops=STOPS, files=LINK, options=QueryOptions(max_walk_m=max_walk_m))
+        got = plan(TRIPS, "A", "C", "07:55", stops=STOPS, files=LINK,
+                   options=QueryOptions(max_transfer_walk_m=max_walk_m))
         assert got == ["A 08:00 t1 B 08:10 / B 08:10 walk D 08:10 / D 08:11 t2 C 08:30"], max_walk_m
     body = plan(TRIPS, "A", "C", "07:55", stops=STOPS, files=LINK, full=True)
     assert body["itineraries"][0]["legs"][1]["duration"] == 30

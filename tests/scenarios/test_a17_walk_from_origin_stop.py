@@ -18,7 +18,7 @@ STOPS = {"O": (60.0, 25.0), "P": (60.0018, 25.0), "C": (60.1, 25.0)}  # O-P: 200
 
 @pytest.mark.parametrize("max_walk_m", [200, 400])
 def test_walks_from_the_origin_stop_to_the_better_departure(plan, max_walk_m):
-    body = plan(TRIPS, "O", "C", "07:50", stops=STOPS, options=QueryOptions(max_walk_m=max_walk_m), full=True)
+    body = plan(TRIPS, "O", "C", "07:50", stops=STOPS, options=QueryOptions(max_transfer_walk_m=max_walk_m), full=True)
     [it] = body["itineraries"]
     walk, ride = it["legs"]
     assert (walk["mode"], walk["from"]["stopId"], walk["to"]["stopId"]) == ("WALK", "O", "P")
@@ -30,11 +30,11 @@ def test_walks_from_the_origin_stop_to_the_better_departure(plan, max_walk_m):
 
 def test_the_walk_must_be_ready_before_the_departure(plan):
     # leaving O at 07:58 the walk reaches P at 08:00:31, after the fast trip has gone
-    got = plan(TRIPS, "O", "C", "07:58", stops=STOPS, options=QueryOptions(max_walk_m=400))
+    got = plan(TRIPS, "O", "C", "07:58", stops=STOPS, options=QueryOptions(max_transfer_walk_m=400))
     assert got == ["O 08:30 slow C 09:00"]
 
 
 @pytest.mark.parametrize("max_walk_m", [0, 199])
 def test_without_the_walk_the_journey_leaves_from_the_origin_stop(plan, max_walk_m):
-    got = plan(TRIPS, "O", "C", "07:50", stops=STOPS, options=QueryOptions(max_walk_m=max_walk_m))
+    got = plan(TRIPS, "O", "C", "07:50", stops=STOPS, options=QueryOptions(max_transfer_walk_m=max_walk_m))
     assert got == ["O 08:30 slow C 09:00"]

@@ -22,19 +22,20 @@ WALKED = "A 08:00 t1 B 08:10 / B 08:10 walk D 08:13 / D 08:14 t3 C 08:40"
 @pytest.mark.parametrize("kind", [0, 1])
 def test_types_0_and_1_link_the_stops_with_the_walking_time(plan, kind):
     files = {"transfers.txt": HEADER + f"B,D,{kind},\n"}
-    body = plan(TRIPS, "A", "C", "07:55", stops=STOPS, files=files, options=QueryOptions(max_walk_m=0), full=True)
+    no_walks = QueryOptions(max_transfer_walk_m=0)
+    body = plan(TRIPS, "A", "C", "07:55", stops=STOPS, files=files, options=no_walks, full=True)
     [it] = body["itineraries"]
     walk = it["legs"][1]
     assert (walk["mode"], walk["from"]["stopId"], walk["to"]["stopId"], walk["duration"]) == ("WALK", "B", "D", 226)
-    assert plan(TRIPS, "A", "C", "07:55", stops=STOPS, files=files, options=QueryOptions(max_walk_m=0)) == [WALKED]
+    assert plan(TRIPS, "A", "C", "07:55", stops=STOPS, files=files, options=no_walks) == [WALKED]
 
 
 def test_without_the_row_max_walk_zero_has_no_way_over(plan):
-    assert plan(TRIPS, "A", "C", "07:55", stops=STOPS, options=QueryOptions(max_walk_m=0)) == []
+    assert plan(TRIPS, "A", "C", "07:55", stops=STOPS, options=QueryOptions(max_transfer_walk_m=0)) == []
 
 
 def test_type_3_forbids_the_change_between_the_stops(plan):
-    options = QueryOptions(max_walk_m=400)
+    options = QueryOptions(max_transfer_walk_m=400)
     assert plan(TRIPS, "A", "C", "07:55", stops=STOPS, options=options) == [WALKED]  # the generated footpath
     files = {"transfers.txt": HEADER + "B,D,3,\n"}
     body = plan(TRIPS, "A", "C", "07:55", stops=STOPS, files=files, options=options, full=True)

@@ -36,7 +36,7 @@ FILES = {"stops.txt": STOPS_TXT}
 def test_from_a_station_every_platform_is_a_candidate(plan, time, expected):
     assert plan(TRIPS, "S", "X", time, files=FILES) == [expected]
     # with walking on, the platforms are origins themselves: no walk between them first
-    assert plan(TRIPS, "S", "X", time, files=FILES, options=QueryOptions(max_walk_m=400)) == [expected]
+    assert plan(TRIPS, "S", "X", time, files=FILES, options=QueryOptions(max_transfer_walk_m=400)) == [expected]
 
 
 @pytest.mark.parametrize(("time", "expected"), [

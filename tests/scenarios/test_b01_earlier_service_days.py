@@ -42,7 +42,7 @@ def test_a_trip_of_a_feed_25_hours_behind_leaves_three_days_later(tmp_path):
     west = write_feed(tmp_path / "west", {"late": ("D", "A 47:20, B 47:50")}, name="west",
                       timezone="Pacific/Pago_Pago", files=dates)
     network = Network.open([east, west], cache_dir=tmp_path / "cache")
-    body = plan_json(network, network.plan("west:A", "west:B", dt.date(2024, 3, 15), 600, QueryOptions()))
+    body = plan_json(network, network.plan("west:A", "west:B", dt.date(2024, 3, 15), 600, QueryOptions(max_direct_s=0)))
     [leg] = body["itineraries"][0]["legs"]
     assert (leg["tripId"], leg["startTime"], leg["endTime"], leg["serviceDate"]) == (
         "west:late", "2024-03-15T00:20:00+14:00", "2024-03-15T00:50:00+14:00", "2024-03-12")
