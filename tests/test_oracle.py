@@ -101,15 +101,20 @@ def feed(request, cache_dir) -> Feed:
 
 
 # --- queries -------------------------------------------------------------------------------
-def random_queries(feed: Feed, n: int, seed: int):
-    """n seeded queries: (from_id, to_id, seconds, QueryOptions)."""
+def random_queries(feed: Feed, n: int, seed: int, walks: tuple[int, ...] = (0, 400), origins=None):
+    """n seeded queries: (from_id, to_id, seconds, QueryOptions). Query i walks at most
+    walks[i % len(walks)] metres between stops; when `origins` (stop indices) is given, every
+    third query starts at one of them (tests/test_territories.py: rail stations)."""
     rng = np.random.default_rng([seed, sum(feed.name.encode())])
     net, ref = feed.net, feed.ref
     parent = np.asarray(net.stop_parent)
     queries = []
     while len(queries) < n:
         ends = []
-        for stop in rng.choice(feed.served, 2, replace=False):
+        stops = rng.choice(feed.served, 2, replace=False)
+        if origins is not None and len(queries) % 3 == 0:
+            stops[0] = rng.choice(origins)
+        for stop in stops:
             if parent[stop] >= 0 and rng.random() < STATION_SHARE:
                 stop = parent[stop]
             ends.append(str(net.stop_id[stop]))
@@ -120,7 +125,7 @@ def random_queries(feed: Feed, n: int, seed: int):
             max_direct_s=0,  # the reference answers with trips only
             max_transfers=int(rng.integers(0, 4)) if rng.random() < 0.15 else QueryOptions().max_transfers,
             transfer_slack=60 if rng.random() < 0.3 else 120,
-            max_transfer_walk_m=0 if i % 2 == 0 else 400,
+            max_transfer_walk_m=walks[i % len(walks)],
         )
         queries.append((ends[0], ends[1], int(rng.integers(DAY_FROM, DAY_TO)), options))
     return queries
