@@ -17,7 +17,7 @@ install: $(STAMP)
 # then serve the API on http://127.0.0.1:8080; the clock starts on the bundled feed's day
 TRAJET_NOW ?= 2022-02-22T08:00
 run: $(STAMP)
-	$(BIN)/trajet plan --from 1020453 --to 1240118 --date 2022-02-22 --time 08:00 --max-walk 400
+	$(BIN)/trajet plan --from 1020453 --to 1240118 --date 2022-02-22 --time 08:00
 	TRAJET_NOW=$(TRAJET_NOW) $(BIN)/trajet serve --host 127.0.0.1 --port 8080
 
 test: $(STAMP)

@@ -58,6 +58,8 @@ def create_app(network: Network, config: ServiceConfig = ServiceConfig(), setup:
     app.router.add_get("/v1/feeds", h.feeds)
     app.router.add_get("/v1/plan", h.plan)
     app.router.add_get("/v1/stops", h.stops_search)
+    app.router.add_get("/v1/places", h.places_search)
+    app.router.add_get("/v1/places/reverse", h.places_reverse)
     app.router.add_get("/v1/stops/{stop_id}/departures", h.stops_departures)
     app.router.add_get("/v1/costs", h.costs)
     app.router.add_get("/v1/funding", h.funding)

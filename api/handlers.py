@@ -21,6 +21,7 @@ from trajet.billing.costs import costs_json
 from trajet.billing.funding import funding_json
 from trajet.service.boards import departure_board
 from trajet.service.errors import QueryError
+from trajet.service.geocode import reverse_place, search_places
 from trajet.service.itineraries import plan_json
 from trajet.service.network import Network
 from trajet.service.operators import operator_shares
@@ -231,6 +232,31 @@ async def stops_search(request: web.Request) -> web.Response:
         radius = parse_int(query.get("radius"), "radius", 500, 1, 5000, " m")
         return json_response(request, search_near(network, near[0], near[1], radius, limit))
     raise QueryError("give q=NAME or near=lat,lon", "q")
+
+
+async def places_search(request: web.Request) -> web.Response:
+    """Stops, stations, addresses and places by name, in one ranked list."""
+    network, query = request.app[NETWORK], request.query
+    limit = parse_int(query.get("limit"), "limit", 10, 1, 100)
+    text = (query.get("q") or "").strip()
+    if not text:
+        raise QueryError("give q=TEXT: a stop, station, address or place name", "q")
+    near = None
+    if query.get("near"):
+        near = parse_coordinate(query["near"], "near")
+        if near is None:
+            raise QueryError(f"near {query['near']!r} is not lat,lon", "near")
+    return json_response(request, search_places(network, text, limit, near))
+
+
+async def places_reverse(request: web.Request) -> web.Response:
+    """The nearest address of a coordinate, and the stops around it."""
+    network, query = request.app[NETWORK], request.query
+    point = parse_coordinate(query.get("point", ""), "point")
+    if point is None:
+        raise QueryError("give point=lat,lon", "point")
+    radius = parse_int(query.get("radius"), "radius", 200, 1, 2000, " m")
+    return json_response(request, reverse_place(network, point[0], point[1], radius))
 
 
 async def stops_departures(request: web.Request) -> web.Response:

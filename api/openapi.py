@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from trajet.feeds.footpaths import MODEL_NAMES
 from trajet.feeds.modes import MODES
+from trajet.router.query import ALLOW, EXCLUDE, STREET_MODES
 from trajet.service.params import PLAN_PARAMETERS
 
 
@@ -25,9 +26,12 @@ NULLABLE_STRING = {"type": ["string", "null"]}
 TIME = {"type": "string", "format": "date-time"}
 
 # the plan options echoed in every answer, and the types of the plan's query parameters
+STREET_MODE, UNKNOWN = {"enum": list(STREET_MODES)}, {"enum": [ALLOW, EXCLUDE]}
 OPTION_TYPES = {"maxTransfers": INTEGER, "transferSlack": INTEGER, "maxTransferWalk": INTEGER,
                 "maxPreTransitTime": INTEGER, "maxPostTransitTime": INTEGER, "maxDirectTime": INTEGER,
-                "walkSpeed": NUMBER}
+                "walkSpeed": NUMBER, "accessMode": STREET_MODE, "egressMode": STREET_MODE, "directMode": STREET_MODE,
+                "bikeSpeed": NUMBER, "bikeOnBoard": BOOLEAN, "bikeUnknown": UNKNOWN, "wheelchair": BOOLEAN,
+                "wheelchairUnknown": UNKNOWN}
 PARAMETER_TYPES = {**OPTION_TYPES, "maxWalk": INTEGER}
 
 SCHEMAS = {
@@ -69,6 +73,8 @@ SCHEMAS = {
                           "description": "how the walk was timed: street network, crow-fly (x the detour factor), "
                                          "transfers.txt, pathways, station default"},
             "steps": {"type": "array", "items": _ref("WalkStep")},
+            "pathwayModes": {"type": "array", "items": STRING,
+                             "description": "the pathways.txt modes a walk inside a station takes (stairs, elevator)"},
             "tripId": STRING,
             "serviceDate": {"type": "string", "format": "date"},
             "intermediateStops": {"type": "array", "items": _ref("Place")},
@@ -274,6 +280,30 @@ def document() -> dict:
                 "responses": {**_ok(_ref("PlanResponse"), "The Pareto set over arrival and transfers"),
                               "503": {"description": "Saturated or over the time budget; see Retry-After",
                                       "content": {"application/json": {"schema": _ref("Error")}}}},
+            }},
+            "/v1/places": {"get": {
+                "summary": "Stations, stops, addresses, streets and named places by name, in one ranked list "
+                           "(addresses and places from the territory's OpenStreetMap extract, when it has one)",
+                "parameters": [_q("q", "what to search: a stop, station, address (street and number) or place name",
+                                  required=True),
+                               _q("near", "lat,lon: breaks ties by distance"),
+                               _q("limit", "1..100 (default 10)", {"type": "integer"})],
+                "responses": _ok(obj(["places", "sources"], {
+                    "places": {"type": "array", "items": {"type": "object", "required": ["type", "place", "score"],
+                                                          "properties": {"type": {"enum": ["stop", "osm"]},
+                                                                         "place": STRING, "score": NUMBER,
+                                                                         "name": STRING, "lat": NUMBER,
+                                                                         "lon": NUMBER}}},
+                    "sources": {"type": "array", "items": STRING}}),
+                    "Best first; `place` is what /v1/plan takes as from or to"),
+            }},
+            "/v1/places/reverse": {"get": {
+                "summary": "The nearest address of a coordinate (OpenStreetMap) and the stops around it",
+                "parameters": [_q("point", "lat,lon", required=True),
+                               _q("radius", "metres (default 200)", {"type": "integer"})],
+                "responses": _ok(obj(["address", "stops"], {"address": {"type": ["object", "null"]},
+                                                           "stops": {"type": "array", "items": _ref("Stop")}}),
+                                 "The address (null beyond the radius or without an extract) and up to 5 stops"),
             }},
             "/v1/stops": {"get": {
                 "summary": "Stations (with their platforms) and stops by name (typo-tolerant) or near a position",

@@ -13,7 +13,7 @@ import orjson
 
 from trajet.feeds import compiled as store
 from trajet.feeds.geo import WALK_SPEED_M_S
-from trajet.feeds.load import BUNDLED_FEED, compile_paths
+from trajet.feeds.load import compile_paths, open_osm
 from trajet.router.query import QueryOptions
 from trajet.service.errors import QueryError
 from trajet.service.itineraries import plan_json
@@ -21,12 +21,9 @@ from trajet.service.network import Network
 from trajet.service.params import PLAN_PARAMETERS, parse_date, parse_time, query_options, when
 
 from .costs import costs
+from .network import CommandError, feed_option, open_network
 
 EXIT_NO_JOURNEY = 3
-
-
-class CommandError(ValueError):
-    """A bad input of a command; main prints it on one line and exits 2."""
 
 
 def _flag(name: str) -> str:
@@ -41,15 +38,6 @@ def _options(params: dict, network: Network | None = None) -> QueryOptions:
                          network.walking.speed_m_s if network else WALK_SPEED_M_S)
 
 
-def open_network(feeds: tuple[str, ...]) -> Network:
-    paths = list(feeds) or [str(BUNDLED_FEED)]
-    return Network.open(paths, progress=sys.stderr.isatty())
-
-
-feed_option = click.option(
-    "--feed", "feeds", multiple=True, metavar="FEED",
-    help="GTFS zip or folder; repeat to merge several (default: the bundled Helsinki feed).",
-)
 # one flag per query parameter of the API, same meaning (service/params.py)
 QUERY_FLAGS = [click.option(_flag(name), default=None, help=text) for name, text in PLAN_PARAMETERS.items()]
 
@@ -72,10 +60,13 @@ cli.add_command(costs)
 @click.argument("feeds", nargs=-1, required=True)
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="folder to write: new, empty, or a previous compile output (replaced atomically)")
-def compile_cmd(feeds, out):
+@click.option("--osm", default=None, metavar="FILE.pbf", help="OpenStreetMap extract: walks between stops follow it")
+def compile_cmd(feeds, out, osm):
     """Compile FEED... into one timetable folder and print the validation summary."""
     started = time.perf_counter()
-    net, meta, reports = compile_paths(list(feeds), progress=sys.stderr.isatty())
+    progress = sys.stderr.isatty()
+    net, meta, reports = compile_paths(list(feeds), progress=progress, osm=open_osm(osm, progress=progress) if osm
+                                       else None)
     store.save(net, meta, out)
     for report in reports:
         click.echo(report.summary())

@@ -13,6 +13,8 @@ import orjson
 
 from trajet.billing.config import default_config, load_config
 
+from .network import feed_option
+
 
 class NoLedger(ValueError):
     """No ledger file where the report should read one."""
@@ -89,7 +91,7 @@ async def _replay_through_server(network, setup, ledger, mix, concurrency: int) 
 
 
 @costs.command("simulate")
-@click.option("--feed", "feeds", multiple=True, metavar="FEED", help="GTFS zip or folder (default: the bundled feed)")
+@feed_option
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False), default=None)
 @click.option("--date", "date_text", default=None,
               help="service date to replay (default: the feeds' first service day)")
@@ -105,7 +107,7 @@ def costs_simulate(ctx, feeds, config_path, date_text, n_requests, concurrency, 
     from trajet.billing.simulate import request_mix
     from trajet.service.params import parse_date
 
-    from .commands import open_network
+    from .network import open_network
 
     network = open_network(feeds)
     setup = load_config(config_path, network.feed_names) if config_path else default_config(network.feed_names)

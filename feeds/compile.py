@@ -25,11 +25,13 @@ from .compiled import (
     children_of,
     service_days,
 )
-from .footpaths import CROW_FLY, STATION, TRANSFERS, WalkGraph, WalkSettings, crow_fly_pairs
+from .footpaths import CROW_FLY, PATHWAYS, STATION, STREETS, TRANSFERS, WalkGraph, WalkSettings, crow_fly_pairs
 from .geo import distance_m
 from .modes import mode_indices
+from .pathways import pathway_edges, station_walks
 from .read import GtfsFeed
 from .report import Report
+from .streets import StreetGraph, street_footpaths
 
 
 def _as_days(values) -> np.ndarray:
@@ -136,8 +138,9 @@ def sequence_groups(lead: np.ndarray, offsets: np.ndarray, stops: np.ndarray, ru
     """Row -> the first row with the same `lead` value, stop sequence and rules.
 
     Rows are CSR: row r has stops[offsets[r]:offsets[r + 1]] and their rules. Compiling
-    groups trips into patterns with the route as lead; a day view groups patterns that the
-    router can ride as one with the mode family as lead.
+    groups trips into patterns with the route and the trips' accessibility as lead; a day
+    view groups patterns that the router can ride as one with the mode family and the
+    accessibility as lead.
     """
     first: dict[tuple, int] = {}
     out = np.empty(len(lead), np.int64)
@@ -147,9 +150,12 @@ def sequence_groups(lead: np.ndarray, offsets: np.ndarray, stops: np.ndarray, ru
     return out
 
 
-def _patterns(trip_route, offsets, stop, rules):
-    """Trip -> pattern (same route, stops and rules), and the patterns' stops and rules."""
-    firsts, trip_pattern = np.unique(sequence_groups(trip_route, offsets, stop.astype(np.int32), rules),
+def _patterns(trip_route, offsets, stop, rules, trip_wheelchair, trip_bikes):
+    """Trip -> pattern (same route, stops and rules, and the same wheelchair_accessible and
+    bikes_allowed, so that a query leaving out some trips leaves out whole patterns), and
+    the patterns' stops, rules, route, wheelchair_accessible and bikes_allowed."""
+    lead = (np.asarray(trip_route, np.int64) * 3 + trip_wheelchair) * 3 + trip_bikes
+    firsts, trip_pattern = np.unique(sequence_groups(lead, offsets, stop.astype(np.int32), rules),
                                      return_inverse=True)  # first trips ascend: patterns in order of appearance
     rows = [np.arange(offsets[t], offsets[t + 1]) for t in firsts]
     lengths = np.array([len(r) for r in rows], np.int64)
@@ -160,6 +166,8 @@ def _patterns(trip_route, offsets, stop, rules):
         stop[take].astype(np.int32),
         rules[take].astype(np.uint8),
         np.asarray(trip_route)[firsts].astype(np.int32),
+        np.asarray(trip_wheelchair)[firsts].astype(np.int8),
+        np.asarray(trip_bikes)[firsts].astype(np.int8),
     )
 
 
@@ -200,9 +208,10 @@ def _transfers(feed: GtfsFeed, stop_ids: pd.Index, parent: np.ndarray, report: R
     return change, links, forbidden
 
 
-def compile_feeds(feeds: list[GtfsFeed], reports: list[Report],
-                  walking: WalkSettings = WalkSettings()) -> tuple[CompiledNetwork, dict]:
-    """Merge and compile read feeds. Ids are prefixed "NAME:" when there are several."""
+def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSettings = WalkSettings(),
+                  streets: StreetGraph | None = None) -> tuple[CompiledNetwork, dict]:
+    """Merge and compile read feeds. Ids are prefixed "NAME:" when there are several. With
+    `streets` (an OpenStreetMap street graph) walks between stops follow the streets."""
     prefix = len(feeds) > 1
     ranges = [feed_date_range(f) for f in feeds]
     for r, report in zip(ranges, reports):
@@ -216,6 +225,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report],
     n_stops = n_routes = n_agencies = n_trips = n_services = n_patterns = 0
     n_times = n_shapes = n_points = 0
     links_all: dict[tuple[int, int], int] = {}
+    station_paths: list[tuple] = []  # (from, to, seconds, pathway modes) of walks inside stations
     forbidden_all: set[tuple[int, int]] = set()
     feeds_meta = []
     for f_index, (feed, report) in enumerate(zip(feeds, reports)):
@@ -240,8 +250,15 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report],
             feed, trip_index, offsets, stop, arr, dep, rules, trip_ids
         )
         trip_route = route_ids.get_indexer(trips["route_id"].to_numpy()[trip_index]).astype(np.int32)
-        trip_pattern, p_offsets, p_stops, p_rules, p_route = _patterns(trip_route, offsets, stop, rules)
+        trip_wheelchair = trips["wheelchair_accessible"].to_numpy(np.int8)[trip_index]
+        trip_bikes = trips["bikes_allowed"].to_numpy(np.int8)[trip_index]
+        trip_pattern, p_offsets, p_stops, p_rules, p_route, p_wheelchair, p_bikes = _patterns(
+            trip_route, offsets, stop, rules, trip_wheelchair, trip_bikes)
         change, links, forbidden = _transfers(feed, stop_ids, parent, report)
+        if len(feed.pathways):
+            a, b, secs, modes = station_walks(pathway_edges(feed, stop_ids), len(stops),
+                                              stops["location_type"].to_numpy(), parent)
+            station_paths.append((a + n_stops, b + n_stops, secs, modes))
 
         parts["stop_id"].append(np.array([pre + s for s in stops["stop_id"]], dtype=str))
         parts["stop_name"].append(stops["stop_name"].to_numpy(str))
@@ -265,8 +282,8 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report],
         parts["agency_feed"].append(np.full(len(feed.agency), f_index, np.int16))
         parts["trip_id"].append(Texts.from_strings(pre + t for t in trips["trip_id"].to_numpy()[trip_index]))
         parts["trip_headsign"].append(Texts.from_strings(trips["trip_headsign"].to_numpy()[trip_index]))
-        parts["trip_wheelchair"].append(trips["wheelchair_accessible"].to_numpy(np.int8)[trip_index])
-        parts["trip_bikes"].append(trips["bikes_allowed"].to_numpy(np.int8)[trip_index])
+        parts["trip_wheelchair"].append(trip_wheelchair)
+        parts["trip_bikes"].append(trip_bikes)
         shape_codes, shape_ids = pd.factorize(feed.shapes["shape_id"])
         trip_shape = pd.Index(shape_ids).get_indexer(trips["shape_id"].to_numpy()[trip_index])
         parts["trip_shape"].append(np.where(trip_shape >= 0, trip_shape + n_shapes, -1).astype(np.int32))
@@ -285,6 +302,8 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report],
         parts["pattern_stops"].append(p_stops + n_stops)
         parts["pattern_stop_rules"].append(p_rules)
         parts["pattern_route"].append(p_route + n_routes)
+        parts["pattern_wheelchair"].append(p_wheelchair)
+        parts["pattern_bikes"].append(p_bikes)
         parts["service_id"].append(np.array([str(s) for s in service_ids], dtype=str))
         parts["service_feed"].append(np.full(len(service_ids), f_index, np.int16))
         active = service_bitmap(feed, np.asarray(service_ids), first, n_days)
@@ -335,7 +354,8 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report],
             arrays[name] = Texts.concat(pieces)
         else:
             arrays[name] = np.concatenate(pieces)
-    arrays.update(_walks(arrays, links_all, forbidden_all, walking))
+    footpaths, n_snapped = _walks(arrays, station_paths, links_all, forbidden_all, walking, streets)
+    arrays.update(footpaths)
     meta = {
         "compiler_version": COMPILER_VERSION,
         "first_date": str(first),  # day 0 of service_active
@@ -345,6 +365,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report],
         "feeds": feeds_meta,
         "max_trip_seconds": int(max(arrays["stop_time_arr"].max(), arrays["stop_time_dep"].max())),
         "walking": walking.to_json(),
+        "stops_on_streets": n_snapped,  # stops within snap_max_m of a street (0 without streets)
         "compiled_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     return CompiledNetwork(**arrays), meta
@@ -363,13 +384,18 @@ def _feed_info(info: dict) -> dict | None:
             "endDate": iso(info.get("end_date"))}
 
 
-def _walks(arrays: dict, links: dict, forbidden: set, settings: WalkSettings) -> dict:
-    """The closed footpaths (feeds/footpaths.py): transfers.txt links, then station changes,
-    then crow-fly walks between stops close to each other."""
+def _walks(arrays: dict, station_paths: list, links: dict, forbidden: set, settings: WalkSettings,
+           streets: StreetGraph | None) -> tuple[dict, int]:
+    """The closed footpaths (feeds/footpaths.py): walks along pathways, transfers.txt links,
+    station changes, then walks between stops (and entrances) close to each other: on the
+    streets between two stops that lie on them, else crow-fly. Also returns how many stops
+    lie on the streets."""
     lat, lon = arrays["stop_lat"], arrays["stop_lon"]
     location_type, parent = arrays["stop_location_type"], arrays["stop_parent"]
     n = len(lat)
-    graph = WalkGraph(n, settings)
+    graph = WalkGraph(n, settings, arrives=location_type == 0)
+    for a, b, secs, modes in station_paths:
+        graph.add(a, b, secs, np.zeros(len(a)), PATHWAYS, given=True, pathway_modes=modes)
     if links:
         la = np.array([k[0] for k in links], np.int64)
         lb = np.array([k[1] for k in links], np.int64)
@@ -388,8 +414,16 @@ def _walks(arrays: dict, links: dict, forbidden: set, settings: WalkSettings) ->
         secs = np.maximum(settings.station_walk_s,
                           settings.walk_seconds(settings.detour * distance_m(lat[a], lon[a], lat[b], lon[b])))
         graph.add(a, b, secs, np.zeros(len(a)), STATION, given=True)
-    a, b, metres = crow_fly_pairs(lat, lon, location_type == 0, settings.radius_m / settings.detour)
+    walkable = np.isin(location_type, (0, 2)) & np.isfinite(lat) & np.isfinite(lon)
+    snapped = np.zeros(n, bool)
+    if streets is not None:
+        a, b, metres, snapped = street_footpaths(streets, lat, lon, walkable, settings.radius_m, settings.snap_max_m)
+        walked = np.maximum(np.round(metres), 1)
+        graph.add(a, b, settings.walk_seconds(walked), walked, STREETS, given=False)
+    a, b, metres = crow_fly_pairs(lat, lon, walkable, settings.radius_m / settings.detour)
+    off_streets = ~(snapped[a] & snapped[b])  # two stops on the streets walk on them, or not at all
+    a, b, metres = a[off_streets], b[off_streets], metres[off_streets]
     walked = np.maximum(np.round(metres * settings.detour), 1)
     graph.add(a, b, settings.walk_seconds(walked), walked, CROW_FLY, given=False)
     bad = np.array([x * n + y for x, y in forbidden], np.int64)
-    return graph.close(bad)
+    return graph.close(bad), int(snapped.sum())

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-COMPILER_VERSION = "7"
+COMPILER_VERSION = "8"
 MARKER = "meta.json"  # every compiled folder has it, with "compiler_version" inside
 
 # bits of CompiledNetwork.pattern_stop_rules
@@ -122,6 +122,11 @@ class CompiledNetwork(NamedTuple):
     pattern_stop_rules: np.ndarray  # uint8
     # Pattern -> route
     pattern_route: np.ndarray  # int32
+    # Pattern -> the wheelchair_accessible and bikes_allowed of all its trips (0 unknown, 1 yes,
+    # 2 no): trips that differ in either belong to different patterns, so that a query that
+    # leaves some out skips whole patterns and the rest stay first-in-first-out
+    pattern_wheelchair: np.ndarray  # int8
+    pattern_bikes: np.ndarray  # int8
     # Service -> GTFS service_id, feed
     service_id: np.ndarray  # str
     service_feed: np.ndarray  # int16
@@ -136,6 +141,8 @@ class CompiledNetwork(NamedTuple):
     footpath_duration: np.ndarray  # int32
     footpath_walk_m: np.ndarray  # int32
     footpath_model: np.ndarray  # uint8
+    # Footpath -> the pathways.txt modes it takes, bits 1 << pathway_mode (feeds/pathways.py)
+    footpath_pathway_modes: np.ndarray  # uint8
     # Stop -> seconds to change trips there from transfers.txt; -1: the query's slack;
     # CHANGE_FORBIDDEN: transfer_type 3
     stop_change_time: np.ndarray  # int32

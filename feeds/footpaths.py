@@ -49,6 +49,7 @@ class WalkSettings:
     detour: float = 1.3  # crow-fly metres -> walked metres, where there is no street graph
     station_walk_s: int = 120  # change between two platforms of a station that neither pathways nor transfers time
     speed_m_s: float = WALK_SPEED_M_S
+    snap_max_m: int = 100  # a stop or a point farther from every street walks crow-fly (streets only)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -73,30 +74,35 @@ def crow_fly_pairs(lat: np.ndarray, lon: np.ndarray, usable: np.ndarray, radius_
 class WalkGraph:
     """The edges of the walk graph, added source by source; `close` gives the footpaths."""
 
-    def __init__(self, n_stops: int, settings: WalkSettings):
+    def __init__(self, n_stops: int, settings: WalkSettings, arrives: np.ndarray):
+        """arrives: stop -> True where a footpath may end (stops and platforms: a walk through
+        an entrance or a node of a station goes on to a platform)."""
         self.n_stops = n_stops
         self.settings = settings
+        self._arrives = np.asarray(arrives, bool)
         self._parts: list[tuple] = []  # (from, to, seconds, walked metres, model, given)
 
-    def add(self, frm, to, seconds, walk_m, model: int, given: bool) -> None:
+    def add(self, frm, to, seconds, walk_m, model: int, given: bool, pathway_modes=None) -> None:
         """Edges from -> to of `seconds`, `walk_m` of them walked on streets or crow-fly. Of
         two edges joining the same pair, the one added first wins; a `given` edge (feed or
-        station) also keeps its time when a chain of other walks would be quicker."""
+        station) also keeps its time when a chain of other walks would be quicker.
+        pathway_modes: per edge, the bits 1 << pathway_mode of the pathways it takes."""
         frm = np.asarray(frm, np.int64)
+        modes = np.zeros(len(frm), np.uint8) if pathway_modes is None else np.asarray(pathway_modes, np.uint8)
         self._parts.append((frm, np.asarray(to, np.int64), np.asarray(seconds, np.int64),
                             np.asarray(walk_m, np.int64), np.full(len(frm), model, np.uint8),
-                            np.full(len(frm), given, bool)))
+                            np.full(len(frm), given, bool), modes))
 
     def close(self, forbidden: np.ndarray) -> dict:
         """The footpath arrays of the CompiledNetwork: closed walks, sorted by from stop, then
         metres walked, then seconds (the kernel stops reading at the query's walking limit)."""
         n = self.n_stops
         if self._parts:
-            frm, to, secs, walk_m, model, given = (np.concatenate(c) for c in zip(*self._parts))
+            frm, to, secs, walk_m, model, given, pmodes = (np.concatenate(c) for c in zip(*self._parts))
             rank = np.concatenate([np.full(len(p[0]), i) for i, p in enumerate(self._parts)])
         else:
             frm = to = secs = walk_m = rank = np.zeros(0, np.int64)
-            model, given = np.zeros(0, np.uint8), np.zeros(0, bool)
+            model, pmodes, given = np.zeros(0, np.uint8), np.zeros(0, np.uint8), np.zeros(0, bool)
         keep = frm != to
         pair = frm * n + to
         keep &= ~np.isin(pair, forbidden)
@@ -105,14 +111,14 @@ class WalkGraph:
         order = order[keep[order]]
         _, first = np.unique(pair[order], return_index=True)
         edge = order[first]
-        frm, to, secs, walk_m, model, given = frm[edge], to[edge], secs[edge], walk_m[edge], model[edge], given[edge]
+        frm, to, secs, walk_m, model, given, pmodes = (x[edge] for x in (frm, to, secs, walk_m, model, given, pmodes))
         limit_s = max(int(self.settings.walk_seconds(self.settings.radius_m)), int(secs.max(initial=0)))
         by_from = np.argsort(frm, kind="stable")
         offsets = np.zeros(n + 1, np.int64)
         np.cumsum(np.bincount(frm, minlength=n), out=offsets[1:])
-        c_from, c_to, c_secs, c_walk, c_model = _close(
-            offsets, to[by_from], secs[by_from], walk_m[by_from], model[by_from], int(self.settings.radius_m),
-            limit_s)
+        c_from, c_to, c_secs, c_walk, c_model, c_pmodes = _close(
+            offsets, to[by_from], secs[by_from], walk_m[by_from], model[by_from], pmodes[by_from],
+            int(self.settings.radius_m), limit_s)
         # the feed's (or station's) time for its own pairs, whatever a chain gives
         c_pair = c_from * n + c_to
         g_pair = frm[given] * n + to[given]
@@ -122,8 +128,10 @@ class WalkGraph:
         c_secs[fixed] = secs[given][g_order][g_index]
         c_walk[fixed] = walk_m[given][g_order][g_index]
         c_model[fixed] = model[given][g_order][g_index]
-        ok = ~np.isin(c_pair, forbidden)
-        c_from, c_to, c_secs, c_walk, c_model = c_from[ok], c_to[ok], c_secs[ok], c_walk[ok], c_model[ok]
+        c_pmodes[fixed] = pmodes[given][g_order][g_index]
+        ok = ~np.isin(c_pair, forbidden) & self._arrives[c_to]
+        c_from, c_to, c_secs, c_walk, c_model, c_pmodes = (x[ok] for x in (c_from, c_to, c_secs, c_walk, c_model,
+                                                                             c_pmodes))
         order = np.lexsort((c_to, c_secs, c_walk, c_from))
         return {
             "footpath_from": c_from[order].astype(np.int32),
@@ -131,6 +139,7 @@ class WalkGraph:
             "footpath_duration": c_secs[order].astype(np.int32),
             "footpath_walk_m": c_walk[order].astype(np.int32),
             "footpath_model": c_model[order].astype(np.uint8),
+            "footpath_pathway_modes": c_pmodes[order].astype(np.uint8),
         }
 
 
@@ -138,7 +147,7 @@ METRE_BITS = 20  # a search key is seconds << METRE_BITS | metres walked: quicke
 
 
 @njit(cache=True)
-def _close(offsets, to, secs, walk_m, model, radius_m, limit_s):
+def _close(offsets, to, secs, walk_m, model, pmodes, radius_m, limit_s):
     """Bounded Dijkstra from every stop, by seconds then metres walked: (from, to, seconds,
     walked metres, models) of every stop reached within radius_m walked metres and limit_s
     seconds."""
@@ -147,17 +156,19 @@ def _close(offsets, to, secs, walk_m, model, radius_m, limit_s):
     mask = (1 << METRE_BITS) - 1
     best = np.full(n, never, np.int64)
     used = np.zeros(n, np.uint8)
+    used_modes = np.zeros(n, np.uint8)
     done = np.zeros(n, np.bool_)
     touched = np.empty(n, np.int64)
     heap_key = np.empty(len(to) + 1, np.int64)
     heap_v = np.empty(len(to) + 1, np.int64)
-    out = np.empty((max(16, len(to) + n), 5), np.int64)  # (from, to, seconds, walked metres, models), grown
+    out = np.empty((max(16, len(to) + n), 6), np.int64)  # (from, to, seconds, walked m, models, pathway modes)
     n_out = 0
     for source in range(n):
         if offsets[source] == offsets[source + 1]:
             continue
         best[source] = 0
         used[source] = 0
+        used_modes[source] = 0
         touched[0] = source
         n_touched = 1
         heap_key[0], heap_v[0] = 0, source
@@ -172,11 +183,11 @@ def _close(offsets, to, secs, walk_m, model, radius_m, limit_s):
             t, m = key >> METRE_BITS, key & mask
             if v != source:
                 if n_out == len(out):
-                    bigger = np.empty((2 * len(out), 5), np.int64)
+                    bigger = np.empty((2 * len(out), 6), np.int64)
                     bigger[:n_out] = out
                     out = bigger
                 out[n_out, 0], out[n_out, 1], out[n_out, 2] = source, v, t
-                out[n_out, 3], out[n_out, 4] = m, used[v]
+                out[n_out, 3], out[n_out, 4], out[n_out, 5] = m, used[v], used_modes[v]
                 n_out += 1
             for e in range(offsets[v], offsets[v + 1]):
                 w = to[e]
@@ -190,6 +201,7 @@ def _close(offsets, to, secs, walk_m, model, radius_m, limit_s):
                     n_touched += 1
                 best[w] = key_w
                 used[w] = used[v] | model[e]
+                used_modes[w] = used_modes[v] | pmodes[e]
                 heap_key[size], heap_v[size] = key_w, w
                 _sift_up(heap_key, heap_v, size)
                 size += 1
@@ -198,7 +210,8 @@ def _close(offsets, to, secs, walk_m, model, radius_m, limit_s):
             best[v] = never
             done[v] = False
     out = out[:n_out]
-    return out[:, 0].copy(), out[:, 1].copy(), out[:, 2].copy(), out[:, 3].copy(), out[:, 4].astype(np.uint8)
+    return (out[:, 0].copy(), out[:, 1].copy(), out[:, 2].copy(), out[:, 3].copy(), out[:, 4].astype(np.uint8),
+            out[:, 5].astype(np.uint8))
 
 
 @njit(cache=True, inline="always")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from numba import njit
 
 from .query import Query
-from .timetable import CAN_ALIGHT, CAN_BOARD, FEED_TIMED, NO_CHANGE, UNREACHED
+from .timetable import CAN_ALIGHT, CAN_BOARD, FEED_TIMED, NO_CHANGE, UNREACHED, WHEELCHAIR_SHIFT
 from .workspace import (
     BEST_TARGET,
     BY_TRIP,
@@ -114,11 +114,14 @@ def reset(ws):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _scan_pattern(tt, ws, k, pattern, start, last, slack, best_target):
+def _scan_pattern(tt, ws, k, pattern, start, last, slack, stop_mask, best_target):
     """Ride the pattern from position `start` in round k; return the new best target time.
 
     `last` is the last position marked by round k - 1: past it nothing can be boarded, so
     the scan ends there unless a trip is ridden, and ends when that trip gets too late.
+    Where the rules allow it, a trip is boarded or left only at a stop whose accessibility
+    (the rules' bits above WHEELCHAIR_SHIFT) is in `stop_mask` (Query.stop_mask); the test
+    comes after the cheap ones, so only a label that would improve or a boarding pays it.
     """
     stop_lo = tt.pattern_stop_offsets[pattern]
     n_pos = tt.pattern_stop_offsets[pattern + 1] - stop_lo
@@ -138,7 +141,8 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, best_target):
         rules = tt.pattern_stop_rules[stop_lo + i]
         if trip >= 0 and (rules & CAN_ALIGHT):
             t_arr = tt.arrivals[base + trip * n_pos + i]
-            if t_arr < ws.stop_state[stop, S_BEST_ARR] and t_arr < best_target:
+            if (t_arr < ws.stop_state[stop, S_BEST_ARR] and t_arr < best_target
+                    and (stop_mask >> (rules >> WHEELCHAIR_SHIFT)) & 1):
                 n_touched = _flag(ws, stop, S_TOUCHED, ws.touched_list, n_touched)
                 ws.stop_state[stop, S_BEST_ARR] = t_arr
                 if ws.trip_label[k, stop, T_ARR] == UNREACHED:
@@ -164,7 +168,8 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, best_target):
                     ws.target_kind[k] = BY_TRIP
         # board only where the last round improved the ready time: elsewhere the same
         # trips were tried in an earlier round, with fewer trips
-        if (rules & CAN_BOARD) and ws.stop_state[stop, S_READY_ROUND] == k - 1:
+        if ((rules & CAN_BOARD) and ws.stop_state[stop, S_READY_ROUND] == k - 1
+                and (stop_mask >> (rules >> WHEELCHAIR_SHIFT)) & 1):
             t_ready = ws.stop_state[stop, S_READY_PREV]
             if t_ready >= best_target:
                 continue
@@ -220,9 +225,10 @@ def initialise(ws, q):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _queue_patterns(tt, ws, mode_mask, best_target):
-    """Queue each allowed pattern through a stop marked last round, from its first marked
-    position to its last; unmark the stops. Returns the number of patterns queued."""
+def _queue_patterns(tt, ws, mode_mask, access_mask, best_target):
+    """Queue each allowed pattern (its mode in mode_mask, its trips' access class in
+    access_mask) through a stop marked last round, from its first marked position to its
+    last; unmark the stops. Returns the number of patterns queued."""
     n_queue = 0
     for m in range(ws.state[N_MARKED]):
         stop = ws.marked_list[m]
@@ -231,10 +237,11 @@ def _queue_patterns(tt, ws, mode_mask, best_target):
             continue  # target pruning: any trip from here arrives too late
         for e in range(tt.stop_pattern_offsets[stop], tt.stop_pattern_offsets[stop + 1]):
             pattern = tt.stop_patterns[e]
-            if (mode_mask >> tt.pattern_mode[pattern]) & 1 == 0:
-                continue
             pos = tt.stop_pattern_positions[e]
             if ws.queue_pos[pattern] < 0:
+                # the masks are read only for a pattern not yet queued: a queued one passed them
+                if (mode_mask >> tt.pattern_mode[pattern]) & (access_mask >> tt.pattern_access[pattern]) & 1 == 0:
+                    continue
                 ws.queue[n_queue] = pattern
                 n_queue += 1
                 ws.queue_pos[pattern] = pos
@@ -248,13 +255,13 @@ def _queue_patterns(tt, ws, mode_mask, best_target):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _scan_queue(tt, ws, k, n_queue, slack, best_target):
+def _scan_queue(tt, ws, k, n_queue, slack, stop_mask, best_target):
     """Scan every queued pattern in round k (and dequeue it); returns the best target time."""
     for i in range(n_queue):
         pattern = ws.queue[i]
         start = ws.queue_pos[pattern]
         ws.queue_pos[pattern] = -1
-        best_target = _scan_pattern(tt, ws, k, pattern, start, ws.queue_last[pattern], slack, best_target)
+        best_target = _scan_pattern(tt, ws, k, pattern, start, ws.queue_last[pattern], slack, stop_mask, best_target)
     return best_target
 
 
@@ -314,14 +321,14 @@ def run_rounds(tt, ws, q):
     and counters of the workspace are updated in place."""
     best_target = ws.state[BEST_TARGET]
     for k in range(1, q.max_rounds + 1):
-        n_queue = _queue_patterns(tt, ws, q.mode_mask, best_target)
+        n_queue = _queue_patterns(tt, ws, q.mode_mask, q.access_mask, best_target)
         if n_queue == 0:
             break
         if k > ws.state[ROUNDS_USED]:
             ws.state[ROUNDS_USED] = k
         ws.counters[N_ROUNDS] += 1
         ws.counters[N_PATTERNS_SCANNED] += n_queue
-        best_target = _scan_queue(tt, ws, k, n_queue, q.slack, best_target)
+        best_target = _scan_queue(tt, ws, k, n_queue, q.slack, q.stop_mask, best_target)
         best_target = _relax_footpaths(tt, ws, k, q.slack, q.max_walk_m, q.walk_extra_ms, best_target)
         _promote_marks(ws, k)
     ws.state[BEST_TARGET] = best_target
@@ -457,9 +464,9 @@ def plan(tt, ws, q):
 
 @njit(cache=True, nogil=True)
 def plan_fields(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m,
-                walk_extra_ms, mode_mask):
+                walk_extra_ms, mode_mask, access_mask, stop_mask):
     """`plan` with the Query's fields as arguments, in Query's order (Router.plan calls
     plan_fields(tt, ws, *query)): a Query built in Python costs numba 3-4 us of typing per
     call, one built here nothing."""
     return plan(tt, ws, Query(origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m,
-                              walk_extra_ms, mode_mask))
+                              walk_extra_ms, mode_mask, access_mask, stop_mask))

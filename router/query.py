@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .timetable import N_ACCESS
+
 DEFAULT_MAX_TRANSFERS = 20
 MAX_TRANSFERS_LIMIT = 40
 DEFAULT_TRANSFER_SLACK = 120  # seconds to change trips at one stop
@@ -20,12 +22,21 @@ DEFAULT_MAX_ACCESS_S = 900  # seconds of walk (or ride) to the first stop: MOTIS
 DEFAULT_MAX_EGRESS_S = 900  # from the last stop: MOTIS's maxPostTransitTime default
 DEFAULT_MAX_DIRECT_S = 1800  # of a journey without transit: MOTIS's maxDirectTime default
 ALL_MODES = (1 << 62) - 1
+DEFAULT_BIKE_SPEED_M_S = 5.0  # OpenTripPlanner 2's bikeSpeed default
+STREET_MODES = ("WALK", "BICYCLE")  # how a traveller reaches the first stop, leaves the last, or goes direct
+# how stops and trips of unknown accessibility (GTFS 0: the field left blank) are treated
+ALLOW, EXCLUDE = "allow", "exclude"
+DEFAULT_WHEELCHAIR_UNKNOWN = ALLOW  # most feeds leave wheelchair_boarding / _accessible blank
+DEFAULT_BIKE_UNKNOWN = EXCLUDE  # a bike is refused unless the feed says bikes_allowed=1
+ALL_ACCESS = (1 << N_ACCESS) - 1  # Query.access_mask: every pattern
+ALL_STOPS = 0b111  # Query.stop_mask: every stop, whatever its wheelchair_boarding (0, 1, 2)
 
 
 @dataclass(frozen=True)
 class QueryOptions:
-    """What a traveller limits. The router applies the transfer limits, the transit modes and
-    the walking speed; the service applies the access, egress and direct limits."""
+    """What a traveller limits. The router applies the transfer limits, the transit modes, the
+    wheelchair and bike masks and the walking speed; the service applies the access, egress
+    and direct limits and modes."""
 
     max_transfers: int = DEFAULT_MAX_TRANSFERS
     transfer_slack: int = DEFAULT_TRANSFER_SLACK  # seconds
@@ -35,6 +46,21 @@ class QueryOptions:
     max_egress_s: int = DEFAULT_MAX_EGRESS_S
     max_direct_s: int = DEFAULT_MAX_DIRECT_S
     walk_speed_m_s: float | None = None  # None: the speed the network was compiled with
+    # a wheelchair user: boards and alights only at stops with wheelchair_boarding 1 and rides
+    # only trips with wheelchair_accessible 1, and unknown (0) ones as wheelchair_unknown says
+    # (the service also keeps the walks step-free)
+    wheelchair: bool = False
+    wheelchair_unknown: str = DEFAULT_WHEELCHAIR_UNKNOWN  # ALLOW or EXCLUDE
+    # a bike taken on board: rides only trips with bikes_allowed 1, and unknown (0) ones as
+    # bike_unknown says
+    bike_on_board: bool = False
+    bike_unknown: str = DEFAULT_BIKE_UNKNOWN  # ALLOW or EXCLUDE
+    # the street modes (STREET_MODES) of the access, egress and direct legs, applied by the
+    # service; BICYCLE access without bike_on_board leaves the bike at the first stop
+    access_mode: str = "WALK"
+    egress_mode: str = "WALK"
+    direct_mode: str = "WALK"
+    bike_speed_m_s: float = DEFAULT_BIKE_SPEED_M_S
 
 
 class Query(NamedTuple):
@@ -50,6 +76,10 @@ class Query(NamedTuple):
     max_walk_m: int  # longest walk (metres walked) taken between stops; timed links are always taken
     walk_extra_ms: int  # milliseconds per metre walked added to the compiled footpath times (a slower walker)
     mode_mask: int  # bit m set: mode family m may be ridden
+    access_mask: int  # bit a set: patterns of access class a (Timetable.pattern_access) may be ridden
+    # bit w set: stops of wheelchair_boarding w (Timetable.pattern_stop_rules >> WHEELCHAIR_SHIFT)
+    # may be boarded and alighted at where their rules allow it
+    stop_mask: int
 
 
 def walk_extra_ms(options: QueryOptions, compiled_speed_m_s: float) -> int:
@@ -57,6 +87,30 @@ def walk_extra_ms(options: QueryOptions, compiled_speed_m_s: float) -> int:
     if not options.walk_speed_m_s:
         return 0
     return int(round(1000 / options.walk_speed_m_s - 1000 / compiled_speed_m_s))
+
+
+def _allowed(unknown: str, field: str) -> tuple[int, ...]:
+    """The GTFS accessibility values (0 unknown, 1 yes, 2 no) a restricted query accepts."""
+    if unknown not in (ALLOW, EXCLUDE):
+        raise ValueError(f"{field} must be {ALLOW!r} or {EXCLUDE!r}, not {unknown!r}")
+    return (0, 1) if unknown == ALLOW else (1,)
+
+
+def access_mask(options: QueryOptions) -> int:
+    """Query.access_mask: the access classes 3 * wheelchair_accessible + bikes_allowed allowed."""
+    if not (options.wheelchair or options.bike_on_board):
+        return ALL_ACCESS
+    wheelchair = _allowed(options.wheelchair_unknown, "wheelchair_unknown") if options.wheelchair else (0, 1, 2)
+    bikes = _allowed(options.bike_unknown, "bike_unknown") if options.bike_on_board else (0, 1, 2)
+    return sum(1 << (3 * w + b) for w in wheelchair for b in bikes)
+
+
+def stop_mask(options: QueryOptions) -> int:
+    """Query.stop_mask: with wheelchair, the wheelchair_boarding values of the stops that may be
+    boarded and alighted at; else every stop."""
+    if not options.wheelchair:
+        return ALL_STOPS
+    return sum(1 << w for w in _allowed(options.wheelchair_unknown, "wheelchair_unknown"))
 
 
 def make_query(origins: list[tuple[int, int]], targets: list[tuple[int, int]], options: QueryOptions,
@@ -74,4 +128,6 @@ def make_query(origins: list[tuple[int, int]], targets: list[tuple[int, int]], o
         int(options.max_transfer_walk_m),
         walk_extra_ms(options, compiled_speed_m_s),
         int(options.mode_mask),
+        access_mask(options),
+        stop_mask(options),
     )

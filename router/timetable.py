@@ -24,6 +24,12 @@ NO_CHANGE = np.int32(2**30)  # change time of a stop where changing is forbidden
 # bits of Timetable.pattern_stop_rules
 CAN_BOARD = np.uint8(1)
 CAN_ALIGHT = np.uint8(2)
+# Timetable.pattern_stop_rules >> WHEELCHAIR_SHIFT: the wheelchair_boarding of the position's
+# stop (0 unknown, 1 yes, 2 no), so that the kernel reads it with the rules (Query.stop_mask)
+WHEELCHAIR_SHIFT = 2
+# Timetable.pattern_access: 3 * wheelchair_accessible + bikes_allowed of the pattern's trips,
+# one of N_ACCESS classes (each 0 unknown, 1 yes, 2 no)
+N_ACCESS = 9
 # bits of Timetable.footpath_flags
 FEED_TIMED = np.uint8(1)
 
@@ -33,7 +39,8 @@ class Timetable(NamedTuple):
     pattern_stop_offsets: np.ndarray  # int32, n_patterns + 1
     # Pattern position -> stop
     pattern_stops: np.ndarray  # int32
-    # Pattern position -> CAN_BOARD | CAN_ALIGHT bits
+    # Pattern position -> CAN_BOARD | CAN_ALIGHT bits, and above them the stop's wheelchair
+    # boarding (`rules >> WHEELCHAIR_SHIFT`, a copy of stop_wheelchair read with the rules)
     pattern_stop_rules: np.ndarray  # uint8
     # Pattern -> its trips, a contiguous range of view trips sorted by departure
     pattern_trip_offsets: np.ndarray  # int32, n_patterns + 1
@@ -46,6 +53,9 @@ class Timetable(NamedTuple):
     departures: np.ndarray  # int32
     # Pattern -> mode family (index into the planner's list of mode families)
     pattern_mode: np.ndarray  # int8
+    # Pattern -> access class of all its trips, 3 * wheelchair_accessible + bikes_allowed
+    # (each 0 unknown, 1 yes, 2 no); the compiler and the view never mix two in one pattern
+    pattern_access: np.ndarray  # uint8
     # View trip -> its pattern (the inverse of pattern_trip_offsets)
     trip_pattern: np.ndarray  # int32
     # View trip -> trip of the compiled network (its ids, route, headsign)
@@ -68,6 +78,9 @@ class Timetable(NamedTuple):
     # Stop -> time needed to change trips there (transfers.txt); -1: use the query's slack;
     # NO_CHANGE: changing there is forbidden
     stop_change_time: np.ndarray  # int32
+    # Stop -> GTFS wheelchair_boarding, a platform's 0 inherited from its station (0 unknown,
+    # 1 yes, 2 no); the kernel reads its copy in pattern_stop_rules
+    stop_wheelchair: np.ndarray  # int8
 
     @property
     def n_stops(self) -> int:

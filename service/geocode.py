@@ -37,7 +37,7 @@ from scipy.spatial import cKDTree
 from trajet.feeds.geo import EARTH_RADIUS_M, distance_m, unit_vectors
 from trajet.feeds.osm_places import ADDRESS, OSM_TYPES, STREET, OsmPlaces
 
-from .stops import fold
+from .stops import fold, row_json, search_near
 
 # Abbreviations spelled out wherever they stand (folded forms: "Dr." -> "dr")
 ABBREVIATIONS = {
@@ -416,3 +416,37 @@ class Geocoder:
                 metres = float(distance_m(lat, lon, p.street_point_lat[i], p.street_point_lon[i]))
                 return int(p.street_point_place[i]), metres
         return None
+
+
+def search_places(network, text: str, limit: int, near: tuple[float, float] | None = None) -> dict:
+    """One ranked list of what a traveller may mean by `text`: stations and stops of the
+    timetable, and the addresses, streets and named places of the territory's OpenStreetMap
+    extract (when the network has one). Scores are on one scale (0..100); a tie goes to the
+    stop, then to the nearer place. Each row has a `type` ("stop" or "osm") and a
+    `place` the plan accepts as from/to (a stop id, or lat,lon)."""
+    rows = []
+    for stop, score in network.stop_names.search(text, limit):
+        row = dict(row_json(network, stop), score=round(score, 1), type="stop")
+        row["place"] = row["stopId"]
+        rows.append((score, 1, 0.0, row))
+    geocoder = network.geocoder
+    if geocoder is not None:
+        places = network.osm.places
+        for place, score in geocoder.search(text, limit, near):
+            row = dict(place_json(places, place, score=round(score, 1)), type="osm")
+            row["place"] = f"{row['lat']:.6f},{row['lon']:.6f}"
+            metres = float(distance_m(near[0], near[1], row["lat"], row["lon"])) if near else 0.0
+            rows.append((score, 0, metres, row))
+    rows.sort(key=lambda r: (-r[0], -r[1], r[2]))
+    return {"places": [row for *_, row in rows[:limit]],
+            "sources": ["timetable"] + ([f"OpenStreetMap ({network.osm.name}, ODbL)"] if geocoder else [])}
+
+
+def reverse_place(network, lat: float, lon: float, max_m: float = 200) -> dict:
+    """The nearest address (else street) of a coordinate in the territory's OpenStreetMap
+    extract, and the nearest stops; `address` is None without an extract or beyond max_m."""
+    found = network.geocoder.reverse(lat, lon, max_m) if network.geocoder is not None else None
+    address = None
+    if found is not None:
+        address = place_json(network.osm.places, found[0], distance=round(found[1], 1))
+    return {"address": address, "stops": search_near(network, lat, lon, int(max_m), 5)["stops"]}

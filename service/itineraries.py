@@ -10,13 +10,16 @@ import datetime as dt
 
 import polyline
 
-from trajet.feeds.footpaths import CROW_FLY, MODEL_NAMES, TRANSFERS
+from trajet.feeds.footpaths import CROW_FLY, MODEL_NAMES, STREETS, TRANSFERS
 from trajet.feeds.geo import distance_m
 from trajet.feeds.modes import MODES
+from trajet.feeds.pathways import describe_modes
 from trajet.router.planner import Journey
+from trajet.router.query import QueryOptions
 
 from .dayview import DayView
 from .places import DESTINATION, ORIGIN
+from .walking import street_leg
 
 PLACE_NAMES = {ORIGIN: "Origin", DESTINATION: "Destination"}
 
@@ -101,20 +104,28 @@ def leg_json(network, view, leg, places: dict | None = None) -> dict:
 
 
 def _walk_leg(network, view: DayView, leg, places: dict, out: dict) -> None:
-    """Distance, model and geometry of a walk: a compiled footpath between two stops, else a
-    walk to or from a coordinate (crow-fly times the detour factor)."""
+    """Distance, model, geometry and steps of a walk: a compiled footpath between two stops
+    (redrawn on the streets when it was walked on them), else a walk to or from a coordinate
+    (on the streets, or crow-fly times the detour factor: Places.walk_between)."""
     a, b = _position(network, places, leg.from_stop), _position(network, places, leg.to_stop)
-    crow_fly = float(distance_m(a[0], a[1], b[0], b[1]))
     f = view.router.footpath(leg.from_stop, leg.to_stop) if leg.from_stop >= 0 and leg.to_stop >= 0 else -1
+    out.update(legGeometry={"points": polyline.encode([a, b], 5), "length": 2}, steps=[])
+    if f < 0 or network.net.footpath_model[f] == STREETS:
+        # seconds at the query's speed of a walk of this leg's length: at least its duration
+        walk = network.places.walk_between(a, b, 2 * (leg.t_arr - leg.t_dep) + 60, QueryOptions())
+        if walk is not None:
+            out.update(distance=round(walk.metres, 1), walkModel=model_names(walk.model))
+            if walk.street is not None:
+                out.update(street_leg(walk.street))
+            return
+    crow_fly = float(distance_m(a[0], a[1], b[0], b[1]))
     model = int(network.net.footpath_model[f]) if f >= 0 else CROW_FLY
     walked = int(network.net.footpath_walk_m[f]) if f >= 0 else 0
     distance = walked or crow_fly * (network.walking.detour if model & (CROW_FLY | TRANSFERS) else 1.0)
-    out.update(
-        distance=round(distance, 1),
-        walkModel=model_names(model),
-        legGeometry={"points": polyline.encode([a, b], 5), "length": 2},
-        steps=[],
-    )
+    modes = int(network.net.footpath_pathway_modes[f]) if f >= 0 else 0
+    if modes:
+        out["pathwayModes"] = describe_modes(modes)  # stairs, elevator, ... of the station walk
+    out.update(distance=round(distance, 1), walkModel=model_names(model))
 
 
 def model_names(model: int) -> list[str]:

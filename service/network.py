@@ -22,25 +22,28 @@ import numpy as np
 
 from trajet.feeds.compiled import CompiledNetwork, children_of, service_days
 from trajet.feeds.footpaths import WalkSettings
-from trajet.feeds.load import open_compiled
+from trajet.feeds.load import OsmData, open_compiled, open_osm
 from trajet.router.planner import Router
 from trajet.router.query import QueryOptions
 
 from .clock import Clock
 from .dayview import DayView, build_day_view
 from .errors import QueryError
+from .geocode import Geocoder
 from .places import Places
 from .plan import Answer, plan
 from .shapes import ShapeCuts
 from .stops import StopNames, routes_by_stop
+from .walking import Streets
 
 N_CACHED_DAYS = 4
 
 
 class Network:
-    def __init__(self, net: CompiledNetwork, meta: dict, clock: Clock | None = None):
+    def __init__(self, net: CompiledNetwork, meta: dict, clock: Clock | None = None, osm: OsmData | None = None):
         self.net = net
         self.meta = meta
+        self.osm = osm
         self.clock = clock or Clock.from_env()
         self.timezone = ZoneInfo(str(net.feed_timezone[0]))
         self.bitmap_start = dt.date.fromisoformat(meta["first_date"])  # day 0 of service_active
@@ -57,14 +60,19 @@ class Network:
                 self._bare.setdefault(s.split(":", 1)[1], []).append(i)
         self.children = children_of(net.stop_parent)
         self.walking = WalkSettings(**meta["walking"])  # how the walks between stops were compiled
+        walkable = np.isin(np.asarray(net.stop_location_type), (0, 2))
+        self.streets = Streets(osm.streets, net.stop_lat, net.stop_lon, walkable, self.walking) if osm else None
         self._views: OrderedDict[dt.date, DayView] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod
     def open(cls, paths: list[str | os.PathLike], cache_dir: str | os.PathLike | None = None, progress: bool = False,
-             clock: Clock | None = None, walking: WalkSettings = WalkSettings()) -> "Network":
-        """Load feeds from the compile cache, compiling them first when needed. Raises FeedError."""
-        return cls(*open_compiled(paths, cache_dir, progress, walking), clock=clock)
+             clock: Clock | None = None, walking: WalkSettings = WalkSettings(),
+             osm: str | os.PathLike | None = None) -> "Network":
+        """Load feeds from the compile cache, compiling them first when needed; with `osm` (an
+        OpenStreetMap .pbf) walks follow its streets. Raises FeedError."""
+        data = open_osm(osm, cache_dir, progress) if osm else None
+        return cls(*open_compiled(paths, cache_dir, progress, walking, data), clock=clock, osm=data)
 
     @property
     def feed_names(self) -> list[str]:
@@ -130,6 +138,11 @@ class Network:
     @cached_property
     def places(self) -> Places:
         return Places(self)
+
+    @cached_property
+    def geocoder(self) -> Geocoder | None:
+        """Address and place search in the OpenStreetMap extract; None without one."""
+        return Geocoder(self.osm.places) if self.osm else None
 
     @cached_property
     def stop_names(self) -> StopNames:

@@ -10,13 +10,19 @@ from trajet.feeds.geo import WALK_SPEED_M_S
 from trajet.feeds.modes import MODES, mode_mask
 from trajet.router.query import (
     ALL_MODES,
+    ALLOW,
+    DEFAULT_BIKE_SPEED_M_S,
+    DEFAULT_BIKE_UNKNOWN,
     DEFAULT_MAX_ACCESS_S,
     DEFAULT_MAX_DIRECT_S,
     DEFAULT_MAX_EGRESS_S,
     DEFAULT_MAX_TRANSFER_WALK_M,
     DEFAULT_MAX_TRANSFERS,
     DEFAULT_TRANSFER_SLACK,
+    DEFAULT_WHEELCHAIR_UNKNOWN,
+    EXCLUDE,
     MAX_TRANSFERS_LIMIT,
+    STREET_MODES,
     QueryOptions,
 )
 
@@ -101,18 +107,50 @@ PLAN_PARAMETERS = {
                "maxPostTransitTime at the walking speed)",
     "modes": f"transit mode families allowed, comma-separated: {', '.join(MODES)}",
     "excludeModes": "transit mode families left out, comma-separated",
+    "accessMode": f"how the first stop is reached from the origin: {' or '.join(STREET_MODES)} (default WALK); "
+                  "BICYCLE without bikeOnBoard leaves the bike at the first stop",
+    "egressMode": f"how the destination is reached from the last stop: {' or '.join(STREET_MODES)} (default WALK)",
+    "directMode": f"the journey without transit: {' or '.join(STREET_MODES)} (default WALK)",
+    "bikeSpeed": f"metres per second on a bicycle (1..12; default {DEFAULT_BIKE_SPEED_M_S:g}, as OpenTripPlanner)",
+    "bikeOnBoard": "true: the bike is taken on board, only trips with bikes_allowed=1 are ridden (default false)",
+    "bikeUnknown": f"with bikeOnBoard, trips whose bikes_allowed is unknown (blank or 0): {ALLOW} or {EXCLUDE} "
+                   f"(default {DEFAULT_BIKE_UNKNOWN}: a bike is refused unless the feed says otherwise)",
+    "wheelchair": "true: only stops with wheelchair_boarding=1 (a platform's unknown is its station's) are boarded "
+                  "or alighted at, only trips with wheelchair_accessible=1 ridden, walks step-free (default false)",
+    "wheelchairUnknown": f"with wheelchair, stops and trips of unknown accessibility (blank or 0): {ALLOW} or "
+                         f"{EXCLUDE} (default {DEFAULT_WHEELCHAIR_UNKNOWN}: most feeds leave it blank, so excluding "
+                         "them would leave most networks without a journey)",
 }
 
 
-def parse_speed(text: str | None, field: str = "walkSpeed") -> float | None:
+def parse_speed(text: str | None, field: str = "walkSpeed", lo: float = 0.3, hi: float = 3.0) -> float | None:
     if text is None or text == "":
         return None
     try:
         value = float(text)
     except ValueError:
         raise QueryError(f"{field} {text!r} is not a number (metres per second)", field) from None
-    if not 0.3 <= value <= 3.0:
-        raise QueryError(f"{field} {value} is out of range 0.3..3 m/s", field)
+    if not lo <= value <= hi:  # also refuses nan
+        raise QueryError(f"{field} {value} is out of range {lo:g}..{hi:g} m/s", field)
+    return value
+
+
+def parse_bool(text: str | None, field: str, default: bool = False) -> bool:
+    if text is None or text == "":
+        return default
+    value = text.strip().lower()
+    if value not in ("true", "false"):
+        raise QueryError(f"{field} {text!r} is not true or false", field)
+    return value == "true"
+
+
+def parse_choice(text: str | None, field: str, choices: tuple[str, ...], default: str, upper: bool = False) -> str:
+    """One of `choices` (case-insensitive; given in upper case when `upper`, else lower)."""
+    if text is None or text == "":
+        return default
+    value = text.strip().upper() if upper else text.strip().lower()
+    if value not in choices:
+        raise QueryError(f"{field} {text!r} is not one of {', '.join(choices)}", field)
     return value
 
 
@@ -135,6 +173,15 @@ def query_options(params, compiled_speed_m_s: float = WALK_SPEED_M_S) -> QueryOp
                                DEFAULT_MAX_EGRESS_S if walk_s is None else walk_s, 0, 7200, " s"),
         max_direct_s=parse_int(get("maxDirectTime"), "maxDirectTime", DEFAULT_MAX_DIRECT_S, 0, 14400, " s"),
         walk_speed_m_s=speed,
+        wheelchair=parse_bool(get("wheelchair"), "wheelchair"),
+        wheelchair_unknown=parse_choice(get("wheelchairUnknown"), "wheelchairUnknown", (ALLOW, EXCLUDE),
+                                        DEFAULT_WHEELCHAIR_UNKNOWN),
+        bike_on_board=parse_bool(get("bikeOnBoard"), "bikeOnBoard"),
+        bike_unknown=parse_choice(get("bikeUnknown"), "bikeUnknown", (ALLOW, EXCLUDE), DEFAULT_BIKE_UNKNOWN),
+        access_mode=parse_choice(get("accessMode"), "accessMode", STREET_MODES, "WALK", upper=True),
+        egress_mode=parse_choice(get("egressMode"), "egressMode", STREET_MODES, "WALK", upper=True),
+        direct_mode=parse_choice(get("directMode"), "directMode", STREET_MODES, "WALK", upper=True),
+        bike_speed_m_s=parse_speed(get("bikeSpeed"), "bikeSpeed", 1.0, 12.0) or DEFAULT_BIKE_SPEED_M_S,
     )
 
 
@@ -149,4 +196,12 @@ def options_json(options: QueryOptions, compiled_speed_m_s: float = WALK_SPEED_M
         "maxDirectTime": options.max_direct_s,
         "walkSpeed": options.walk_speed_m_s or compiled_speed_m_s,
         "modes": [m for i, m in enumerate(MODES) if options.mode_mask >> i & 1],
+        "accessMode": options.access_mode,
+        "egressMode": options.egress_mode,
+        "directMode": options.direct_mode,
+        "bikeSpeed": options.bike_speed_m_s,
+        "bikeOnBoard": options.bike_on_board,
+        "bikeUnknown": options.bike_unknown,
+        "wheelchair": options.wheelchair,
+        "wheelchairUnknown": options.wheelchair_unknown,
     }

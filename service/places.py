@@ -2,24 +2,27 @@
 the walks that join a coordinate to the stops around it.
 
 A coordinate is walked to every stop where a trip can be boarded within the query's access
-(or egress) time: crow-fly metres times the network's detour factor, at the walking speed
-(the model of walks without a street graph, feeds/footpaths.py). In journey legs, the
-coordinate origin and destination are the stop indices ORIGIN and DESTINATION.
+(or egress) time, at the walking speed: on the streets (service/walking.py) when the network
+has them and both ends lie on them, else crow-fly metres times the network's detour factor
+(feeds/footpaths.py). In journey legs, the coordinate origin and destination are the stop
+indices ORIGIN and DESTINATION.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from scipy.spatial import cKDTree
 
+from trajet.feeds.footpaths import CROW_FLY, STREETS
 from trajet.feeds.geo import EARTH_RADIUS_M, distance_m, unit_vectors
 from trajet.router.planner import Router
 from trajet.router.query import QueryOptions
 
 from .errors import QueryError
+from .walking import StreetWalk
 
 if TYPE_CHECKING:
     from .network import Network
@@ -41,14 +44,27 @@ def parse_coordinate(text: str, field: str) -> tuple[float, float] | None:
     return lat, lon
 
 
+class Walk(NamedTuple):
+    """A walk between two points: its seconds at the query's speed, metres, walking model
+    (feeds/footpaths.py bits: STREETS or CROW_FLY), and on the streets its geometry and steps."""
+
+    seconds: int
+    metres: float
+    model: int
+    street: StreetWalk | None
+
+
 class Places:
-    """Place parsing and the stops near a coordinate, over one network."""
+    """Place parsing and the walks between a coordinate and the stops around it, over one network."""
 
     def __init__(self, network: "Network"):
         self.network = network
         net = network.net
-        self._usable = np.flatnonzero(np.asarray(net.stop_location_type) == 0)
-        self._tree = cKDTree(unit_vectors(net.stop_lat[self._usable], net.stop_lon[self._usable]))
+        kind = np.asarray(net.stop_location_type)
+        located = np.isfinite(net.stop_lat) & np.isfinite(net.stop_lon)
+        self._points = np.flatnonzero(np.isin(kind, (0, 2)) & located)  # stops, platforms, entrances
+        self._is_entrance = kind[self._points] == 2
+        self._tree = cKDTree(unit_vectors(net.stop_lat[self._points], net.stop_lon[self._points]))
 
     def parse(self, text: str, field: str) -> Place:
         """A stop id (-> its stop indices) or "lat,lon" (-> the coordinate)."""
@@ -59,12 +75,15 @@ class Places:
             raise QueryError(f"{field} is missing: give a stop id or lat,lon", field)
         return self.network.stops_of(text.strip(), field)
 
-    def nearby(self, lat: float, lon: float, radius_m: float) -> list[tuple[int, float]]:
-        """(stop, metres) of the stops where a trip can be boarded within radius_m, nearest first."""
+    def nearby(self, lat: float, lon: float, radius_m: float, entrances: bool = False) -> list[tuple[int, float]]:
+        """(stop, metres) of the stops where a trip can be boarded (and station entrances if
+        asked) within radius_m crow-fly, nearest first."""
         net = self.network.net
-        found = self._tree.query_ball_point(unit_vectors(np.array([lat]), np.array([lon]))[0],
-                                            radius_m / EARTH_RADIUS_M)
-        stops = self._usable[np.array(found, dtype=np.int64)]
+        found = np.array(self._tree.query_ball_point(unit_vectors(np.array([lat]), np.array([lon]))[0],
+                                                     radius_m / EARTH_RADIUS_M), dtype=np.int64)
+        if not entrances:
+            found = found[~self._is_entrance[found]]
+        stops = self._points[found]
         metres = distance_m(lat, lon, np.asarray(net.stop_lat)[stops], np.asarray(net.stop_lon)[stops])
         order = np.argsort(metres, kind="stable")
         return [(int(stops[i]), float(metres[i])) for i in order if metres[i] <= radius_m]
@@ -76,10 +95,9 @@ class Places:
         """Crow-fly metres within which a walk of `seconds` can end."""
         return seconds * self.speed(options) / self.network.walking.detour
 
-    def walk(self, metres_crow_fly, options: QueryOptions):
-        """(seconds, metres walked) of a walk between two points so many metres apart crow-fly."""
-        walked = np.asarray(metres_crow_fly) * self.network.walking.detour
-        return np.maximum(np.ceil(walked / self.speed(options)), 1).astype(np.int64), walked
+    def seconds(self, metres, options: QueryOptions):
+        """Seconds to walk so many metres at the query's speed (at least 1)."""
+        return np.maximum(np.ceil(np.asarray(metres, float) / self.speed(options)), 1).astype(np.int64)
 
     def position(self, place: Place) -> tuple[float, float]:
         """A place's coordinate (a station's or stop's own position)."""
@@ -88,18 +106,58 @@ class Places:
         net = self.network.net
         return float(net.stop_lat[place[-1]]), float(net.stop_lon[place[-1]])
 
+    def walk_between(self, a: tuple[float, float], b: tuple[float, float], limit_s: int,
+                     options: QueryOptions) -> Walk | None:
+        """The walk from point a to point b within limit_s: on the streets when both lie on
+        them, else crow-fly times the detour factor; None when it takes longer."""
+        streets = self.network.streets
+        limit_m = limit_s * self.speed(options)
+        if streets is not None:
+            on = streets.walk(a, b, limit_m)
+            if on is not None:
+                return Walk(int(self.seconds(on.metres, options)), on.metres, STREETS, on)
+            if streets.snap(*a).edge >= 0 and streets.snap(*b).edge >= 0:
+                return None  # both on the streets, but farther apart than the limit
+        metres = float(distance_m(a[0], a[1], b[0], b[1])) * self.network.walking.detour
+        seconds = int(self.seconds(metres, options))
+        return Walk(seconds, metres, CROW_FLY, None) if seconds <= limit_s else None
+
+    def _walks_from_point(self, lat: float, lon: float, limit_s: int, options: QueryOptions) -> dict[int, int]:
+        """Stop (or entrance) -> seconds on foot from (lat, lon), within limit_s."""
+        limit_m = limit_s * self.speed(options)
+        near = self.nearby(lat, lon, limit_m / self.network.walking.detour, entrances=True)
+        streets = self.network.streets
+        on_streets = streets.stops_within(lat, lon, [s for s, _ in near], limit_m) if streets else None
+        out = {}
+        for stop, crow_fly in near:
+            if on_streets is not None and streets.stop_edge[stop] >= 0:
+                metres = on_streets.get(stop)  # None: on the streets, but out of reach
+            else:
+                metres = crow_fly * self.network.walking.detour
+            if metres is not None and metres <= limit_m:
+                out[stop] = int(self.seconds(metres, options))
+        return out
+
     def walks(self, place: Place, router: Router, options: QueryOptions, end: int, forward: bool):
         """(stop, seconds on foot) to start or end at, and stop -> (place, seconds) for the legs.
 
-        An empty list when a coordinate has no stop within reach. From a stop, the journey
-        may also walk on first to the stops one footpath away (forward); walks into the
-        destination stop are the kernel's own footpaths.
+        An empty list when a coordinate has no stop within reach. A coordinate reaches a
+        station's platforms through its entrances too (the entrance's walks inside the
+        station). From a stop, the journey may also walk on first to the stops one footpath
+        away (forward); walks into the destination stop are the kernel's own footpaths.
         """
         if isinstance(place, tuple):
             limit = options.max_access_s if forward else options.max_egress_s
-            near = self.nearby(place[0], place[1], self.crow_fly_reach_m(limit, options))
-            seconds, _ = self.walk([m for _, m in near], options)
-            walks = {stop: int(secs) for (stop, _), secs in zip(near, seconds)}
+            found = self._walks_from_point(place[0], place[1], limit, options)
+            kind = np.asarray(self.network.net.stop_location_type)
+            walks: dict[int, int] = {}
+            for stop, secs in found.items():
+                if kind[stop] == 2:  # an entrance: on to the platforms along the station's walks
+                    for platform, inside in router.footpaths_from(stop, options):
+                        if platform not in walks or secs + inside < walks[platform]:
+                            walks[platform] = secs + inside
+                elif stop not in walks or secs < walks[stop]:
+                    walks[stop] = secs
             return list(walks.items()), {stop: (end, secs) for stop, secs in walks.items()}
         ends = [(s, 0) for s in place]
         extra: dict[int, tuple[int, int]] = {}

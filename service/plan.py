@@ -23,7 +23,6 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
-from trajet.feeds.geo import distance_m
 from trajet.feeds.modes import MODES
 from trajet.router.planner import Journey, Leg, PlanResult
 from trajet.router.query import ALL_MODES, MAX_TRANSFERS_LIMIT, QueryOptions
@@ -102,9 +101,10 @@ def _direct_walk(network: "Network", view: DayView, start, end, t0: int, options
         paths = [secs for s in start for w, secs in view.router.footpaths_from(s, options) if w in end]
         seconds = min(paths, default=-1)
     if seconds < 0:
-        (lat1, lon1), (lat2, lon2) = network.places.position(start), network.places.position(end)
-        seconds = int(network.places.walk(float(distance_m(lat1, lon1, lat2, lon2)), options)[0])
-    if seconds > options.max_direct_s:
+        walk = network.places.walk_between(network.places.position(start), network.places.position(end),
+                                           options.max_direct_s, options)
+        seconds = walk.seconds if walk else -1
+    if not 0 <= seconds <= options.max_direct_s:
         return None
     a = ORIGIN if isinstance(start, tuple) else start[-1]
     b = DESTINATION if isinstance(end, tuple) else end[-1]
@@ -160,9 +160,10 @@ def _beyond_limits(network: "Network", view: DayView, journey: Journey, options:
                 return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "modes",
                                     f"the journey found without that limit rides {MODES[mode]}, which the modes "
                                     "asked leave out")
-    walks = [round(float(distance_m(net.stop_lat[leg.from_stop], net.stop_lon[leg.from_stop],
-                                    net.stop_lat[leg.to_stop], net.stop_lon[leg.to_stop])))
+    # the metres walked that the limit applies to (crow-fly x detour, or on the streets)
+    paths = [view.router.footpath(leg.from_stop, leg.to_stop)
              for leg in journey.legs if leg.kind == "walk" and leg.from_stop >= 0 and leg.to_stop >= 0]
+    walks = [int(net.footpath_walk_m[f]) for f in paths if f >= 0]
     longest = max(walks, default=0)
     return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "maxTransferWalk",
                         f"the journey needs a walk of about {longest} m between two stops; maxTransferWalk is "

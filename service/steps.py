@@ -7,7 +7,9 @@ connectors from the traveller's coordinate to the street and from the street to 
 Steps: the edges are cut into steps where the street changes (its name, or for an unnamed way
 the label of its kind, `KIND_LABELS`; steps and other ways apart), and also on the same street
 where it turns by `BREAK_TURN_DEG` or more at an intersection (a node with three or more
-segments), so that a turn a traveller has to take is never hidden inside a step. A step's
+segments), so that a turn a traveller has to take is never hidden inside a step. An unnamed
+step shorter than SHORT_STEP_M (a crossing, a bit of sidewalk at a junction; stairs apart)
+is folded into the step before it. A step's
 `relativeDirection` is the turn from the heading before it to the heading after it, measured
 over up to `HEADING_M` metres of the path on each side of the node (short segments at
 junctions make single-segment bearings noisy). With the turn `a` in degrees, positive
@@ -35,6 +37,7 @@ from trajet.feeds.streets import KINDS, StreetGraph
 
 HEADING_M = 10.0  # metres of path on each side of a node that give the headings of a turn
 BREAK_TURN_DEG = 40.0  # a turn this sharp at an intersection starts a new step on the same street
+SHORT_STEP_M = 15.0  # an unnamed step shorter than this (stairs apart) is folded into the step before it
 CONTINUE_DEG, SLIGHT_DEG, TURN_DEG, HARD_DEG = 17.0, 40.0, 115.0, 165.0
 ABSOLUTE = ("NORTH", "NORTHEAST", "EAST", "SOUTHEAST", "SOUTH", "SOUTHWEST", "WEST", "NORTHWEST")
 # highway kind -> the name shown for an unnamed way of that kind (bogusName: true)
@@ -47,6 +50,18 @@ KIND_LABELS = {
     "corridor": "corridor", "platform": "platform", "bridleway": "bridleway", "elevator": "elevator",
 }
 _STEPS_KIND = KINDS.index("steps")
+
+
+def _fold_short(steps: list[dict]) -> list[dict]:
+    """Steps without the short unnamed ones (a few metres of sidewalk or crossing at a
+    junction), whose metres go to the step before them: directions a traveller can follow."""
+    out = steps[:1]
+    for step in steps[1:]:
+        if step["bogusName"] and not step["_steps"] and step["_metres"] < SHORT_STEP_M:
+            out[-1]["_metres"] += step["_metres"]
+        else:
+            out.append(step)
+    return out
 
 
 def relative_direction(turn_deg: float) -> str:
@@ -165,6 +180,7 @@ def walk_geometry_and_steps(graph: StreetGraph, edges, start=None, end=None, sta
             "_steps": is_steps,
         })
     steps[-1]["_metres"] += tail
+    steps = _fold_short(steps)
     for s in steps:
         s["distance"] = round(float(s.pop("_metres")), 1)
         del s["_steps"]

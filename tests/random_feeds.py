@@ -540,8 +540,8 @@ def expected_footpaths(feeds: list[tuple[str, "RandomFeed"]]) -> dict[tuple[str,
       children): type 3 forbids the pair; type 2 with a time gives it, types 0, 1 and 2
       without one the crow-fly walk x DETOUR; platforms of one station without a rule:
       max(STATION_WALK_S, that walk); these keep their time (metres 0). Between any other
-      two stops (location_type 0, any feed) whose walk x DETOUR is within RADIUS_M: that
-      walk, with its metres;
+      two stops or entrances (location_type 0 or 2, any feed) whose walk x DETOUR is within
+      RADIUS_M: that walk, with its metres; footpaths end at stops (location_type 0) only;
     - closed: the quickest chain of edges (fewest seconds, then fewest metres) whose metres
       stay within RADIUS_M and seconds within max(RADIUS_M at walking speed, the longest
       edge), except that a pair with a rule or a station edge keeps its own time.
@@ -552,6 +552,7 @@ def expected_footpaths(feeds: list[tuple[str, "RandomFeed"]]) -> dict[tuple[str,
     stops = {pre + s.stop_id: s for pre, f in feeds for s in f.stops}
     station = {pre + s.stop_id: pre + s.parent if s.parent else "" for pre, f in feeds for s in f.stops}
     usable = [sid for sid, s in stops.items() if s.location_type == 0]
+    walkable = [sid for sid, s in stops.items() if s.location_type in (0, 2)]  # entrances lead into stations
     rules: dict[tuple[str, str], list[tuple[int, int | None]]] = {}
     for pre, f in feeds:
         children: dict[str, list[str]] = {}
@@ -582,8 +583,8 @@ def expected_footpaths(feeds: list[tuple[str, "RandomFeed"]]) -> dict[tuple[str,
                 secs = max(STATION_WALK_S, math.ceil(walk(x, y) / WALK_SPEED_M_S))
                 given[(x, y)] = (secs, secs)
     walked: dict[tuple[str, str], tuple[int, bool]] = {}  # pair -> (metres, certain)
-    for x in usable:
-        for y in usable:
+    for x in walkable:
+        for y in walkable:
             m = walk(x, y)
             if x != y and (x, y) not in forbidden and m <= RADIUS_M + 1:
                 walked[(x, y)] = (max(round(m), 1), abs(m - RADIUS_M) > 1)
@@ -624,5 +625,5 @@ def expected_footpaths(feeds: list[tuple[str, "RandomFeed"]]) -> dict[tuple[str,
     for x in stops:
         for y in stops:
             if x != y and low.get((x, y)) == high.get((x, y)):
-                out[(x, y)] = low.get((x, y))
+                out[(x, y)] = low.get((x, y)) if y in usable else None  # walks end where trips are boarded
     return out

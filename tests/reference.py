@@ -17,7 +17,11 @@ The routing model (see tests/test_oracle.py for the statement both algorithms im
   >= 0, else the slack; never when it is FORBIDDEN_CHANGE), and for each footpath s -> w (walk_m <=
   max_walk_m): ready at w at a + d if (timed by the feed or d >= slack) else a + slack; never two
   footpaths in a row;
-- destination: its stop and child platforms, reached by a trip or by one footpath after a trip.
+- destination: its stop and child platforms, reached by a trip or by one footpath after a trip;
+- a wheelchair user boards and alights only at stops whose stop_wheelchair is allowed (1, and
+  0 unless unknown is excluded) and rides only trips whose trip_wheelchair is; a bike on
+  board rides only trips whose trip_bikes is allowed (1, and 0 if unknown is allowed). These
+  read the compiled stops and trips, not the patterns (which the router reads).
 
 Labels: ready[stop, k], the earliest time a trip can be boarded at the stop with at most k
 trips taken before (monotone in k), and trip_k[instance], the fewest trips (this one
@@ -315,8 +319,25 @@ class Reference:
 
     # --- queries -----------------------------------------------------------------------
     def plan(self, from_id: str, to_id: str, date: dt.date, seconds: int,
-             max_transfers: int = 20, transfer_slack: int = 120, max_walk_m: int = 0) -> Answer:
+             max_transfers: int = 20, transfer_slack: int = 120, max_walk_m: int = 0,
+             wheelchair: bool = False, wheelchair_unknown: str = "allow", bike_on_board: bool = False,
+             bike_unknown: str = "exclude") -> Answer:
         conn = self.connections(date)
+        can_board, can_alight = conn.can_board, conn.can_alight
+        if wheelchair or bike_on_board:
+            net = self.net
+            ok_trip = np.ones(len(conn.inst_trip), bool)
+            ok_stop = np.ones(len(self.stop_ids), bool)
+            if wheelchair:
+                accepted = [1] if wheelchair_unknown == "exclude" else [0, 1]
+                ok_trip &= np.isin(np.asarray(net.trip_wheelchair)[conn.inst_trip], accepted)
+                ok_stop &= np.isin(np.asarray(net.stop_wheelchair), accepted)
+            if bike_on_board:
+                ok_trip &= np.isin(np.asarray(net.trip_bikes)[conn.inst_trip], [0, 1] if bike_unknown == "allow"
+                                   else [1])
+            ok = ok_trip[conn.instance]
+            can_board = (can_board.astype(bool) & ok & ok_stop[conn.from_stop]).astype(np.uint8)
+            can_alight = (can_alight.astype(bool) & ok & ok_stop[conn.to_stop]).astype(np.uint8)
         t0 = wall_clock(date, seconds, self.timezone) - conn.origin
         origins = self.stops_of(from_id)
         targets = self.stops_of(to_id)
@@ -328,7 +349,7 @@ class Reference:
         is_target[targets] = 1
         max_trips = max_transfers + 1
         best = _scan(
-            conn.dep, conn.arr, conn.from_stop, conn.to_stop, conn.instance, conn.can_board, conn.can_alight,
+            conn.dep, conn.arr, conn.from_stop, conn.to_stop, conn.instance, can_board, can_alight,
             len(conn.inst_trip), self.fp_offsets, self.fp_to, self.fp_duration, self.fp_walk_m, self.fp_timed,
             self.change_time,
             np.array(list(start), np.int64), np.array(list(start.values()), np.int64), is_target,

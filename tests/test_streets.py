@@ -644,14 +644,18 @@ def test_steps_partial_edges_unnamed_ways_and_stairs():
     g = _grid([(0, 1, -1, FOOT), (1, 2, -1, STEP), (2, 3, -1, FOOT), (2, 4, -1, FOOT)], [])(nodes)
     P = [_node(g, *p) for p in nodes]
     edges = [_edge(g, P[0], P[1]), _edge(g, P[1], P[2]), _edge(g, P[2], P[3])]
-    points, steps, metres = walk_geometry_and_steps(g, edges, start_fraction=0.5, end_fraction=0.25)
+    points, steps, metres = walk_geometry_and_steps(g, edges, start_fraction=0.5, end_fraction=0.5)
     assert [(s["streetName"], s["kind"], s["bogusName"]) for s in steps] == [
         ("footway", "footway", True), ("steps", "steps", True), ("footway", "footway", True)]
     assert [s["relativeDirection"] for s in steps] == ["DEPART", "LEFT", "LEFT"]
     assert [s["absoluteDirection"] for s in steps] == ["EAST", "NORTH", "WEST"]
     length = [float(g.edge_length_m[e]) for e in edges]
-    assert metres == pytest.approx(0.5 * length[0] + length[1] + 0.25 * length[2])
-    assert points[0] == pytest.approx((0.0, d / 2)) and points[-1] == pytest.approx((d, 0.75 * d))
+    assert metres == pytest.approx(0.5 * length[0] + length[1] + 0.5 * length[2])
+    assert points[0] == pytest.approx((0.0, d / 2)) and points[-1] == pytest.approx((d, 0.5 * d))
+    # 14 m of the last footway only: a step under SHORT_STEP_M, folded into the stairs before it
+    _, steps, metres = walk_geometry_and_steps(g, edges, start_fraction=0.5, end_fraction=0.25)
+    assert [s["streetName"] for s in steps] == ["footway", "steps"]
+    assert sum(s["distance"] for s in steps) == pytest.approx(metres, abs=0.1)
 
 
 def test_same_street_merges_but_a_sharp_turn_at_a_crossing_splits():

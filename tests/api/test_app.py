@@ -54,7 +54,10 @@ async def test_plan_answers_with_legs_and_its_computation(client):
     # maxWalk 400 m, the former single limit: every walk of 400 m (at 1.33 m/s: 301 s)
     assert body["options"] == {"maxTransfers": 20, "transferSlack": 120, "maxTransferWalk": 400,
                                "maxPreTransitTime": 301, "maxPostTransitTime": 301, "maxDirectTime": 1800,
-                               "walkSpeed": 1.33, "modes": body["options"]["modes"], "numItineraries": 5}
+                               "walkSpeed": 1.33, "modes": body["options"]["modes"], "accessMode": "WALK",
+                               "egressMode": "WALK", "directMode": "WALK", "bikeSpeed": 5.0, "bikeOnBoard": False,
+                               "bikeUnknown": "exclude", "wheelchair": False, "wheelchairUnknown": "allow",
+                               "numItineraries": 5}
     assert body["feeds"] == [{"name": "helsinki", "publisher": body["feeds"][0]["publisher"],
                               "version": body["feeds"][0]["version"]}]
     assert float(response.headers["X-Trajet-Cpu-Ms"]) > 0 and response.headers["X-Request-Id"]

@@ -1,0 +1,122 @@
+"""Walking on the streets of a territory, per query: from a coordinate to the stops around
+it, between two coordinates, and the geometry and directions of a walk leg.
+
+A network opened with an OpenStreetMap extract has `Streets`: its street graph (feeds/streets),
+the router's arrays for a bounded search (router/streets), every stop snapped onto its
+nearest walkable segment, and one search workspace per thread. A point (or stop) farther
+than snap_max_m from every street walks crow-fly (times the detour factor) instead: the
+model of each walk is said in the answer. Walking is symmetric (a pedestrian ignores
+oneways), so egress searches run forward from the destination.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import NamedTuple
+
+import numpy as np
+
+from trajet.feeds.footpaths import WalkSettings
+from trajet.feeds.streets import StreetGraph, StreetSnapper
+from trajet.router.streets import (
+    WALK,
+    distances_to_snapped,
+    new_street_workspace,
+    route_to_snapped,
+    search,
+    seeds_from_snapped,
+    street_arrays,
+)
+
+from .steps import leg_geometry, walk_geometry_and_steps
+
+
+class Snap(NamedTuple):
+    edge: int  # -1: no street within snap_max_m
+    fraction: float
+    metres: float  # from the point to the street
+
+
+class StreetWalk(NamedTuple):
+    """A walk on the streets: its metres (the snaps at both ends included), its points along
+    the streets and its OpenTripPlanner-like steps."""
+
+    metres: float
+    points: list
+    steps: list
+
+
+class Streets:
+    """The street graph of a network and the stops snapped onto it."""
+
+    def __init__(self, graph: StreetGraph, stop_lat, stop_lon, walkable: np.ndarray, settings: WalkSettings):
+        self.graph = graph
+        self.settings = settings
+        self.arrays = street_arrays(graph)
+        self.snapper = StreetSnapper(graph)
+        n = len(stop_lat)
+        self.stop_edge = np.full(n, -1, np.int64)
+        self.stop_fraction = np.zeros(n)
+        self.stop_snap_m = np.full(n, np.inf)
+        stops = np.flatnonzero(walkable & np.isfinite(stop_lat) & np.isfinite(stop_lon))
+        if len(stops):
+            edge, fraction, metres = self.snapper.snap(np.asarray(stop_lat)[stops], np.asarray(stop_lon)[stops],
+                                                       settings.snap_max_m)
+            self.stop_edge[stops], self.stop_fraction[stops], self.stop_snap_m[stops] = edge, fraction, metres
+        self._local = threading.local()
+
+    @property
+    def n_stops_on_streets(self) -> int:
+        return int((self.stop_edge >= 0).sum())
+
+    def _workspace(self):
+        ws = getattr(self._local, "ws", None)
+        if ws is None:
+            ws = self._local.ws = new_street_workspace(self.arrays)
+        return ws
+
+    def snap(self, lat: float, lon: float) -> Snap:
+        edge, fraction, metres = self.snapper.snap(np.array([lat]), np.array([lon]), self.settings.snap_max_m)
+        return Snap(int(edge[0]), float(fraction[0]), float(metres[0]))
+
+    def _search_from(self, snap: Snap, limit_m: float):
+        seeds, metres = seeds_from_snapped(self.arrays, snap.edge, snap.fraction, WALK)
+        ws = self._workspace()
+        search(self.arrays, ws, seeds, metres + snap.metres, limit_m, WALK)
+        return ws
+
+    def stops_within(self, lat: float, lon: float, stops: np.ndarray, limit_m: float) -> dict[int, float] | None:
+        """Metres walked on the streets from (lat, lon) to each of `stops` on the streets within
+        limit_m; None when the point is off the streets (the caller walks crow-fly)."""
+        snap = self.snap(lat, lon)
+        if snap.edge < 0:
+            return None
+        stops = np.asarray(stops, np.int64)
+        stops = stops[self.stop_edge[stops] >= 0]
+        if not len(stops):
+            return {}
+        ws = self._search_from(snap, limit_m)
+        metres = distances_to_snapped(ws, self.arrays, self.stop_edge[stops], self.stop_fraction[stops], WALK,
+                                      origin=(snap.edge, snap.fraction)) + self.stop_snap_m[stops]
+        keep = metres <= limit_m
+        return dict(zip(stops[keep].tolist(), metres[keep].tolist()))
+
+    def walk(self, a: tuple[float, float], b: tuple[float, float], limit_m: float) -> StreetWalk | None:
+        """The walk from point a to point b on the streets, None when either is off the streets
+        or the walk is longer than limit_m."""
+        snap_a, snap_b = self.snap(*a), self.snap(*b)
+        if snap_a.edge < 0 or snap_b.edge < 0:
+            return None
+        ws = self._search_from(snap_a, limit_m)
+        route = route_to_snapped(ws, self.arrays, (snap_a.edge, snap_a.fraction), (snap_b.edge, snap_b.fraction),
+                                 WALK)
+        if route is None or route.metres + snap_a.metres + snap_b.metres > limit_m:
+            return None
+        points, steps, metres = walk_geometry_and_steps(self.graph, route.edges, a, b, route.start_fraction,
+                                                        route.end_fraction)
+        return StreetWalk(metres, points, steps)
+
+
+def street_leg(walk: StreetWalk) -> dict:
+    """The JSON fields of a walk leg on the streets."""
+    return {"distance": round(walk.metres, 1), "legGeometry": leg_geometry(walk.points), "steps": walk.steps}

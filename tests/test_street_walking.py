@@ -1,0 +1,114 @@
+"""Walks on the streets of OpenStreetMap: the bundled Helsinki feed with its bundled extract
+of central Helsinki, and Porto Alegre (poa-eptc + poa-trensurb + poa-osm.pbf).
+
+Inside the extract, walks follow the streets (walkModel "street network"): their distance is
+at least the crow-fly one, their geometry has the street's points and their steps say where
+to turn; outside it (Kallio, north of the box) they are crow-fly times the detour factor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+
+from trajet.feeds.footpaths import CROW_FLY, STREETS
+from trajet.feeds.geo import distance_m
+from trajet.feeds.load import BUNDLED_FEED, BUNDLED_OSM
+from trajet.router.query import QueryOptions
+from trajet.service.itineraries import plan_json
+from trajet.service.network import Network
+
+from .conftest import SHARED_FEEDS
+
+SHARED = SHARED_FEEDS.parent
+
+DAY = dt.date(2022, 2, 22)
+KAIVOKATU, ESPLANADI = "60.1699,24.9384", "60.1675,24.9480"  # both inside the central Helsinki extract
+KALLIO_A, KALLIO_B = "60.18285,24.94540", "60.18560,24.94880"  # north of it
+KUMPULA = "1240118"  # Kumpula campus stop, far outside the extract
+
+
+@pytest.fixture(scope="module")
+def helsinki(tmp_path_factory):
+    return Network.open([BUNDLED_FEED], cache_dir=tmp_path_factory.mktemp("cache"), osm=BUNDLED_OSM)
+
+
+def body(network, frm, to, options=QueryOptions()):
+    return plan_json(network, network.plan(frm, to, DAY, 8 * 3600, options))
+
+
+def crow_fly(a: str, b: str) -> float:
+    (lat1, lon1), (lat2, lon2) = ([float(x) for x in p.split(",")] for p in (a, b))
+    return float(distance_m(lat1, lon1, lat2, lon2))
+
+
+def test_a_walk_only_answer_follows_the_streets(helsinki):
+    answer = body(helsinki, KAIVOKATU, ESPLANADI)
+    walks = [it for it in answer["itineraries"] if [leg["mode"] for leg in it["legs"]] == ["WALK"]]
+    [walk_only] = walks
+    [leg] = walk_only["legs"]
+    assert leg["walkModel"] == ["street network"] and answer["walking"]["models"]
+    assert crow_fly(KAIVOKATU, ESPLANADI) <= leg["distance"] <= 2 * crow_fly(KAIVOKATU, ESPLANADI)
+    assert leg["duration"] == math.ceil(leg["distance"] / 1.33) or abs(leg["duration"] - leg["distance"] / 1.33) < 2
+    assert leg["legGeometry"]["length"] > 2  # the streets' points, not a straight line
+    steps = leg["steps"]
+    assert steps[0]["relativeDirection"] == "DEPART" and all(s["distance"] >= 0 for s in steps)
+    assert abs(sum(s["distance"] for s in steps) - leg["distance"]) < 1.0
+    assert any(not s["bogusName"] for s in steps)  # named streets among them
+
+
+def test_outside_the_extract_walks_are_crow_fly(helsinki):
+    answer = body(helsinki, KALLIO_A, KALLIO_B)
+    [walk_only] = [it for it in answer["itineraries"] if len(it["legs"]) == 1]
+    [leg] = walk_only["legs"]
+    assert leg["walkModel"] == ["crow-fly"] and leg["steps"] == []
+    assert leg["distance"] == pytest.approx(crow_fly(KALLIO_A, KALLIO_B) * 1.3, abs=0.2)
+
+
+def test_the_walk_to_the_first_stop_is_on_the_streets(helsinki):
+    answer = body(helsinki, KAIVOKATU, KUMPULA)
+    first = answer["itineraries"][0]["legs"][0]
+    assert first["mode"] == "WALK" and first["walkModel"] == ["street network"] and first["steps"]
+    assert first["distance"] >= float(distance_m(60.1699, 24.9384, first["to"]["lat"], first["to"]["lon"])) - 1
+
+
+def test_stops_inside_the_extract_have_street_footpaths(helsinki):
+    net = helsinki.net
+    model = np.asarray(net.footpath_model)
+    assert helsinki.meta["stops_on_streets"] == helsinki.streets.n_stops_on_streets > 50
+    assert (model & STREETS).any() and (model & CROW_FLY).any()
+    streets = np.flatnonzero(model == STREETS)
+    a, b = np.asarray(net.footpath_from)[streets], np.asarray(net.footpath_to)[streets]
+    crow = distance_m(net.stop_lat[a], net.stop_lon[a], net.stop_lat[b], net.stop_lon[b])
+    walked = np.asarray(net.footpath_walk_m)[streets]
+    assert (walked >= np.floor(crow) - 1).all() and (walked <= 500).all()
+
+
+def test_walks_on_the_streets_are_cached_with_the_timetable(helsinki, tmp_path):
+    assert helsinki.meta["osm"]["name"] == BUNDLED_OSM.name and helsinki.meta["osm"]["n_street_edges"] > 0
+    again = Network.open([BUNDLED_FEED], cache_dir=tmp_path, osm=BUNDLED_OSM)
+    assert np.array_equal(again.net.footpath_to, helsinki.net.footpath_to)
+    assert any(p.name.startswith("osm-") for p in tmp_path.iterdir())
+
+
+def test_a_missing_osm_file_is_a_clear_error(tmp_path):
+    from trajet.feeds.report import FeedError
+
+    with pytest.raises(FeedError, match="no such OpenStreetMap file"):
+        Network.open([BUNDLED_FEED], cache_dir=tmp_path, osm=tmp_path / "nowhere.pbf")
+    garbage = tmp_path / "garbage.pbf"
+    garbage.write_bytes(b"not a pbf at all")
+    with pytest.raises(FeedError, match="garbage.pbf"):
+        Network.open([BUNDLED_FEED], cache_dir=tmp_path, osm=garbage)
+
+
+@pytest.mark.skipif(not (SHARED / "osm" / "poa-osm.pbf").exists(), reason="../shared/osm/poa-osm.pbf is absent")
+def test_porto_alegre_walks_on_its_streets(tmp_path):
+    feeds = [SHARED / "feeds" / "poa-eptc.zip", SHARED / "feeds" / "poa-trensurb.zip"]
+    network = Network.open(feeds, cache_dir=tmp_path, osm=SHARED / "osm" / "poa-osm.pbf")
+    assert 1000 < network.meta["stops_on_streets"] < len(network.net.stop_id)  # the extract covers part of the city
+    model = np.asarray(network.net.footpath_model)
+    assert (model == STREETS).sum() > 10000 and (model == CROW_FLY).sum() > 1000
