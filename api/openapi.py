@@ -54,7 +54,7 @@ SCHEMAS = {
         "type": "object",
         "required": ["mode", "from", "to", "startTime", "endTime", "duration", "legGeometry"],
         "properties": {
-            "mode": {"enum": ["WALK", *MODES]},
+            "mode": {"enum": ["WALK", "BICYCLE", *MODES]},
             "from": _ref("Place"),
             "to": _ref("Place"),
             "startTime": TIME,

@@ -83,13 +83,22 @@ def _trip_leg(network, view: DayView, leg, out: dict) -> None:
     )
 
 
-def leg_json(network, view, leg, places: dict | None = None) -> dict:
+def street_mode(leg, options: QueryOptions) -> str:
+    """WALK or BICYCLE: how a leg that is not a trip goes (the query's access, egress or
+    direct mode at the ends; between two stops always on foot)."""
+    if leg.from_stop == ORIGIN:
+        return options.direct_mode if leg.to_stop == DESTINATION else options.access_mode
+    return options.egress_mode if leg.to_stop == DESTINATION else "WALK"
+
+
+def leg_json(network, view, leg, places: dict | None = None, options: QueryOptions = QueryOptions()) -> dict:
     places = places or {}
     start, end = _place(network, places, leg.from_stop), _place(network, places, leg.to_stop)
     start["departure"] = iso(network, view.origin, leg.t_dep)
     end["arrival"] = iso(network, view.origin, leg.t_arr)
+    mode = "WALK" if leg.kind == "trip" else street_mode(leg, options)
     out = {
-        "mode": "WALK",
+        "mode": mode,
         "from": start,
         "to": end,
         "startTime": start["departure"],
@@ -99,11 +108,11 @@ def leg_json(network, view, leg, places: dict | None = None) -> dict:
     if leg.kind == "trip":
         _trip_leg(network, view, leg, out)
     else:
-        _walk_leg(network, view, leg, places, out)
+        _walk_leg(network, view, leg, places, out, options)
     return out
 
 
-def _walk_leg(network, view: DayView, leg, places: dict, out: dict) -> None:
+def _walk_leg(network, view: DayView, leg, places: dict, out: dict, options: QueryOptions) -> None:
     """Distance, model, geometry and steps of a walk: a compiled footpath between two stops
     (redrawn on the streets when it was walked on them), else a walk to or from a coordinate
     (on the streets, or crow-fly times the detour factor: Places.walk_between)."""
@@ -112,7 +121,7 @@ def _walk_leg(network, view: DayView, leg, places: dict, out: dict) -> None:
     out.update(legGeometry={"points": polyline.encode([a, b], 5), "length": 2}, steps=[])
     if f < 0 or network.net.footpath_model[f] == STREETS:
         # seconds at the query's speed of a walk of this leg's length: at least its duration
-        walk = network.places.walk_between(a, b, 2 * (leg.t_arr - leg.t_dep) + 60, QueryOptions())
+        walk = network.places.walk_between(a, b, 2 * (leg.t_arr - leg.t_dep) + 60, options, out["mode"])
         if walk is not None:
             out.update(distance=round(walk.metres, 1), walkModel=model_names(walk.model))
             if walk.street is not None:
@@ -133,10 +142,11 @@ def model_names(model: int) -> list[str]:
     return [name for bit, name in MODEL_NAMES.items() if model & bit]
 
 
-def journey_json(network, view, journey: Journey, places: dict | None = None) -> dict:
-    legs = [leg_json(network, view, leg, places) for leg in journey.legs]
-    walk = sum(leg.t_arr - leg.t_dep for leg in journey.legs if leg.kind == "walk")
-    walk_m = sum(leg["distance"] for leg in legs if leg["mode"] == "WALK")
+def journey_json(network, view, journey: Journey, places: dict | None = None,
+                 options: QueryOptions = QueryOptions()) -> dict:
+    legs = [leg_json(network, view, leg, places, options) for leg in journey.legs]
+    walk = sum(leg.t_arr - leg.t_dep for leg in journey.legs if leg.kind == "walk")  # on foot or by bike
+    walk_m = sum(leg["distance"] for leg in legs if leg["mode"] in ("WALK", "BICYCLE"))
     ride = sum(leg.t_arr - leg.t_dep for leg in journey.legs if leg.kind == "trip")
     duration = journey.t_arr - journey.t_dep
     return {
@@ -156,7 +166,7 @@ def plan_json(network, answer) -> dict:
     """The itineraries of a service.plan.Answer, why there are none (routingErrors), and the
     kernel's work."""
     result = answer.result
-    itineraries = [journey_json(network, answer.view, j, answer.places) for j in result.journeys]
+    itineraries = [journey_json(network, answer.view, j, answer.places, answer.options) for j in result.journeys]
     models = sorted({m for it in itineraries for leg in it["legs"] for m in leg.get("walkModel", [])})
     walking = network.walking
     return {

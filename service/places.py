@@ -22,7 +22,7 @@ from trajet.router.planner import Router
 from trajet.router.query import QueryOptions
 
 from .errors import QueryError
-from .walking import StreetWalk
+from .walking import BIKE, Mode, StreetWalk
 
 if TYPE_CHECKING:
     from .network import Network
@@ -88,16 +88,20 @@ class Places:
         order = np.argsort(metres, kind="stable")
         return [(int(stops[i]), float(metres[i])) for i in order if metres[i] <= radius_m]
 
-    def speed(self, options: QueryOptions) -> float:
+    def speed(self, options: QueryOptions, street_mode: str = "WALK") -> float:
+        """Metres per second of a walk (or a ride, BICYCLE) at the query's speeds."""
+        if street_mode == "BICYCLE":
+            return options.bike_speed_m_s
         return options.walk_speed_m_s or self.network.walking.speed_m_s
 
     def crow_fly_reach_m(self, seconds: int, options: QueryOptions) -> float:
         """Crow-fly metres within which a walk of `seconds` can end."""
         return seconds * self.speed(options) / self.network.walking.detour
 
-    def seconds(self, metres, options: QueryOptions):
-        """Seconds to walk so many metres at the query's speed (at least 1)."""
-        return np.maximum(np.ceil(np.asarray(metres, float) / self.speed(options)), 1).astype(np.int64)
+    def seconds(self, metres, options: QueryOptions, street_mode: str = "WALK"):
+        """Seconds to walk (or ride) so many metres at the query's speed (at least 1)."""
+        speed = self.speed(options, street_mode)
+        return np.maximum(np.ceil(np.asarray(metres, float) / speed), 1).astype(np.int64)
 
     def position(self, place: Place) -> tuple[float, float]:
         """A place's coordinate (a station's or stop's own position)."""
@@ -107,27 +111,35 @@ class Places:
         return float(net.stop_lat[place[-1]]), float(net.stop_lon[place[-1]])
 
     def walk_between(self, a: tuple[float, float], b: tuple[float, float], limit_s: int,
-                     options: QueryOptions) -> Walk | None:
-        """The walk from point a to point b within limit_s: on the streets when both lie on
-        them, else crow-fly times the detour factor; None when it takes longer."""
+                     options: QueryOptions, street_mode: str = "WALK") -> Walk | None:
+        """The walk (or ride) from point a to point b within limit_s: on the streets when both
+        lie on them, else crow-fly times the detour factor; None when it takes longer."""
         streets = self.network.streets
-        limit_m = limit_s * self.speed(options)
+        limit_m = limit_s * self.speed(options, street_mode)
         if streets is not None:
-            on = streets.walk(a, b, limit_m)
+            mode = Mode.of(street_mode, options.wheelchair)
+            on = streets.walk(a, b, limit_m, mode)
             if on is not None:
-                return Walk(int(self.seconds(on.metres, options)), on.metres, STREETS, on)
-            if streets.snap(*a).edge >= 0 and streets.snap(*b).edge >= 0:
+                return Walk(int(self.seconds(on.metres, options, street_mode)), on.metres, STREETS, on)
+            if streets.snap(*a, mode).edge >= 0 and streets.snap(*b, mode).edge >= 0:
                 return None  # both on the streets, but farther apart than the limit
         metres = float(distance_m(a[0], a[1], b[0], b[1])) * self.network.walking.detour
-        seconds = int(self.seconds(metres, options))
+        seconds = int(self.seconds(metres, options, street_mode))
         return Walk(seconds, metres, CROW_FLY, None) if seconds <= limit_s else None
 
-    def _walks_from_point(self, lat: float, lon: float, limit_s: int, options: QueryOptions) -> dict[int, int]:
-        """Stop (or entrance) -> seconds on foot from (lat, lon), within limit_s."""
-        limit_m = limit_s * self.speed(options)
+    def _walks_from_point(self, lat: float, lon: float, limit_s: int, options: QueryOptions,
+                          forward: bool) -> dict[int, int]:
+        """Stop (or entrance) -> seconds from (lat, lon) (forward), or to it, within limit_s on
+        foot or by bike (the query's access or egress mode)."""
+        street_mode = options.access_mode if forward else options.egress_mode
+        limit_m = limit_s * self.speed(options, street_mode)
         near = self.nearby(lat, lon, limit_m / self.network.walking.detour, entrances=True)
         streets = self.network.streets
-        on_streets = streets.stops_within(lat, lon, [s for s, _ in near], limit_m) if streets else None
+        on_streets = None
+        if streets is not None:
+            mode = Mode.of(street_mode, options.wheelchair)
+            reverse = not forward and mode.required == BIKE  # a ride to the destination follows its oneways
+            on_streets = streets.stops_within(lat, lon, [s for s, _ in near], limit_m, mode, reverse)
         out = {}
         for stop, crow_fly in near:
             if on_streets is not None and streets.stop_edge[stop] >= 0:
@@ -135,7 +147,7 @@ class Places:
             else:
                 metres = crow_fly * self.network.walking.detour
             if metres is not None and metres <= limit_m:
-                out[stop] = int(self.seconds(metres, options))
+                out[stop] = int(self.seconds(metres, options, street_mode))
         return out
 
     def walks(self, place: Place, router: Router, options: QueryOptions, end: int, forward: bool):
@@ -148,7 +160,7 @@ class Places:
         """
         if isinstance(place, tuple):
             limit = options.max_access_s if forward else options.max_egress_s
-            found = self._walks_from_point(place[0], place[1], limit, options)
+            found = self._walks_from_point(place[0], place[1], limit, options, forward)
             kind = np.asarray(self.network.net.stop_location_type)
             walks: dict[int, int] = {}
             for stop, secs in found.items():

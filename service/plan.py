@@ -52,6 +52,7 @@ class Answer(NamedTuple):
     view: DayView | None  # the day view it was computed on (None outside the service period)
     places: dict  # ORIGIN / DESTINATION -> (lat, lon), for the coordinate ends
     errors: list[RoutingError]  # why there is no itinerary; empty when there is one
+    options: QueryOptions = QueryOptions()  # what was asked (the street modes name the legs)
 
 
 def plan(network: "Network", origin: str, destination: str, date: dt.date, seconds: int,
@@ -61,6 +62,9 @@ def plan(network: "Network", origin: str, destination: str, date: dt.date, secon
     places = network.places
     start = places.parse(origin, "from")
     end = places.parse(destination, "to")
+    if options.egress_mode == "BICYCLE" and not options.bike_on_board:
+        raise QueryError("egressMode=BICYCLE needs the bike on board (bikeOnBoard=true): a bike left at the first "
+                         "stop is not at the last", "egressMode")
     if start == end or (isinstance(start, list) and isinstance(end, list) and set(start) & set(end)):
         raise QueryError("from and to are the same place", "to")
     coordinates = {k: v for k, v in {ORIGIN: start, DESTINATION: end}.items() if isinstance(v, tuple)}
@@ -83,12 +87,12 @@ def plan(network: "Network", origin: str, destination: str, date: dt.date, secon
         if not found
     ]
     if errors:
-        return Answer(_with_direct(PlanResult([]), direct), view, coordinates, [] if direct else errors)
+        return Answer(_with_direct(PlanResult([]), direct), view, coordinates, [] if direct else errors, options)
     origins = [(s, t0 + secs) for s, secs in starts]
     result = view.router.plan(origins, targets, options, access=access, egress_walks=egress)
     if not result.journeys and not direct:
         errors = [_why_none(network, view, origins, targets, options, date, seconds)]
-    return Answer(_with_direct(result, direct), view, coordinates, errors)
+    return Answer(_with_direct(result, direct), view, coordinates, errors, options)
 
 
 def _direct_walk(network: "Network", view: DayView, start, end, t0: int, options: QueryOptions) -> Journey | None:
@@ -97,12 +101,12 @@ def _direct_walk(network: "Network", view: DayView, start, end, t0: int, options
     if options.max_direct_s <= 0:
         return None
     seconds = -1
-    if isinstance(start, list) and isinstance(end, list):
+    if isinstance(start, list) and isinstance(end, list) and options.direct_mode == "WALK":
         paths = [secs for s in start for w, secs in view.router.footpaths_from(s, options) if w in end]
         seconds = min(paths, default=-1)
     if seconds < 0:
         walk = network.places.walk_between(network.places.position(start), network.places.position(end),
-                                           options.max_direct_s, options)
+                                           options.max_direct_s, options, options.direct_mode)
         seconds = walk.seconds if walk else -1
     if not 0 <= seconds <= options.max_direct_s:
         return None

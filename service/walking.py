@@ -1,12 +1,14 @@
-"""Walking on the streets of a territory, per query: from a coordinate to the stops around
-it, between two coordinates, and the geometry and directions of a walk leg.
+"""Walking and cycling on the streets of a territory, per query: from a coordinate to the
+stops around it, between two coordinates, and the geometry and directions of such a leg.
 
 A network opened with an OpenStreetMap extract has `Streets`: its street graph (feeds/streets),
-the router's arrays for a bounded search (router/streets), every stop snapped onto its
-nearest walkable segment, and one search workspace per thread. A point (or stop) farther
-than snap_max_m from every street walks crow-fly (times the detour factor) instead: the
-model of each walk is said in the answer. Walking is symmetric (a pedestrian ignores
-oneways), so egress searches run forward from the destination.
+the router's arrays for a bounded search (router/streets) and their reverse, every stop
+snapped onto its nearest walkable segment, and one search workspace per thread. A point (or
+stop) farther than snap_max_m from every street goes crow-fly (times the detour factor)
+instead: the model of each walk is said in the answer. A `Mode` says which edges serve: a
+walk takes WALK edges (without STEPS or NO_WHEELCHAIR ones for a wheelchair), a ride BIKE
+edges in their direction, so a cyclist's way to a destination is searched backwards from it
+on the reversed graph (oneways).
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ import numpy as np
 from trajet.feeds.footpaths import WalkSettings
 from trajet.feeds.streets import StreetGraph, StreetSnapper
 from trajet.router.streets import (
+    BIKE,
+    NO_WHEELCHAIR,
+    STEPS,
     WALK,
     distances_to_snapped,
     new_street_workspace,
+    reverse_arrays,
     route_to_snapped,
     search,
     seeds_from_snapped,
@@ -29,6 +35,22 @@ from trajet.router.streets import (
 )
 
 from .steps import leg_geometry, walk_geometry_and_steps
+
+
+class Mode(NamedTuple):
+    """The street edges a leg may use: every `required` flag bit and no `forbidden` one."""
+
+    required: int
+    forbidden: int = 0
+
+    @classmethod
+    def of(cls, street_mode: str, wheelchair: bool) -> "Mode":
+        if street_mode == "BICYCLE":
+            return cls(BIKE)
+        return cls(WALK, int(STEPS | NO_WHEELCHAIR) if wheelchair else 0)
+
+
+ON_FOOT = Mode(WALK)
 
 
 class Snap(NamedTuple):
@@ -53,6 +75,7 @@ class Streets:
         self.graph = graph
         self.settings = settings
         self.arrays = street_arrays(graph)
+        self.reverse = reverse_arrays(self.arrays)
         self.snapper = StreetSnapper(graph)
         n = len(stop_lat)
         self.stop_edge = np.full(n, -1, np.int64)
@@ -75,41 +98,45 @@ class Streets:
             ws = self._local.ws = new_street_workspace(self.arrays)
         return ws
 
-    def snap(self, lat: float, lon: float) -> Snap:
-        edge, fraction, metres = self.snapper.snap(np.array([lat]), np.array([lon]), self.settings.snap_max_m)
+    def snap(self, lat: float, lon: float, mode: Mode = ON_FOOT) -> Snap:
+        """The nearest point of a street the mode may use, within snap_max_m (edge -1: none)."""
+        edge, fraction, metres = self.snapper.snap(np.array([lat]), np.array([lon]), self.settings.snap_max_m, *mode)
         return Snap(int(edge[0]), float(fraction[0]), float(metres[0]))
 
-    def _search_from(self, snap: Snap, limit_m: float):
-        seeds, metres = seeds_from_snapped(self.arrays, snap.edge, snap.fraction, WALK)
+    def _search_from(self, snap: Snap, limit_m: float, mode: Mode, reverse: bool = False):
+        seeds, metres = seeds_from_snapped(self.arrays, snap.edge, snap.fraction, *mode, reverse=reverse)
         ws = self._workspace()
-        search(self.arrays, ws, seeds, metres + snap.metres, limit_m, WALK)
+        search(self.reverse if reverse else self.arrays, ws, seeds, metres + snap.metres, limit_m, *mode)
         return ws
 
-    def stops_within(self, lat: float, lon: float, stops: np.ndarray, limit_m: float) -> dict[int, float] | None:
-        """Metres walked on the streets from (lat, lon) to each of `stops` on the streets within
-        limit_m; None when the point is off the streets (the caller walks crow-fly)."""
-        snap = self.snap(lat, lon)
+    def stops_within(self, lat: float, lon: float, stops: np.ndarray, limit_m: float, mode: Mode = ON_FOOT,
+                     reverse: bool = False) -> dict[int, float] | None:
+        """Metres on the streets from (lat, lon) to each of `stops` on the streets within
+        limit_m (reverse: from them to it); None when the point is off the streets (the
+        caller goes crow-fly)."""
+        snap = self.snap(lat, lon, mode)
         if snap.edge < 0:
             return None
         stops = np.asarray(stops, np.int64)
         stops = stops[self.stop_edge[stops] >= 0]
         if not len(stops):
             return {}
-        ws = self._search_from(snap, limit_m)
-        metres = distances_to_snapped(ws, self.arrays, self.stop_edge[stops], self.stop_fraction[stops], WALK,
-                                      origin=(snap.edge, snap.fraction)) + self.stop_snap_m[stops]
+        ws = self._search_from(snap, limit_m, mode, reverse)
+        metres = distances_to_snapped(ws, self.arrays, self.stop_edge[stops], self.stop_fraction[stops], *mode,
+                                      reverse=reverse, origin=(snap.edge, snap.fraction)) + self.stop_snap_m[stops]
         keep = metres <= limit_m
         return dict(zip(stops[keep].tolist(), metres[keep].tolist()))
 
-    def walk(self, a: tuple[float, float], b: tuple[float, float], limit_m: float) -> StreetWalk | None:
-        """The walk from point a to point b on the streets, None when either is off the streets
-        or the walk is longer than limit_m."""
-        snap_a, snap_b = self.snap(*a), self.snap(*b)
+    def walk(self, a: tuple[float, float], b: tuple[float, float], limit_m: float,
+             mode: Mode = ON_FOOT) -> StreetWalk | None:
+        """The way from point a to point b on the streets, None when either is off the streets
+        or it is longer than limit_m."""
+        snap_a, snap_b = self.snap(*a, mode), self.snap(*b, mode)
         if snap_a.edge < 0 or snap_b.edge < 0:
             return None
-        ws = self._search_from(snap_a, limit_m)
+        ws = self._search_from(snap_a, limit_m, mode)
         route = route_to_snapped(ws, self.arrays, (snap_a.edge, snap_a.fraction), (snap_b.edge, snap_b.fraction),
-                                 WALK)
+                                 *mode)
         if route is None or route.metres + snap_a.metres + snap_b.metres > limit_m:
             return None
         points, steps, metres = walk_geometry_and_steps(self.graph, route.edges, a, b, route.start_fraction,

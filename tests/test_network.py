@@ -21,7 +21,7 @@ def test_unwritable_cache_serves_from_memory(tmp_path):
     not_a_folder = tmp_path / "cache"
     not_a_folder.write_text("a file where the cache folder should be")
     network = Network.open([write_feed(tmp_path / "f", TRIPS)], cache_dir=not_a_folder)
-    result, _, _, _ = network.plan("A", "B", dt.date(2024, 3, 12), 7 * 3600, QueryOptions(max_direct_s=0))
+    result, *_ = network.plan("A", "B", dt.date(2024, 3, 12), 7 * 3600, QueryOptions(max_direct_s=0))
     assert [j.t_arr - j.t_dep for j in result.journeys] == [600]
     assert not_a_folder.is_file()
 

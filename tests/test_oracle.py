@@ -347,7 +347,7 @@ def test_zero_second_chain_at_one_instant(tmp_path):
     path = write_feed(tmp_path / "feed", trips, files={"transfers.txt": header + "B,B,2,0\nC,C,2,0\n"})
     network = Network.open([path], cache_dir=tmp_path / "cache")
     date = dt.date(2024, 3, 12)
-    result, view, _, _ = network.plan("A", "D", date, 7 * 3600 + 55 * 60, QueryOptions(max_direct_s=0))
+    result, view, *_ = network.plan("A", "D", date, 7 * 3600 + 55 * 60, QueryOptions(max_direct_s=0))
     answer = Reference(network.net, network.meta).plan("A", "D", date, 7 * 3600 + 55 * 60)
     at = lambda hh, mm: hh * 3600 + mm * 60  # noqa: E731  (the origin is midnight: no DST that day)
     assert answer.pareto() == [(1, at(8, 30)), (3, at(8, 10))]
@@ -360,7 +360,7 @@ def query_problems(feed: Feed, q) -> tuple[list[str], object, object, object]:
     reference, a Pareto set, valid journeys. Returns (problems, result, view, answer)."""
     frm, to, secs, options = q
     assert set(feed.network.stops_of(frm)) == set(feed.ref.stops_of(frm))
-    result, view, _, _ = feed.network.plan(frm, to, feed.date, secs, options)
+    result, view, *_ = feed.network.plan(frm, to, feed.date, secs, options)
     answer = feed.ref.plan(frm, to, feed.date, secs, max_transfers=options.max_transfers,
                            transfer_slack=options.transfer_slack, max_walk_m=options.max_transfer_walk_m)
     max_trips = options.max_transfers + 1

@@ -112,3 +112,36 @@ def test_porto_alegre_walks_on_its_streets(tmp_path):
     assert 1000 < network.meta["stops_on_streets"] < len(network.net.stop_id)  # the extract covers part of the city
     model = np.asarray(network.net.footpath_model)
     assert (model == STREETS).sum() > 10000 and (model == CROW_FLY).sum() > 1000
+
+
+# two points either side of a flight of steps near Kaisaniemi: 233 m up the steps, 336 m round them
+ABOVE, BELOW = "60.1760183,24.9522302", "60.1752721,24.9524089"
+
+
+def test_a_wheelchair_walk_goes_round_the_steps(helsinki):
+    def only_walk(options):
+        answer = body(helsinki, ABOVE, BELOW, options)
+        return [it for it in answer["itineraries"] if len(it["legs"]) == 1][0]["legs"][0]
+
+    walk, wheelchair = only_walk(QueryOptions()), only_walk(QueryOptions(wheelchair=True))
+    assert any(s["kind"] == "steps" for s in walk["steps"])
+    assert not any(s["kind"] == "steps" for s in wheelchair["steps"])
+    assert wheelchair["distance"] > walk["distance"] + 50
+
+
+def test_a_bike_rides_to_the_first_stop_at_its_speed(helsinki):
+    answer = body(helsinki, KAIVOKATU, KUMPULA, QueryOptions(access_mode="BICYCLE"))
+    first = answer["itineraries"][0]["legs"][0]
+    assert first["mode"] == "BICYCLE" and first["walkModel"] == ["street network"]
+    assert first["duration"] == pytest.approx(first["distance"] / 5.0, abs=2)
+    direct = body(helsinki, KAIVOKATU, ESPLANADI, QueryOptions(direct_mode="BICYCLE"))
+    [ride] = [it for it in direct["itineraries"] if len(it["legs"]) == 1]
+    assert ride["legs"][0]["mode"] == "BICYCLE" and ride["duration"] < 300
+
+
+def test_a_bike_at_the_destination_must_ride_on_board(helsinki):
+    from trajet.service.errors import QueryError
+
+    with pytest.raises(QueryError, match="bikeOnBoard") as error:
+        helsinki.plan(KAIVOKATU, KUMPULA, DAY, 8 * 3600, QueryOptions(egress_mode="BICYCLE"))
+    assert error.value.field == "egressMode"
