@@ -25,7 +25,7 @@ from pathlib import Path
 import aiohttp
 import numpy as np
 
-from trajet.feeds.load import BUNDLED_FEED
+from trajet.feeds.load import BUNDLED_FEED, BUNDLED_OSM
 from trajet.service.network import Network
 
 
@@ -48,10 +48,23 @@ def seeded_stop_pairs(network: Network, date: dt.date, n: int, seed: int) -> lis
     return pairs
 
 
-def seeded_plan_queries(network: Network, date: dt.date, n: int, seed: int, max_walk: int) -> list[dict]:
-    """/v1/plan parameters of seeded_stop_pairs."""
+def seeded_plan_queries(network: Network, date: dt.date, n: int, seed: int, max_walk: int,
+                        coordinates: bool = False) -> list[dict]:
+    """/v1/plan parameters of seeded_stop_pairs; with `coordinates`, from and to are points up
+    to 300 m from the two stops (so every journey walks to and from its stops)."""
+    rng = np.random.default_rng(seed + 1)
+    net = network.net
+    index = {str(s): i for i, s in enumerate(net.stop_id)}
+
+    def place(stop_id: str) -> str:
+        if not coordinates:
+            return stop_id
+        s = index[stop_id]
+        dlat, dlon = rng.uniform(-300, 300, 2) / 111_195.0
+        return f"{net.stop_lat[s] + dlat:.6f},{net.stop_lon[s] + dlon / np.cos(np.radians(net.stop_lat[s])):.6f}"
+
     return [
-        {"from": a, "to": b, "date": date.isoformat(), "time": f"{t // 3600:02d}:{t // 60 % 60:02d}",
+        {"from": place(a), "to": place(b), "date": date.isoformat(), "time": f"{t // 3600:02d}:{t // 60 % 60:02d}",
          "maxWalk": str(max_walk)}
         for a, b, t in seeded_stop_pairs(network, date, n, seed)
     ]
@@ -88,12 +101,12 @@ async def run_load(base: str, queries: list[dict], concurrency: int, seconds: fl
 
 
 @contextlib.contextmanager
-def serving(feeds: list[str], workers: int):
+def serving(feeds: list[str], workers: int, osm: str | None = None):
     """`trajet serve` on a free loopback port in its own process, until /v1/ready answers;
     yields its base URL and stops it at the end."""
     port = free_port()
     command = [sys.executable, "-m", "trajet.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers)] + [x for f in feeds for x in ("--feed", f)]
+               "--workers", str(workers)] + [x for f in feeds for x in ("--feed", f)] + (["--osm", osm] if osm else [])
     root = Path(__file__).parents[1]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
                               env=dict(os.environ, PYTHONPATH=str(root)))
@@ -126,12 +139,16 @@ def main(argv=None) -> None:
     parser.add_argument("--workers", type=int, default=2, help="routing threads of the server")
     parser.add_argument("--max-walk", type=int, default=400)
     parser.add_argument("--queries", type=int, default=20000, help="distinct seeded queries, cycled")
+    parser.add_argument("--osm", default=None, help="OpenStreetMap extract (default with the bundled feed: its own)")
+    parser.add_argument("--coordinates", action="store_true",
+                        help="plan between points near the stops: every journey has walking legs (and steps)")
     args = parser.parse_args(argv)
     feeds = args.feed or [str(BUNDLED_FEED)]
+    osm = args.osm or (str(BUNDLED_OSM) if not args.feed else None)
     date = dt.date.fromisoformat(args.date or "2022-02-22")
     network = Network.open(feeds)
-    queries = seeded_plan_queries(network, date, args.queries, 42, args.max_walk)
-    with serving(feeds, args.workers) as base:
+    queries = seeded_plan_queries(network, date, args.queries, 42, args.max_walk, args.coordinates)
+    with serving(feeds, args.workers, osm) as base:
         result = asyncio.run(run_load(base, queries, args.concurrency, args.seconds, args.warmup))
     names = ", ".join(Path(f).stem for f in feeds)
     print(f"{names}: {result['requests']} plan requests in {result['seconds']:.1f} s = {result['per_second']:.0f}/s, "

@@ -36,6 +36,8 @@ from trajet.router.streets import (
 
 from .steps import leg_geometry, walk_geometry_and_steps
 
+SNAP_CACHE = 20_000  # snapped points kept (about 3 MB)
+
 
 class Mode(NamedTuple):
     """The street edges a leg may use: every `required` flag bit and no `forbidden` one."""
@@ -87,6 +89,7 @@ class Streets:
                                                        settings.snap_max_m)
             self.stop_edge[stops], self.stop_fraction[stops], self.stop_snap_m[stops] = edge, fraction, metres
         self._local = threading.local()
+        self._snaps: dict[tuple, Snap] = {}  # (lat, lon, mode) -> Snap; a dict's get and set are atomic
 
     @property
     def n_stops_on_streets(self) -> int:
@@ -99,9 +102,19 @@ class Streets:
         return ws
 
     def snap(self, lat: float, lon: float, mode: Mode = ON_FOOT) -> Snap:
-        """The nearest point of a street the mode may use, within snap_max_m (edge -1: none)."""
-        edge, fraction, metres = self.snapper.snap(np.array([lat]), np.array([lon]), self.settings.snap_max_m, *mode)
-        return Snap(int(edge[0]), float(fraction[0]), float(metres[0]))
+        """The nearest point of a street the mode may use, within snap_max_m (edge -1: none).
+        Kept for the next SNAP_CACHE calls: a request snaps its ends several times (access,
+        the direct walk, the legs' geometry) and stops' positions recur across requests."""
+        key = (lat, lon, mode)
+        found = self._snaps.get(key)
+        if found is None:
+            edge, fraction, metres = self.snapper.snap(np.array([lat]), np.array([lon]), self.settings.snap_max_m,
+                                                       *mode)
+            found = Snap(int(edge[0]), float(fraction[0]), float(metres[0]))
+            if len(self._snaps) >= SNAP_CACHE:
+                self._snaps.clear()
+            self._snaps[key] = found
+        return found
 
     def _search_from(self, snap: Snap, limit_m: float, mode: Mode, reverse: bool = False):
         seeds, metres = seeds_from_snapped(self.arrays, snap.edge, snap.fraction, *mode, reverse=reverse)
