@@ -116,6 +116,9 @@ class Places:
         lie on them, else crow-fly times the detour factor; None when it takes longer."""
         streets = self.network.streets
         limit_m = limit_s * self.speed(options, street_mode)
+        crow_fly = float(distance_m(a[0], a[1], b[0], b[1]))
+        if crow_fly > limit_m:
+            return None  # no way is shorter than the straight line: no search
         if streets is not None:
             mode = Mode.of(street_mode, options.wheelchair)
             on = streets.walk(a, b, limit_m, mode)
@@ -123,7 +126,7 @@ class Places:
                 return Walk(int(self.seconds(on.metres, options, street_mode)), on.metres, STREETS, on)
             if streets.snap(*a, mode).edge >= 0 and streets.snap(*b, mode).edge >= 0:
                 return None  # both on the streets, but farther apart than the limit
-        metres = float(distance_m(a[0], a[1], b[0], b[1])) * self.network.walking.detour
+        metres = crow_fly * self.network.walking.detour
         seconds = int(self.seconds(metres, options, street_mode))
         return Walk(seconds, metres, CROW_FLY, None) if seconds <= limit_s else None
 
