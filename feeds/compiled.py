@@ -195,12 +195,7 @@ def save(net: CompiledNetwork, meta: dict, out_dir: str | os.PathLike, cache_ent
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        for name, array in net._asdict().items():
-            if isinstance(array, Texts):
-                np.save(tmp / f"{name}.data.npy", array.data, allow_pickle=False)
-                np.save(tmp / f"{name}.offsets.npy", array.offsets, allow_pickle=False)
-            else:
-                np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+        write_arrays(net, tmp)
         (tmp / MARKER).write_text(json.dumps(meta, indent=1, default=str))
         if out.is_dir() and any(out.iterdir()):
             _swap_in(tmp, out)  # tmp then holds the previous output, which we wrote
@@ -270,12 +265,27 @@ def load(in_dir: str | os.PathLike) -> tuple[CompiledNetwork, dict]:
     if meta.get("compiler_version") != COMPILER_VERSION:
         raise ValueError(f"{folder}: compiled by version {meta.get('compiler_version')}, need {COMPILER_VERSION}")
 
+    return read_arrays(CompiledNetwork, folder), meta
+
+
+def write_arrays(arrays: NamedTuple, folder: Path) -> None:
+    """A named tuple of arrays (and Texts) as one .npy file per field (two for Texts)."""
+    for name, array in arrays._asdict().items():
+        if isinstance(array, Texts):
+            np.save(folder / f"{name}.data.npy", array.data, allow_pickle=False)
+            np.save(folder / f"{name}.offsets.npy", array.offsets, allow_pickle=False)
+        else:
+            np.save(folder / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+
+
+def read_arrays(cls, folder: Path):
+    """The named tuple `cls` that write_arrays wrote into `folder`, memory-mapped."""
     def read(name: str):
         if (folder / f"{name}.data.npy").exists():
             return Texts(read(f"{name}.data"), read(f"{name}.offsets"))
         return np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
 
-    return CompiledNetwork(**{name: read(name) for name in CompiledNetwork._fields}), meta
+    return cls(**{name: read(name) for name in cls._fields})
 
 
 def cache_key(feed_checksums: list[tuple[str, str]], options: dict) -> str:

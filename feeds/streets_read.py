@@ -29,7 +29,7 @@ import osmium
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .compiled import Texts
+from .compiled import Texts, read_arrays, write_arrays
 from .geo import distance_m
 
 STREETS_FORMAT = 1  # bump when the saved arrays change meaning
@@ -376,12 +376,7 @@ def save_streets(graph: StreetGraph, folder: str | os.PathLike, meta: dict | Non
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        for name, array in graph._asdict().items():
-            if isinstance(array, Texts):
-                np.save(tmp / f"{name}.data.npy", array.data, allow_pickle=False)
-                np.save(tmp / f"{name}.offsets.npy", array.offsets, allow_pickle=False)
-            else:
-                np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+        write_arrays(graph, tmp)
         info = {"format": STREETS_FORMAT, "n_nodes": graph.n_nodes, "n_edges": graph.n_edges, "meta": meta or {}}
         (tmp / MARKER).write_text(json.dumps(info, indent=1, default=str))
         if out.exists():
@@ -416,13 +411,7 @@ def streets_meta(folder: str | os.PathLike) -> dict:
 def load_streets(folder: str | os.PathLike) -> StreetGraph:
     """Memory-map a graph save_streets wrote; raises StreetsError when it is missing or of another format."""
     streets_meta(folder)
-    f = Path(folder)
     try:
-        def read(name: str):
-            if (f / f"{name}.data.npy").exists():
-                return Texts(read(f"{name}.data"), read(f"{name}.offsets"))
-            return np.load(f / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-
-        return StreetGraph(**{name: read(name) for name in StreetGraph._fields})
+        return read_arrays(StreetGraph, Path(folder))
     except (OSError, ValueError) as exc:
         raise StreetsError(f"{folder}: damaged street graph ({exc})") from None
