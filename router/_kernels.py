@@ -15,7 +15,7 @@ from __future__ import annotations
 from numba import njit
 
 from .query import Query
-from .timetable import CAN_ALIGHT, CAN_BOARD, FEED_TIMED, NO_CHANGE, UNREACHED, WHEELCHAIR_SHIFT
+from .timetable import ACCESS_SHIFT, CAN_ALIGHT, CAN_BOARD, FEED_TIMED, NO_CHANGE, UNREACHED, WHEELCHAIR_SHIFT
 from .workspace import (
     BEST_TARGET,
     BY_TRIP,
@@ -120,7 +120,7 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, stop_mask, best_target
     `last` is the last position marked by round k - 1: past it nothing can be boarded, so
     the scan ends there unless a trip is ridden, and ends when that trip gets too late.
     Where the rules allow it, a trip is boarded or left only at a stop whose accessibility
-    (the rules' bits above WHEELCHAIR_SHIFT) is in `stop_mask` (Query.stop_mask); the test
+    (the rules' bits at WHEELCHAIR_SHIFT) is in `stop_mask` (Query.stop_mask); the test
     comes after the cheap ones, so only a label that would improve or a boarding pays it.
     """
     stop_lo = tt.pattern_stop_offsets[pattern]
@@ -142,7 +142,7 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, stop_mask, best_target
         if trip >= 0 and (rules & CAN_ALIGHT):
             t_arr = tt.arrivals[base + trip * n_pos + i]
             if (t_arr < ws.stop_state[stop, S_BEST_ARR] and t_arr < best_target
-                    and (stop_mask >> (rules >> WHEELCHAIR_SHIFT)) & 1):
+                    and (stop_mask >> ((rules >> WHEELCHAIR_SHIFT) & 3)) & 1):
                 n_touched = _flag(ws, stop, S_TOUCHED, ws.touched_list, n_touched)
                 ws.stop_state[stop, S_BEST_ARR] = t_arr
                 if ws.trip_label[k, stop, T_ARR] == UNREACHED:
@@ -169,7 +169,7 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, stop_mask, best_target
         # board only where the last round improved the ready time: elsewhere the same
         # trips were tried in an earlier round, with fewer trips
         if ((rules & CAN_BOARD) and ws.stop_state[stop, S_READY_ROUND] == k - 1
-                and (stop_mask >> (rules >> WHEELCHAIR_SHIFT)) & 1):
+                and (stop_mask >> ((rules >> WHEELCHAIR_SHIFT) & 3)) & 1):
             t_ready = ws.stop_state[stop, S_READY_PREV]
             if t_ready >= best_target:
                 continue
@@ -226,9 +226,9 @@ def initialise(ws, q):
 
 @njit(cache=True, nogil=True, inline="always")
 def _queue_patterns(tt, ws, mode_mask, access_mask, best_target):
-    """Queue each allowed pattern (its mode in mode_mask, its trips' access class in
-    access_mask) through a stop marked last round, from its first marked position to its
-    last; unmark the stops. Returns the number of patterns queued."""
+    """Queue each allowed pattern (its mode in mode_mask, its trips' access class, in the
+    rules byte of its positions, in access_mask) through a stop marked last round, from its
+    first marked position to its last; unmark the stops. Returns the number of patterns queued."""
     n_queue = 0
     for m in range(ws.state[N_MARKED]):
         stop = ws.marked_list[m]
@@ -240,7 +240,8 @@ def _queue_patterns(tt, ws, mode_mask, access_mask, best_target):
             pos = tt.stop_pattern_positions[e]
             if ws.queue_pos[pattern] < 0:
                 # the masks are read only for a pattern not yet queued: a queued one passed them
-                if (mode_mask >> tt.pattern_mode[pattern]) & (access_mask >> tt.pattern_access[pattern]) & 1 == 0:
+                access = tt.pattern_stop_rules[tt.pattern_stop_offsets[pattern] + pos] >> ACCESS_SHIFT
+                if (mode_mask >> tt.pattern_mode[pattern]) & (access_mask >> access) & 1 == 0:
                     continue
                 ws.queue[n_queue] = pattern
                 n_queue += 1

@@ -76,9 +76,10 @@ class Query(NamedTuple):
     max_walk_m: int  # longest walk (metres walked) taken between stops; timed links are always taken
     walk_extra_ms: int  # milliseconds per metre walked added to the compiled footpath times (a slower walker)
     mode_mask: int  # bit m set: mode family m may be ridden
-    access_mask: int  # bit a set: patterns of access class a (Timetable.pattern_access) may be ridden
-    # bit w set: stops of wheelchair_boarding w (Timetable.pattern_stop_rules >> WHEELCHAIR_SHIFT)
-    # may be boarded and alighted at where their rules allow it
+    # bit a set: patterns of access class a (Timetable.pattern_stop_rules >> ACCESS_SHIFT) may be ridden
+    access_mask: int
+    # bit w set: stops of wheelchair_boarding w (Timetable.pattern_stop_rules >> WHEELCHAIR_SHIFT
+    # & 3) may be boarded and alighted at where their rules allow it
     stop_mask: int
 
 

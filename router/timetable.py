@@ -24,11 +24,13 @@ NO_CHANGE = np.int32(2**30)  # change time of a stop where changing is forbidden
 # bits of Timetable.pattern_stop_rules
 CAN_BOARD = np.uint8(1)
 CAN_ALIGHT = np.uint8(2)
-# Timetable.pattern_stop_rules >> WHEELCHAIR_SHIFT: the wheelchair_boarding of the position's
-# stop (0 unknown, 1 yes, 2 no), so that the kernel reads it with the rules (Query.stop_mask)
+# (Timetable.pattern_stop_rules >> WHEELCHAIR_SHIFT) & 3: the wheelchair_boarding of the
+# position's stop (0 unknown, 1 yes, 2 no), read by the kernel with the rules (Query.stop_mask)
 WHEELCHAIR_SHIFT = 2
-# Timetable.pattern_access: 3 * wheelchair_accessible + bikes_allowed of the pattern's trips,
-# one of N_ACCESS classes (each 0 unknown, 1 yes, 2 no)
+# Timetable.pattern_stop_rules >> ACCESS_SHIFT: the access class of the pattern's trips,
+# 3 * wheelchair_accessible + bikes_allowed (each 0 unknown, 1 yes, 2 no), one of N_ACCESS
+# (Query.access_mask); the same at every position of a pattern
+ACCESS_SHIFT = 4
 N_ACCESS = 9
 # bits of Timetable.footpath_flags
 FEED_TIMED = np.uint8(1)
@@ -39,8 +41,10 @@ class Timetable(NamedTuple):
     pattern_stop_offsets: np.ndarray  # int32, n_patterns + 1
     # Pattern position -> stop
     pattern_stops: np.ndarray  # int32
-    # Pattern position -> CAN_BOARD | CAN_ALIGHT bits, and above them the stop's wheelchair
-    # boarding (`rules >> WHEELCHAIR_SHIFT`, a copy of stop_wheelchair read with the rules)
+    # Pattern position -> CAN_BOARD | CAN_ALIGHT bits, then the stop's wheelchair boarding
+    # (WHEELCHAIR_SHIFT) and the access class of the pattern's trips (ACCESS_SHIFT): carried
+    # in the byte the kernel reads anyway, as each field more in this tuple costs every query
+    # 1-2 % (router/README.md, Wheelchair and bikes)
     pattern_stop_rules: np.ndarray  # uint8
     # Pattern -> its trips, a contiguous range of view trips sorted by departure
     pattern_trip_offsets: np.ndarray  # int32, n_patterns + 1
@@ -53,9 +57,6 @@ class Timetable(NamedTuple):
     departures: np.ndarray  # int32
     # Pattern -> mode family (index into the planner's list of mode families)
     pattern_mode: np.ndarray  # int8
-    # Pattern -> access class of all its trips, 3 * wheelchair_accessible + bikes_allowed
-    # (each 0 unknown, 1 yes, 2 no); the compiler and the view never mix two in one pattern
-    pattern_access: np.ndarray  # uint8
     # View trip -> its pattern (the inverse of pattern_trip_offsets)
     trip_pattern: np.ndarray  # int32
     # View trip -> trip of the compiled network (its ids, route, headsign)
@@ -78,9 +79,6 @@ class Timetable(NamedTuple):
     # Stop -> time needed to change trips there (transfers.txt); -1: use the query's slack;
     # NO_CHANGE: changing there is forbidden
     stop_change_time: np.ndarray  # int32
-    # Stop -> GTFS wheelchair_boarding, a platform's 0 inherited from its station (0 unknown,
-    # 1 yes, 2 no); the kernel reads its copy in pattern_stop_rules
-    stop_wheelchair: np.ndarray  # int8
 
     @property
     def n_stops(self) -> int:
@@ -93,6 +91,16 @@ class Timetable(NamedTuple):
     @property
     def n_trips(self) -> int:
         return len(self.trip_source)
+
+    @property
+    def pattern_access(self) -> np.ndarray:
+        """Pattern -> the access class of its trips (from the rules of its first position)."""
+        return self.pattern_stop_rules[self.pattern_stop_offsets[:-1]] >> ACCESS_SHIFT
+
+    @property
+    def position_wheelchair(self) -> np.ndarray:
+        """Pattern position -> its stop's wheelchair_boarding (0 unknown, 1 yes, 2 no)."""
+        return (self.pattern_stop_rules >> WHEELCHAIR_SHIFT) & 3
 
     def freeze(self) -> "Timetable":
         """Mark every array read-only (in place) and return self."""

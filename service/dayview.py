@@ -23,7 +23,16 @@ from trajet.feeds.compile import sequence_groups
 from trajet.feeds.compiled import CHANGE_FORBIDDEN, DROP_OFF, PICKUP, CompiledNetwork
 from trajet.feeds.footpaths import FEED_TIMED as FEED_TIMED_MODELS
 from trajet.router.planner import Router
-from trajet.router.timetable import CAN_ALIGHT, CAN_BOARD, FEED_TIMED, N_ACCESS, NO_CHANGE, WHEELCHAIR_SHIFT, Timetable
+from trajet.router.timetable import (
+    ACCESS_SHIFT,
+    CAN_ALIGHT,
+    CAN_BOARD,
+    FEED_TIMED,
+    N_ACCESS,
+    NO_CHANGE,
+    WHEELCHAIR_SHIFT,
+    Timetable,
+)
 
 EARLIER_DAY_MARGIN_S = 4 * 3600  # keep earlier days' trips still running this long before the origin
 # compiled PICKUP | DROP_OFF bits -> the router's CAN_BOARD | CAN_ALIGHT bits
@@ -206,9 +215,11 @@ def build_day_view(net: CompiledNetwork, meta: dict, date: dt.date) -> tuple[Tim
     pos_source = (np.concatenate([np.arange(p_offsets[p], p_offsets[p + 1]) for p in vp_pattern]) if len(vp_pattern)
                   else np.zeros(0, np.int64))
     pattern_stops = np.asarray(net.pattern_stops)[pos_source].astype(np.int32)
-    stop_wheelchair = np.asarray(net.stop_wheelchair).astype(np.int8)
+    # the rules byte also carries the stop's wheelchair boarding and the pattern's access class
+    stop_wheelchair = np.asarray(net.stop_wheelchair).astype(np.uint8)
     pattern_stop_rules = (_RULES[np.asarray(net.pattern_stop_rules)[pos_source]]
-                          | (stop_wheelchair[pattern_stops].astype(np.uint8) << WHEELCHAIR_SHIFT))
+                          | (stop_wheelchair[pattern_stops] << WHEELCHAIR_SHIFT)
+                          | (np.repeat(pattern_access(net)[vp_pattern], vp_len) << ACCESS_SHIFT)).astype(np.uint8)
     vp_n_trips = np.diff(vp_trip_offsets).astype(np.int64)
     vp_time_offsets = np.r_[0, np.cumsum(vp_len * vp_n_trips)].astype(np.int64)
     out_arr = np.empty(vp_time_offsets[-1], np.int32)
@@ -236,7 +247,6 @@ def build_day_view(net: CompiledNetwork, meta: dict, date: dt.date) -> tuple[Tim
         arrivals=out_arr,
         departures=out_dep,
         pattern_mode=np.asarray(net.route_mode)[route_of_pattern].astype(np.int8),
-        pattern_access=pattern_access(net)[vp_pattern],
         trip_pattern=np.repeat(np.arange(len(vp_pattern), dtype=np.int32), vp_n_trips),
         trip_source=inst_trip[order].astype(np.int32),
         trip_day=inst_day[order],
@@ -249,7 +259,6 @@ def build_day_view(net: CompiledNetwork, meta: dict, date: dt.date) -> tuple[Tim
         footpath_walk_m=np.array(net.footpath_walk_m, np.int32),
         footpath_flags=footpath_flags(net.footpath_model),
         stop_change_time=change,
-        stop_wheelchair=stop_wheelchair,
     )
     return tt.freeze(), origin
 

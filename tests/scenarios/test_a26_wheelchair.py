@@ -120,7 +120,11 @@ def test_a_stop_of_unknown_boarding_follows_the_option(plan):
 
 
 def test_the_day_view_carries_the_stops_accessibility(tmp_path):
+    """Each pattern position's rules byte carries its stop's wheelchair boarding (P: its station's)."""
     network = Network.open([write_feed(tmp_path / "f", STOP_TRIPS, files=STOP_FILES)], cache_dir=tmp_path / "c")
+    net = network.net
+    index = {str(s): i for i, s in enumerate(net.stop_id)}
+    assert [int(net.stop_wheelchair[index[s]]) for s in "AXUSP"] == [1, 2, 0, 2, 2]
     tt = network.day(dt.date(2024, 3, 12)).router.tt
-    index = {str(s): i for i, s in enumerate(network.net.stop_id)}
-    assert [int(tt.stop_wheelchair[index[s]]) for s in "AXUSP"] == [1, 2, 0, 2, 2]
+    at = {str(net.stop_id[s]): int(w) for s, w in zip(tt.pattern_stops, tt.position_wheelchair)}
+    assert at == {"A": 1, "X": 2, "Y": 1, "Z": 1, "U": 0, "P": 2}
