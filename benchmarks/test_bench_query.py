@@ -58,7 +58,7 @@ def test_kernel_latency(benchmark, case):
     view, queries = seeded_queries(open_network(*names), date, 200)
     router = view.router
     options = QueryOptions(max_transfer_walk_m=walk)
-    args = [make_query([(a, t)], [(b, 0)], options) for a, b, t in queries]
+    args = [make_query([(a, t)], [(b, 0)], options, router.walk_speed_m_s) for a, b, t in queries]
     ws = router._workspace(args[0].max_rounds)
     cycle = itertools.cycle(args)
 
