@@ -145,3 +145,21 @@ def test_a_bike_at_the_destination_must_ride_on_board(helsinki):
     with pytest.raises(QueryError, match="bikeOnBoard") as error:
         helsinki.plan(KAIVOKATU, KUMPULA, DAY, 8 * 3600, QueryOptions(egress_mode="BICYCLE"))
     assert error.value.field == "egressMode"
+
+
+def test_an_unwritable_cache_serves_the_streets_from_memory(tmp_path):
+    from trajet.feeds.load import open_osm
+
+    in_the_way = tmp_path / "cache"
+    in_the_way.write_text("a file where the cache folder should be")
+    data = open_osm(BUNDLED_OSM, cache_dir=in_the_way)
+    assert len(data.streets.edge_to) > 0 and len(data.places.lat) > 0
+    assert in_the_way.is_file()  # left as it was
+
+
+def test_a_walk_longer_than_its_limit_is_none(helsinki):
+    places = helsinki.places
+    a, b = (60.1699, 24.9384), (60.1675, 24.9480)  # 600 m apart in a straight line
+    assert places.walk_between(a, b, 60, QueryOptions()) is None  # 80 m at most in 60 s
+    walk = places.walk_between(a, b, 1800, QueryOptions())
+    assert walk is not None and walk.street is not None and walk.seconds <= 1800
