@@ -77,6 +77,10 @@ SCHEMAS = {
                              "description": "the pathways.txt modes a walk inside a station takes (stairs, elevator)"},
             "tripId": STRING,
             "serviceDate": {"type": "string", "format": "date"},
+            "interlineWithPreviousLeg": {"type": "boolean",
+                                         "description": "transit legs: the traveller stays on board from the leg "
+                                                        "before, as the vehicle goes on as this trip (block_id, "
+                                                        "transfers.txt transfer_type 4); not counted as a transfer"},
             "intermediateStops": {"type": "array", "items": _ref("Place")},
             "legGeometry": {"type": "object", "required": ["points", "length"],
                             "properties": {"points": STRING, "length": INTEGER}},

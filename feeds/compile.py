@@ -29,9 +29,10 @@ from .footpaths import CROW_FLY, PATHWAYS, STATION, STREETS, TRANSFERS, WalkGrap
 from .geo import distance_m
 from .modes import mode_indices
 from .pathways import pathway_edges, station_walks
-from .read import GtfsFeed
+from .read import IN_SEAT, GtfsFeed
 from .report import Report
 from .streets import StreetGraph, street_footpaths
+from .trip_links import trip_blocks, trip_links
 
 
 def _as_days(values) -> np.ndarray:
@@ -177,6 +178,9 @@ def _transfers(feed: GtfsFeed, stop_ids: pd.Index, parent: np.ndarray, report: R
     links: dict[tuple[int, int], int] = {}
     forbidden: set[tuple[int, int]] = set()
     tr = feed.transfers
+    stop_wide = ((tr["from_trip_id"] == "") & (tr["to_trip_id"] == "") & (tr["from_route_id"] == "")
+                 & (tr["to_route_id"] == "") & (tr["transfer_type"] < IN_SEAT))
+    tr = tr[stop_wide.to_numpy()]  # the rest: feeds/trip_links.py
     if not len(tr):
         return change, links, forbidden
     children = children_of(parent)
@@ -223,7 +227,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
 
     parts: dict[str, list] = {name: [] for name in CompiledNetwork._fields}
     n_stops = n_routes = n_agencies = n_trips = n_services = n_patterns = 0
-    n_times = n_shapes = n_points = 0
+    n_times = n_shapes = n_points = n_blocks = 0
     links_all: dict[tuple[int, int], int] = {}
     station_paths: list[tuple] = []  # (from, to, seconds, pathway modes) of walks inside stations
     forbidden_all: set[tuple[int, int]] = set()
@@ -295,6 +299,11 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
         trip_service = service_index.get_indexer(trips["service_id"].to_numpy()[trip_index])
         parts["trip_service"].append((trip_service + n_services).astype(np.int32))
         parts["trip_pattern"].append(trip_pattern + n_patterns)
+        blocks = trip_blocks(feed, trip_index)
+        parts["trip_block"].append(np.where(blocks >= 0, blocks + n_blocks, -1).astype(np.int32))
+        n_blocks += int(blocks.max(initial=-1)) + 1
+        for name, values in trip_links(feed, trip_index, offsets, stop, stop_ids, parent, report).items():
+            parts[name].append(values + n_trips if name.endswith("_trip") else values)
         parts["trip_time_offsets"].append(offsets[:-1] + n_times)
         parts["stop_time_arr"].append(arr)
         parts["stop_time_dep"].append(dep)

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-COMPILER_VERSION = "8"
+COMPILER_VERSION = "9"
 MARKER = "meta.json"  # every compiled folder has it, with "compiler_version" inside
 
 # bits of CompiledNetwork.pattern_stop_rules
@@ -111,6 +111,20 @@ class CompiledNetwork(NamedTuple):
     trip_route: np.ndarray  # int32
     trip_service: np.ndarray  # int32
     trip_pattern: np.ndarray  # int32
+    # Trip -> its block (trips.txt block_id, numbered across feeds), -1 for none or a trip of
+    # frequencies.txt: the day view lets a traveller stay on board between consecutive trips
+    # of a block on a service day (service/view_links.py)
+    trip_block: np.ndarray  # int32
+    # Link -> a transfers.txt row between two trips (feeds/trip_links.py): the trips, the
+    # positions in their patterns where the traveller leaves and enters, its transfer_type
+    # (1 timed, 2 minimum time, 3 not possible, 4 in-seat, 5 in-seat not allowed) and its
+    # min_transfer_time (-1 none)
+    link_from_trip: np.ndarray  # int32
+    link_to_trip: np.ndarray  # int32
+    link_from_pos: np.ndarray  # int32
+    link_to_pos: np.ndarray  # int32
+    link_type: np.ndarray  # int8
+    link_secs: np.ndarray  # int32
     # Trip -> its times, CSR: stop_time_*[trip_time_offsets[t]:trip_time_offsets[t + 1]],
     # one per position of its pattern, seconds from its service day's origin
     trip_time_offsets: np.ndarray  # int64, n_trips + 1

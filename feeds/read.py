@@ -71,7 +71,8 @@ SCHEMA: dict[str, dict[str, Col]] = {
                        "shape_dist_traveled": Col("float", False, np.nan, 0)},
     "frequencies.txt": {"trip_id": REF, "start_time": Col("time", True, DROP), "end_time": Col("time", True, DROP),
                         "headway_secs": Col("int32", True, DROP, 1), "exact_times": Col("int8", False, 0, 0, 1)},
-    "transfers.txt": {"from_stop_id": REF, "to_stop_id": REF, "transfer_type": Col("int8", True, 0, 0, 5),
+    "transfers.txt": {"from_stop_id": Col("ref", False, -1), "to_stop_id": Col("ref", False, -1),
+                      "transfer_type": Col("int8", True, 0, 0, 5),
                       "min_transfer_time": Col("int32", False, -1, 0),
                       **{c: TEXT for c in ("from_route_id", "to_route_id", "from_trip_id", "to_trip_id")}},
     "feed_info.txt": {f"feed_{k}": TEXT for k in FEED_INFO},
@@ -114,7 +115,9 @@ class GtfsFeed:
     - calendar: service_id, monday..sunday (int8 0/1), start_date, end_date
     - calendar_dates: service_id, date, exception_type (int8: 1 added, 2 removed)
     - frequencies: trip_id, start_time, end_time (int32 s), headway_secs (int32 > 0), exact_times (int8)
-    - transfers: from_stop_id, to_stop_id, transfer_type (int8), min_transfer_time (int32 s, -1 missing)
+    - transfers: from_stop_id, to_stop_id ("" blank: only for types 4 and 5), transfer_type (int8),
+      min_transfer_time (int32 s, -1 missing), from_route_id, to_route_id, from_trip_id, to_trip_id
+      (known ids or ""; both trips given for types 4 and 5)
     - feed_info: publisher_name, publisher_url, lang, start_date, end_date, version (str or None); {} if absent
     - shapes: shape_id, shape_pt_lat, shape_pt_lon (float64 degrees), shape_pt_sequence (int32);
       sorted by shape_id then sequence; empty when shapes.txt is absent
@@ -215,7 +218,7 @@ def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool
         stop_times["trip_id"] = (np.cumsum(used) - 1).astype(np.int32)[stop_times["trip_id"]]
         frequencies = _frequencies(load("frequencies.txt", {"trip_id": pd.Index(trips["trip_id"])}), trips, report)
         transfers = _transfers(load("transfers.txt", {"from_stop_id": stop_index, "to_stop_id": stop_index}), stops,
-                               report)
+                               trips, report)
         shapes = _shapes(load("shapes.txt"), report)
         levels = _levels(load("levels.txt"), stops, report)
         pathways = _pathways(load("pathways.txt", {"from_stop_id": stop_index, "to_stop_id": stop_index}), stops,
@@ -229,7 +232,7 @@ def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool
     stop_times["stop_id"] = pd.Categorical.from_codes(stop_times["stop_id"], pd.Index(stops["stop_id"], dtype=object))
     stop_times["arrival"], stop_times["departure"] = stop_times.pop("arrival_time"), stop_times.pop("departure_time")
     columns = {"stop_times": ["trip_id", "stop_id", "stop_sequence", "arrival", "departure", "pickup_type",
-                              "drop_off_type", "shape_dist_traveled"], "transfers": list(SCHEMA["transfers.txt"])[:4]}
+                              "drop_off_type", "shape_dist_traveled"], "transfers": list(SCHEMA["transfers.txt"])}
     tables = {"agency": agency, "stops": stops, "routes": routes, "trips": trips, "stop_times": stop_times,
               "calendar": calendar, "calendar_dates": dates, "frequencies": frequencies, "transfers": transfers,
               "shapes": shapes, "levels": levels, "pathways": pathways}
@@ -484,13 +487,29 @@ def _shapes(rows: Rows, report: Report) -> Rows:
     return _drop(rows, repeated, report, "shapes.txt", "duplicate shape_pt_sequence, row dropped", "shape_pt_sequence")
 
 
-def _transfers(rows: Rows, stops: Rows, report: Report) -> Rows:
-    specific = np.zeros(len(rows["_line"]), bool)
-    for c in ("from_route_id", "to_route_id", "from_trip_id", "to_trip_id"):
-        specific |= rows[c] != ""
-    rows = _drop(rows, specific, report, "transfers.txt", "trip/route-specific transfers not supported yet")
-    rows["from_stop_id"] = stops["stop_id"][rows["from_stop_id"]]
-    rows["to_stop_id"] = stops["stop_id"][rows["to_stop_id"]]
+IN_SEAT, IN_SEAT_NOT_ALLOWED = 4, 5  # transfers.txt transfer_type between two trips of one vehicle
+
+
+def _transfers(rows: Rows, stops: Rows, trips: Rows, report: Report) -> Rows:
+    """Stop ids back to strings ("" when blank); a row naming an unknown trip or route, or
+    lacking what its type needs (stops for types 0-3; both trips for types 4 and 5), is
+    dropped. Route- and trip-specific rows are kept for feeds/trip_links.py."""
+    f = "transfers.txt"
+    for end in ("from_stop_id", "to_stop_id"):
+        rows = _drop(rows, (rows[end] < 0) & (rows["transfer_type"] < IN_SEAT), report, f,
+                     "missing value (needed for transfer_type 0-3), row dropped", end)
+    for end in ("from_trip_id", "to_trip_id"):
+        rows = _drop(rows, (rows[end] == "") & (rows["transfer_type"] >= IN_SEAT), report, f,
+                     "missing value (needed for transfer_type 4 and 5), row dropped", end)
+    trip_ids = pd.Index(trips["trip_id"])
+    route_ids = pd.Index(np.unique(trips["route_id"]))
+    for end, ids in (("from_trip_id", trip_ids), ("to_trip_id", trip_ids), ("from_route_id", route_ids),
+                     ("to_route_id", route_ids)):
+        unknown = (rows[end] != "") & (ids.get_indexer(rows[end]) < 0)
+        rows = _drop(rows, unknown, report, f, "unknown id, row dropped", end)
+    names = np.r_[stops["stop_id"], np.array([""], object)]  # -1: blank
+    rows["from_stop_id"] = names[rows["from_stop_id"]]
+    rows["to_stop_id"] = names[rows["to_stop_id"]]
     return rows
 
 

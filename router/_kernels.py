@@ -15,11 +15,32 @@ from __future__ import annotations
 from numba import njit
 
 from .query import Query
-from .timetable import ACCESS_SHIFT, CAN_ALIGHT, CAN_BOARD, FEED_TIMED, NO_CHANGE, UNREACHED, WHEELCHAIR_SHIFT
+from .timetable import (
+    ACCESS_SHIFT,
+    CAN_ALIGHT,
+    CAN_BOARD,
+    FEED_TIMED,
+    L_FROM_POS,
+    L_GAP,
+    L_TO_POS,
+    L_TO_TRIP,
+    NO_CHANGE,
+    UNREACHED,
+    WHEELCHAIR_SHIFT,
+)
 from .workspace import (
     BEST_TARGET,
     BY_TRIP,
     BY_WALK,
+    E_FROM_BOARD,
+    E_FROM_POS,
+    E_FROM_TRIP,
+    E_ROUND,
+    E_SEATED,
+    E_TO_POS,
+    E_TO_TRIP,
+    ENTRIES_FULL,
+    ENTRY_CURSOR,
     KIND_TRIP,
     KIND_WALK,
     LEG_ALIGHT_POS,
@@ -27,14 +48,17 @@ from .workspace import (
     LEG_BOARD_POS,
     LEG_DEP,
     LEG_FROM,
+    LEG_INTERLINE,
     LEG_KIND,
     LEG_TO,
     LEG_TRIP,
+    N_ENTRIES,
     N_IMPROVED,
     N_LEG_FIELDS,
     N_LOGGED,
     N_MARKED,
     N_PATTERNS_SCANNED,
+    N_RIDES,
     N_ROUNDS,
     N_STOPS_IMPROVED,
     N_TOUCHED,
@@ -105,6 +129,10 @@ def reset(ws):
         ws.target_kind[k] = 0
     for m in range(ws.state[N_MARKED]):
         ws.stop_state[ws.marked_list[m], S_MARKED] = 0
+    ws.state[N_ENTRIES] = 0
+    ws.state[N_RIDES] = 0
+    ws.state[ENTRY_CURSOR] = 0
+    ws.state[ENTRIES_FULL] = 0
     ws.state[N_TOUCHED] = 0
     ws.state[ROUNDS_USED] = 0
     ws.state[N_MARKED] = 0
@@ -114,7 +142,136 @@ def reset(ws):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _scan_pattern(tt, ws, k, pattern, start, last, slack, stop_mask, best_target):
+def _alight(tt, ws, k, stop, t_arr, trip, board, pos, slack, best_target, n_touched, n_logged, n_improved, n_marked):
+    """Leave `trip` (boarded at `board`: a position, or -1 - its link entry) at position `pos`,
+    stop `stop`, at t_arr, which improves the stop's best arrival and the best target time:
+    set the label of round k, mark the stop ready after its change time, and lower the best
+    target time when the stop is one. Returns the best target time and the list lengths
+    (kept in the caller's locals, see _flag)."""
+    n_touched = _flag(ws, stop, S_TOUCHED, ws.touched_list, n_touched)
+    ws.stop_state[stop, S_BEST_ARR] = t_arr
+    if ws.trip_label[k, stop, T_ARR] == UNREACHED:
+        ws.label_log[n_logged] = _label_entry(ws, k, stop, 0)
+        n_logged += 1
+    ws.trip_label[k, stop, T_ARR] = t_arr
+    ws.trip_label[k, stop, T_TRIP] = trip
+    ws.trip_label[k, stop, T_BOARD] = board
+    ws.trip_label[k, stop, T_ALIGHT] = pos
+    n_improved = _flag(ws, stop, S_IMPROVED, ws.improved_list, n_improved)
+    change = tt.stop_change_time[stop]
+    if change < 0:
+        change = slack
+    if change < NO_CHANGE and t_arr + change < ws.stop_state[stop, S_BEST_READY]:
+        ws.stop_state[stop, S_BEST_READY] = t_arr + change
+        n_marked = _flag(ws, stop, S_MARKED, ws.marked_list, n_marked)
+    egress = ws.stop_state[stop, S_EGRESS]
+    if egress >= 0 and t_arr + egress < best_target:
+        best_target = t_arr + egress
+        ws.target_arr[k] = best_target
+        ws.target_stop[k] = stop
+        ws.target_kind[k] = BY_TRIP
+    return best_target, n_touched, n_logged, n_improved, n_marked
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _enter_link(tt, ws, q, k, link, from_trip, from_board, from_pos, stop, rules, t_arr, best_target):
+    """Remember that link `link`, leaving view trip `from_trip` (boarded at `from_board`) at
+    position `from_pos` at t_arr, enters its trip in round k + 1 (a guaranteed change needs
+    leaving allowed here and boarding there; a seated one neither). The entry is ridden by
+    _ride_entries. A trip the masks refuse is not entered.
+
+    A seated continuation takes a round, as a change does (OpenTripPlanner 2 counts it so
+    too): in the same round, a later trip of the pattern than the one ridden could continue
+    as a trip of another route with fewer rounds, and only scanning every later trip's links
+    would find it. One round more keeps the earliest trip's arrival dominant (router/README.md)."""
+    if t_arr >= best_target or k + 1 > q.max_rounds:
+        return
+    gap = tt.trip_links[link, L_GAP]
+    seated = gap < 0
+    if seated:
+        gap = -1 - gap
+    ride_round = k + 1
+    to_trip = tt.trip_links[link, L_TO_TRIP]
+    to_pos = tt.trip_links[link, L_TO_POS]
+    pattern = tt.trip_pattern[to_trip]
+    to_row = tt.pattern_stop_offsets[pattern] + to_pos
+    to_rules = tt.pattern_stop_rules[to_row]
+    if ((rules & CAN_ALIGHT) and (to_rules & CAN_BOARD)
+            and (q.stop_mask >> ((rules >> WHEELCHAIR_SHIFT) & 3)) & 1
+            and (q.stop_mask >> ((to_rules >> WHEELCHAIR_SHIFT) & 3)) & 1):
+        # an ordinary change at the stop catches the trip (or an earlier one of its pattern)
+        # next round: the link adds nothing (most blocks wait longer at the terminus)
+        change = tt.stop_change_time[stop]
+        if change < 0:
+            change = q.slack
+        if change < NO_CHANGE and change <= gap and tt.pattern_stops[to_row] == stop:
+            return
+    elif not seated:
+        return
+    if (q.mode_mask >> tt.pattern_mode[pattern]) & (q.access_mask >> (to_rules >> ACCESS_SHIFT)) & 1 == 0:
+        return
+    n = ws.state[N_ENTRIES]
+    if n + ws.state[N_RIDES] == ws.link_entries.shape[0]:
+        ws.state[ENTRIES_FULL] = 1  # Router.plan runs the query again with more room
+        return
+    ws.link_entries[n, E_TO_TRIP] = to_trip
+    ws.link_entries[n, E_TO_POS] = to_pos
+    ws.link_entries[n, E_FROM_TRIP] = from_trip
+    ws.link_entries[n, E_FROM_BOARD] = from_board
+    ws.link_entries[n, E_FROM_POS] = from_pos
+    ws.link_entries[n, E_ROUND] = ride_round
+    ws.link_entries[n, E_SEATED] = 1 if seated else 0
+    ws.state[N_ENTRIES] = n + 1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _enter_ride_links(tt, ws, q, k, trip, board, upto, best_target):
+    """Enter the links of view trip `trip`, ridden in round k from position `board` (or link
+    entry -1 - board) to position `upto`, that leave it after where it was boarded and no later
+    than `upto`. Called once a ride ends, not at each position: the entries are for round
+    k + 1, and the pattern scan's loop stays as tight as without links."""
+    pattern = tt.trip_pattern[trip]
+    stop_lo = tt.pattern_stop_offsets[pattern]
+    n_pos = tt.pattern_stop_offsets[pattern + 1] - stop_lo
+    base = tt.pattern_time_offsets[pattern] + (trip - tt.pattern_trip_offsets[pattern]) * n_pos
+    first = board if board >= 0 else ws.link_entries[-1 - board, E_TO_POS]
+    for link in range(tt.trip_link_offsets[trip], tt.trip_link_offsets[trip + 1]):
+        pos = tt.trip_links[link, L_FROM_POS]
+        if pos > upto:
+            break  # sorted by the position they leave from
+        if pos > first:
+            _enter_link(tt, ws, q, k, link, trip, board, pos, tt.pattern_stops[stop_lo + pos],
+                        tt.pattern_stop_rules[stop_lo + pos], tt.arrivals[base + pos], best_target)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _log_ride(ws, trip, board, upto):
+    """Note that view trip `trip`, which has links, was ridden from `board` to position `upto`
+    (its links are entered after the scans of the round, _enter_logged_links)."""
+    n = ws.state[N_RIDES]
+    if ws.state[N_ENTRIES] + n == ws.link_entries.shape[0]:
+        ws.state[ENTRIES_FULL] = 1  # Router.plan runs the query again with more room
+        return
+    row = ws.link_entries.shape[0] - 1 - n  # rides fill link_entries from its last row up
+    ws.link_entries[row, 0], ws.link_entries[row, 1], ws.link_entries[row, 2] = trip, board, upto
+    ws.state[N_RIDES] = n + 1
+
+
+@njit(cache=True, nogil=True)
+def _enter_logged_links(tt, ws, q, k, best_target):
+    """Enter the links of the rides the scans of round k logged. Its own function, not
+    inlined into the round loop: the link code inlined there made every query 1.5x slower
+    (New York region), though most never enter a link."""
+    last = ws.link_entries.shape[0] - 1
+    for r in range(ws.state[N_RIDES] - 1, -1, -1):  # the lowest row first: it is free once read
+        row = last - r
+        trip, board, upto = ws.link_entries[row, 0], ws.link_entries[row, 1], ws.link_entries[row, 2]
+        ws.state[N_RIDES] = r
+        _enter_ride_links(tt, ws, q, k, trip, board, upto, best_target)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _scan_pattern(tt, ws, q, k, pattern, start, last, best_target):
     """Ride the pattern from position `start` in round k; return the new best target time.
 
     `last` is the last position marked by round k - 1: past it nothing can be boarded, so
@@ -122,7 +279,9 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, stop_mask, best_target
     Where the rules allow it, a trip is boarded or left only at a stop whose accessibility
     (the rules' bits at WHEELCHAIR_SHIFT) is in `stop_mask` (Query.stop_mask); the test
     comes after the cheap ones, so only a label that would improve or a boarding pays it.
+    A ridden trip's links (Timetable.trip_links) are entered when its ride ends.
     """
+    slack, stop_mask = q.slack, q.stop_mask
     stop_lo = tt.pattern_stop_offsets[pattern]
     n_pos = tt.pattern_stop_offsets[pattern + 1] - stop_lo
     trip_lo = tt.pattern_trip_offsets[pattern]
@@ -130,6 +289,8 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, stop_mask, best_target
     base = tt.pattern_time_offsets[pattern]
     trip = -1  # boarded trip, 0-based within the pattern
     board = -1  # position where it was boarded
+    linked = False  # the boarded trip has links (Timetable.trip_links), entered when its ride ends
+    reached = start  # the last position scanned
     examined = 0
     improved = 0
     n_touched, n_logged = ws.state[N_TOUCHED], ws.state[N_LOGGED]  # stored back at the end (_flag)
@@ -137,6 +298,7 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, stop_mask, best_target
     for i in range(start, n_pos):
         if i > last and (trip < 0 or tt.arrivals[base + trip * n_pos + i] >= best_target):
             break
+        reached = i
         stop = tt.pattern_stops[stop_lo + i]
         rules = tt.pattern_stop_rules[stop_lo + i]
         if trip >= 0 and (rules & CAN_ALIGHT):
@@ -185,17 +347,64 @@ def _scan_pattern(tt, ws, k, pattern, start, last, slack, stop_mask, best_target
                 if lo < n_trips:
                     trip = lo
                     board = i
+                    linked = tt.trip_link_offsets[trip_lo + trip] < tt.trip_link_offsets[trip_lo + trip + 1]
             elif t_ready < tt.departures[base + trip * n_pos + i]:
                 earlier = trip  # FIFO: scan back from the boarded trip
                 while earlier > 0 and tt.departures[base + (earlier - 1) * n_pos + i] >= t_ready:
                     earlier -= 1
                     examined += 1
                 if earlier < trip:
+                    if linked:
+                        _log_ride(ws, trip_lo + trip, board, i)
                     trip = earlier
                     board = i
+                    linked = tt.trip_link_offsets[trip_lo + trip] < tt.trip_link_offsets[trip_lo + trip + 1]
     ws.state[N_TOUCHED], ws.state[N_LOGGED] = n_touched, n_logged
     ws.state[N_IMPROVED], ws.state[N_MARKED] = n_improved, n_marked
     ws.counters[N_TRIPS_EXAMINED] += examined
+    ws.counters[N_STOPS_IMPROVED] += improved
+    if linked:
+        _log_ride(ws, trip_lo + trip, board, reached)
+    return best_target
+
+
+@njit(cache=True, nogil=True)
+def _ride_entries(tt, ws, q, k, first, best_target):
+    """Ride every trip entered by a link for round k (the entries from `first` on, made in
+    round k - 1): from the position entered, leave it where it improves, enter its own links
+    (for round k + 1). Returns the best target time."""
+    n_touched, n_logged = ws.state[N_TOUCHED], ws.state[N_LOGGED]
+    n_improved, n_marked = ws.state[N_IMPROVED], ws.state[N_MARKED]
+    improved = 0
+    e = first
+    while e < ws.state[N_ENTRIES]:
+        if ws.link_entries[e, E_ROUND] != k:
+            e += 1
+            continue
+        trip = ws.link_entries[e, E_TO_TRIP]
+        entered = ws.link_entries[e, E_TO_POS]
+        pattern = tt.trip_pattern[trip]
+        stop_lo = tt.pattern_stop_offsets[pattern]
+        n_pos = tt.pattern_stop_offsets[pattern + 1] - stop_lo
+        base = tt.pattern_time_offsets[pattern] + (trip - tt.pattern_trip_offsets[pattern]) * n_pos
+        reached = entered
+        for i in range(entered + 1, n_pos):
+            t_arr = tt.arrivals[base + i]
+            if t_arr >= best_target:
+                break
+            reached = i
+            stop = tt.pattern_stops[stop_lo + i]
+            rules = tt.pattern_stop_rules[stop_lo + i]
+            if ((rules & CAN_ALIGHT) and t_arr < ws.stop_state[stop, S_BEST_ARR]
+                    and (q.stop_mask >> ((rules >> WHEELCHAIR_SHIFT) & 3)) & 1):
+                best_target, n_touched, n_logged, n_improved, n_marked = _alight(
+                    tt, ws, k, stop, t_arr, trip, -1 - e, i, q.slack, best_target,
+                    n_touched, n_logged, n_improved, n_marked)
+                improved += 1
+        _enter_ride_links(tt, ws, q, k, trip, -1 - e, reached, best_target)
+        e += 1
+    ws.state[N_TOUCHED], ws.state[N_LOGGED] = n_touched, n_logged
+    ws.state[N_IMPROVED], ws.state[N_MARKED] = n_improved, n_marked
     ws.counters[N_STOPS_IMPROVED] += improved
     return best_target
 
@@ -256,13 +465,13 @@ def _queue_patterns(tt, ws, mode_mask, access_mask, best_target):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _scan_queue(tt, ws, k, n_queue, slack, stop_mask, best_target):
+def _scan_queue(tt, ws, q, k, n_queue, best_target):
     """Scan every queued pattern in round k (and dequeue it); returns the best target time."""
     for i in range(n_queue):
         pattern = ws.queue[i]
         start = ws.queue_pos[pattern]
         ws.queue_pos[pattern] = -1
-        best_target = _scan_pattern(tt, ws, k, pattern, start, ws.queue_last[pattern], slack, stop_mask, best_target)
+        best_target = _scan_pattern(tt, ws, q, k, pattern, start, ws.queue_last[pattern], best_target)
     return best_target
 
 
@@ -322,14 +531,21 @@ def run_rounds(tt, ws, q):
     and counters of the workspace are updated in place."""
     best_target = ws.state[BEST_TARGET]
     for k in range(1, q.max_rounds + 1):
+        # the entries for round k were made in round k - 1
+        first_entry = ws.state[ENTRY_CURSOR]
+        ws.state[ENTRY_CURSOR] = ws.state[N_ENTRIES]
         n_queue = _queue_patterns(tt, ws, q.mode_mask, q.access_mask, best_target)
-        if n_queue == 0:
+        if n_queue == 0 and first_entry == ws.state[N_ENTRIES]:
             break
         if k > ws.state[ROUNDS_USED]:
             ws.state[ROUNDS_USED] = k
         ws.counters[N_ROUNDS] += 1
         ws.counters[N_PATTERNS_SCANNED] += n_queue
-        best_target = _scan_queue(tt, ws, k, n_queue, q.slack, q.stop_mask, best_target)
+        best_target = _scan_queue(tt, ws, q, k, n_queue, best_target)
+        if ws.state[N_ENTRIES] > first_entry:
+            best_target = _ride_entries(tt, ws, q, k, first_entry, best_target)
+        if ws.state[N_RIDES]:
+            _enter_logged_links(tt, ws, q, k, best_target)
         best_target = _relax_footpaths(tt, ws, k, q.slack, q.max_walk_m, q.walk_extra_ms, best_target)
         _promote_marks(ws, k)
     ws.state[BEST_TARGET] = best_target
@@ -362,12 +578,31 @@ def _walk_time(tt, f, walk_extra_ms):
     return tt.footpath_duration[f] + (tt.footpath_walk_m[f] * walk_extra_ms) // 1000
 
 
+LEGS_FULL = -2  # reconstruct: the legs array has no room left
+PLAN_ENTRIES_FULL = -(1 << 20)  # plan: Workspace.link_entries was full, the query must run again
+PLAN_LEGS_FULL = -(1 << 21)  # plan: Workspace.legs was full
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _put_leg(legs, n, kind, frm, to, trip, board_pos, alight_pos, t_dep, t_arr, interline):
+    legs[n, LEG_KIND] = kind
+    legs[n, LEG_FROM] = frm
+    legs[n, LEG_TO] = to
+    legs[n, LEG_TRIP] = trip
+    legs[n, LEG_BOARD_POS] = board_pos
+    legs[n, LEG_ALIGHT_POS] = alight_pos
+    legs[n, LEG_DEP] = t_dep
+    legs[n, LEG_ARR] = t_arr
+    legs[n, LEG_INTERLINE] = interline
+
+
 @njit(cache=True, nogil=True)
 def reconstruct(tt, ws, k, slack, walk_extra_ms, legs):
     """Write the legs of the journey that reaches the destination in round k into `legs`.
 
-    legs: int32 (at least 2 * k, N_LEG_FIELDS) array, modified in place, filled in
-    travel order. Returns the number of legs, or 0 when round k reached nothing.
+    legs: int32 (rows, N_LEG_FIELDS) array, modified in place, filled in travel order.
+    Returns the number of legs, 0 when round k reached nothing, LEGS_FULL when `legs` has
+    too few rows, -1 when the labels are inconsistent (a bug).
     """
     if ws.target_arr[k] == UNREACHED:
         return 0
@@ -379,37 +614,56 @@ def reconstruct(tt, ws, k, slack, walk_extra_ms, legs):
         if kind == BY_WALK:
             prev = ws.target_from[k] if at_target else ws.walk_label[k, stop, W_FROM]
             t_dep = ws.trip_label[k, prev, T_ARR]
-            legs[n, LEG_KIND] = KIND_WALK
-            legs[n, LEG_FROM] = prev
-            legs[n, LEG_TO] = stop
-            legs[n, LEG_TRIP] = -1
-            legs[n, LEG_BOARD_POS] = -1
-            legs[n, LEG_ALIGHT_POS] = -1
-            legs[n, LEG_DEP] = t_dep
-            legs[n, LEG_ARR] = t_dep + footpath_duration(tt, prev, stop, walk_extra_ms)
+            if n == legs.shape[0]:
+                return LEGS_FULL
+            _put_leg(legs, n, KIND_WALK, prev, stop, -1, -1, -1, t_dep,
+                     t_dep + footpath_duration(tt, prev, stop, walk_extra_ms), 0)
             n += 1
             stop = prev
         at_target = False
         trip = ws.trip_label[k, stop, T_TRIP]
-        pattern = tt.trip_pattern[trip]
-        stop_lo = tt.pattern_stop_offsets[pattern]
-        n_pos = tt.pattern_stop_offsets[pattern + 1] - stop_lo
-        j = trip - tt.pattern_trip_offsets[pattern]
-        base = tt.pattern_time_offsets[pattern]
         board = ws.trip_label[k, stop, T_BOARD]
-        board_stop = tt.pattern_stops[stop_lo + board]
-        t_dep = tt.departures[base + j * n_pos + board]
-        legs[n, LEG_KIND] = KIND_TRIP
-        legs[n, LEG_FROM] = board_stop
-        legs[n, LEG_TO] = stop
-        legs[n, LEG_TRIP] = trip
-        legs[n, LEG_BOARD_POS] = board
-        legs[n, LEG_ALIGHT_POS] = ws.trip_label[k, stop, T_ALIGHT]
-        legs[n, LEG_DEP] = t_dep
-        legs[n, LEG_ARR] = ws.trip_label[k, stop, T_ARR]
-        n += 1
+        alight = ws.trip_label[k, stop, T_ALIGHT]
+        # the rides of this round back to the first, through the links that entered them
+        while True:
+            pattern = tt.trip_pattern[trip]
+            stop_lo = tt.pattern_stop_offsets[pattern]
+            n_pos = tt.pattern_stop_offsets[pattern + 1] - stop_lo
+            times = tt.pattern_time_offsets[pattern] + (trip - tt.pattern_trip_offsets[pattern]) * n_pos
+            entry = -1 - board if board < 0 else -1
+            board_pos = ws.link_entries[entry, E_TO_POS] if entry >= 0 else board
+            seated = entry >= 0 and ws.link_entries[entry, E_SEATED] == 1
+            board_stop = tt.pattern_stops[stop_lo + board_pos]
+            t_dep = tt.departures[times + board_pos]
+            if n == legs.shape[0]:
+                return LEGS_FULL
+            _put_leg(legs, n, KIND_TRIP, board_stop, tt.pattern_stops[stop_lo + alight], trip, board_pos, alight,
+                     t_dep, tt.arrivals[times + alight], 1 if seated else 0)
+            n += 1
+            stop = board_stop
+            if entry < 0:
+                break
+            # the trip the link left, where it left it
+            trip = ws.link_entries[entry, E_FROM_TRIP]
+            board = ws.link_entries[entry, E_FROM_BOARD]
+            alight = ws.link_entries[entry, E_FROM_POS]
+            pattern = tt.trip_pattern[trip]
+            stop_lo = tt.pattern_stop_offsets[pattern]
+            left_stop = tt.pattern_stops[stop_lo + alight]
+            k -= 1  # the trip left was ridden a round before
+            if not seated:
+                if left_stop != board_stop:
+                    n_pos = tt.pattern_stop_offsets[pattern + 1] - stop_lo
+                    t_left = tt.arrivals[tt.pattern_time_offsets[pattern]
+                                         + (trip - tt.pattern_trip_offsets[pattern]) * n_pos + alight]
+                    walk = footpath_duration(tt, left_stop, board_stop, walk_extra_ms)
+                    if n == legs.shape[0]:
+                        return LEGS_FULL
+                    _put_leg(legs, n, KIND_WALK, left_stop, board_stop, -1, -1, -1, t_left,
+                             t_left + max(walk, 0), 0)
+                    n += 1
+            stop = left_stop
         # the label, with fewer trips, that was ready at the boarding stop in time
-        stop = board_stop
         found = False
         for j_round in range(k):
             if ws.walk_label[j_round, stop, W_READY] <= t_dep:
@@ -444,16 +698,21 @@ def plan(tt, ws, q):
     """`raptor`, then the legs of every journey of its Pareto set, in one call from Python.
 
     Journey j took ws.journey_rounds[j] trips and its legs end at row ws.journey_ends[j] of
-    ws.legs (they start where journey j - 1's end). Returns the number of journeys, or -k
-    when the journey of round k cannot be rebuilt (a bug).
+    ws.legs (they start where journey j - 1's end). Returns the number of journeys, -k when
+    the journey of round k cannot be rebuilt (a bug), or PLAN_ENTRIES_FULL / PLAN_LEGS_FULL
+    when ws.link_entries / ws.legs had too few rows (Router.plan runs it again with more).
     """
     raptor(tt, ws, q)
+    if ws.state[ENTRIES_FULL]:
+        return PLAN_ENTRIES_FULL
     n_journeys = 0
     row = 0
     for k in range(1, ws.state[ROUNDS_USED] + 1):
         if ws.target_arr[k] == UNREACHED:
             continue
         n = reconstruct(tt, ws, k, q.slack, q.walk_extra_ms, ws.legs[row:])
+        if n == LEGS_FULL:
+            return PLAN_LEGS_FULL
         if n <= 0:
             return -k
         row += n

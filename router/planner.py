@@ -28,6 +28,7 @@ class Leg:
     trip: int = -1  # view trip; -1 for walks
     board_pos: int = -1
     alight_pos: int = -1
+    interline: bool = False  # a trip the traveller stays seated on from the leg before
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,9 @@ class Journey:
 
     @property
     def transfers(self) -> int:
-        return max(self.n_trips - 1, 0)
+        """Changes of vehicle: trips the traveller stays seated on do not count (the router's
+        rounds, and maxTransfers, count them: router/README.md, Links between trips)."""
+        return max(self.n_trips - 1 - sum(leg.interline for leg in self.legs), 0)
 
 
 @dataclass
@@ -119,6 +122,13 @@ class Router:
         query = make_query(origins, targets, options, self.walk_speed_m_s)
         ws = self._workspace(query.max_rounds)
         n_journeys = K.plan_fields(self.tt, ws, *query)
+        while n_journeys in (K.PLAN_ENTRIES_FULL, K.PLAN_LEGS_FULL):  # rare: run again with twice the room
+            full = n_journeys == K.PLAN_ENTRIES_FULL
+            ws = new_workspace(self.tt, ws.trip_label.shape[0] - 1,
+                               n_entries=len(ws.link_entries) * (2 if full else 1),
+                               n_legs=len(ws.legs) * (1 if full else 2))
+            self._local.ws = ws
+            n_journeys = K.plan_fields(self.tt, ws, *query)
         if n_journeys < 0:
             raise RuntimeError(f"router bug: journey of round {-n_journeys} cannot be reconstructed")
         work = Work(*ws.counters.tolist())
@@ -144,4 +154,4 @@ class Router:
 def _leg(row: list[int]) -> Leg:
     kind = "trip" if row[W.LEG_KIND] == W.KIND_TRIP else "walk"
     return Leg(kind, row[W.LEG_FROM], row[W.LEG_TO], row[W.LEG_DEP], row[W.LEG_ARR], row[W.LEG_TRIP],
-               row[W.LEG_BOARD_POS], row[W.LEG_ALIGHT_POS])
+               row[W.LEG_BOARD_POS], row[W.LEG_ALIGHT_POS], bool(row[W.LEG_INTERLINE]))

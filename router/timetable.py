@@ -32,6 +32,12 @@ WHEELCHAIR_SHIFT = 2
 # (Query.access_mask); the same at every position of a pattern
 ACCESS_SHIFT = 4
 N_ACCESS = 9
+# columns of Timetable.trip_links
+L_FROM_POS, L_TO_TRIP, L_TO_POS, L_GAP = range(4)
+N_LINK_FIELDS = 4
+# Timetable.trip_links[:, L_GAP]: seconds from the arrival of the trip left to the departure of
+# the trip entered, g >= 0 for a guaranteed change and -1 - g for a stay-seated continuation
+
 # bits of Timetable.footpath_flags
 FEED_TIMED = np.uint8(1)
 
@@ -59,10 +65,14 @@ class Timetable(NamedTuple):
     pattern_mode: np.ndarray  # int8
     # View trip -> its pattern (the inverse of pattern_trip_offsets)
     trip_pattern: np.ndarray  # int32
-    # View trip -> trip of the compiled network (its ids, route, headsign)
-    trip_source: np.ndarray  # int32
-    # View trip -> service day, in days relative to the view date (-3 .. +1)
-    trip_day: np.ndarray  # int8
+    # View trip -> the links from it to later trips, CSR: trip_links[trip_link_offsets[t]:
+    # trip_link_offsets[t + 1]], sorted by the position they leave from
+    trip_link_offsets: np.ndarray  # int32, n_trips + 1
+    # Link -> (position of the trip it leaves, view trip it reaches, position there, gap):
+    # columns L_*. A negative gap: the traveller stays on board (block_id, transfer_type 4);
+    # else a guaranteed change (transfer_type 1, or 2 with its time) that holds even where
+    # the stop's change time would not allow it (router/README.md, Links between trips)
+    trip_links: np.ndarray  # int32 (n_links, N_LINK_FIELDS)
     # Stop -> (pattern, position) pairs calling there, CSR
     stop_pattern_offsets: np.ndarray  # int32, n_stops + 1
     stop_patterns: np.ndarray  # int32
@@ -90,7 +100,7 @@ class Timetable(NamedTuple):
 
     @property
     def n_trips(self) -> int:
-        return len(self.trip_source)
+        return len(self.trip_pattern)
 
     @property
     def pattern_access(self) -> np.ndarray:

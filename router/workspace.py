@@ -17,9 +17,11 @@ from .timetable import UNREACHED, Timetable
 # Workspace.counters slots: the work the API bills
 N_ROUNDS, N_PATTERNS_SCANNED, N_TRIPS_EXAMINED, N_STOPS_IMPROVED = 0, 1, 2, 3
 N_COUNTERS = 4
-# Workspace.state slots: list lengths, the rounds used, the best destination time so far
+# Workspace.state slots: list lengths, the rounds used, the best destination time so far, the
+# link entries used, where the entries of the previous round begin, 1 when link_entries was full
 N_TOUCHED, ROUNDS_USED, N_IMPROVED, N_MARKED, N_LOGGED, BEST_TARGET = 0, 1, 2, 3, 4, 5
-N_STATE = 6
+N_ENTRIES, ENTRY_CURSOR, ENTRIES_FULL, N_RIDES = 6, 7, 8, 9
+N_STATE = 10
 # columns of Workspace.stop_state
 S_BEST_ARR, S_BEST_READY, S_READY_PREV, S_READY_ROUND, S_EGRESS, S_MARKED, S_IMPROVED, S_TOUCHED = range(8)
 N_STOP_FIELDS = 8
@@ -28,9 +30,14 @@ T_ARR, T_TRIP, T_BOARD, T_ALIGHT = 0, 1, 2, 3
 W_READY, W_FROM = 0, 1
 # how the destination was reached in a round, Workspace.target_kind
 BY_TRIP, BY_WALK = 1, 2
-# columns of a rebuilt leg, Workspace.legs
-LEG_KIND, LEG_FROM, LEG_TO, LEG_TRIP, LEG_BOARD_POS, LEG_ALIGHT_POS, LEG_DEP, LEG_ARR = range(8)
-N_LEG_FIELDS = 8
+# columns of Workspace.link_entries
+E_TO_TRIP, E_TO_POS, E_FROM_TRIP, E_FROM_BOARD, E_FROM_POS, E_ROUND, E_SEATED = range(7)
+N_ENTRY_FIELDS = 7
+MIN_ENTRIES = 1024  # Workspace.link_entries rows of a new workspace on a timetable with links
+# columns of a rebuilt leg, Workspace.legs; LEG_INTERLINE is 1 for a trip the traveller
+# stays seated on from the leg before
+LEG_KIND, LEG_FROM, LEG_TO, LEG_TRIP, LEG_BOARD_POS, LEG_ALIGHT_POS, LEG_DEP, LEG_ARR, LEG_INTERLINE = range(9)
+N_LEG_FIELDS = 9
 KIND_TRIP, KIND_WALK = 0, 1
 
 
@@ -76,17 +83,26 @@ class Workspace(NamedTuple):
     state: np.ndarray  # int64 (N_STATE,)
     # Slot -> work done this query (N_ROUNDS ... N_STOPS_IMPROVED)
     counters: np.ndarray  # int64 (N_COUNTERS,)
+    # Entry i -> a trip entered by a link this query (columns E_*): the view trip and position,
+    # the trip left for it, how that one was boarded (a position, or -1 - its own entry), the
+    # position it was left at, the round of the ride and 1 when seated. Its last rows, from
+    # the bottom up, log this round's rides of trips with links (view trip, where boarded,
+    # last position ridden) until their links are entered (state[N_RIDES] rows). A query that
+    # fills it sets state[ENTRIES_FULL] and is run again with more rows (Router.plan)
+    link_entries: np.ndarray  # int32 (capacity, N_ENTRY_FIELDS)
     # Row -> a rebuilt leg (columns LEG_*), journeys in turn, each in travel order
-    # (at most 2 k rows for the journey of round k)
-    legs: np.ndarray  # int32 (sum over rounds k of 2 k, N_LEG_FIELDS)
+    # (2 k rows for the journey of round k, more with links; a plan that fills it is run
+    # again with more rows)
+    legs: np.ndarray  # int32 (rows, N_LEG_FIELDS)
     # Journey -> its number of trips
     journey_rounds: np.ndarray  # int32 (rounds,)
     # Journey -> the row of `legs` where its legs end (they start where the previous end)
     journey_ends: np.ndarray  # int32 (rounds,)
 
 
-def new_workspace(tt: Timetable, max_rounds: int) -> Workspace:
-    """A cleared workspace for queries of up to max_rounds trips on `tt`."""
+def new_workspace(tt: Timetable, max_rounds: int, n_entries: int | None = None, n_legs: int | None = None) -> Workspace:
+    """A cleared workspace for queries of up to max_rounds trips on `tt`, with room for
+    n_entries link entries and n_legs rebuilt legs (defaults by the timetable's size)."""
     n_stops, n_patterns = tt.n_stops, tt.n_patterns
     rounds = max_rounds + 1
 
@@ -116,7 +132,9 @@ def new_workspace(tt: Timetable, max_rounds: int) -> Workspace:
         target_kind=np.zeros(rounds, np.int8),
         state=state,
         counters=np.zeros(N_COUNTERS, np.int64),
-        legs=np.zeros((rounds * (rounds - 1) + 2, N_LEG_FIELDS), np.int32),
+        link_entries=np.zeros((n_entries if n_entries is not None else (MIN_ENTRIES if len(tt.trip_links) else 1),
+                                N_ENTRY_FIELDS), np.int32),
+        legs=np.zeros((n_legs or rounds * (rounds - 1) + 2, N_LEG_FIELDS), np.int32),
         journey_rounds=np.zeros(rounds, np.int32),
         journey_ends=np.zeros(rounds, np.int32),
     )

@@ -29,10 +29,13 @@ from trajet.router.timetable import (
     CAN_BOARD,
     FEED_TIMED,
     N_ACCESS,
+    N_LINK_FIELDS,
     NO_CHANGE,
     WHEELCHAIR_SHIFT,
     Timetable,
 )
+
+from .view_links import view_links
 
 EARLIER_DAY_MARGIN_S = 4 * 3600  # keep earlier days' trips still running this long before the origin
 # compiled PICKUP | DROP_OFF bits -> the router's CAN_BOARD | CAN_ALIGHT bits
@@ -47,6 +50,11 @@ class DayView:
     date: dt.date
     router: Router
     origin: int
+    # View trip -> trip of the compiled network (its ids, route, headsign); kept out of the
+    # Timetable, which the kernels read (a field more there costs every query)
+    trip_source: np.ndarray  # int32
+    # View trip -> service day, in days relative to the view date (-3 .. +1)
+    trip_day: np.ndarray  # int8
 
     @property
     def tt(self) -> Timetable:
@@ -54,11 +62,11 @@ class DayView:
 
     def source_trip(self, trip: int) -> int:
         """The compiled network's trip of a view trip (its ids, route, headsign)."""
-        return int(self.router.tt.trip_source[trip])
+        return int(self.trip_source[trip])
 
     def service_date(self, trip: int) -> dt.date:
         """The service day a view trip runs on (a trip past midnight belongs to the day before)."""
-        return self.date + dt.timedelta(days=int(self.router.tt.trip_day[trip]))
+        return self.date + dt.timedelta(days=int(self.trip_day[trip]))
 
 
 def service_day_origin(day: dt.date, timezone: str) -> int:
@@ -153,8 +161,9 @@ def shared_patterns(net: CompiledNetwork) -> np.ndarray:
                            np.asarray(net.pattern_stops), np.asarray(net.pattern_stop_rules))
 
 
-def build_day_view(net: CompiledNetwork, meta: dict, date: dt.date) -> tuple[Timetable, int]:
-    """The Timetable of one service date and its origin in unix seconds."""
+def build_day_view(net: CompiledNetwork, meta: dict, date: dt.date) -> tuple[Timetable, int, np.ndarray, np.ndarray]:
+    """The Timetable of one service date, its origin in unix seconds, and its trips' compiled
+    trips and service days (DayView.trip_source, .trip_day)."""
     first = dt.date.fromisoformat(meta["first_date"])
     n_days = int(meta["n_days"])
     d0 = (date - first).days
@@ -248,8 +257,8 @@ def build_day_view(net: CompiledNetwork, meta: dict, date: dt.date) -> tuple[Tim
         departures=out_dep,
         pattern_mode=np.asarray(net.route_mode)[route_of_pattern].astype(np.int8),
         trip_pattern=np.repeat(np.arange(len(vp_pattern), dtype=np.int32), vp_n_trips),
-        trip_source=inst_trip[order].astype(np.int32),
-        trip_day=inst_day[order],
+        trip_link_offsets=np.zeros(len(order) + 1, np.int32),
+        trip_links=np.zeros((0, N_LINK_FIELDS), np.int32),
         stop_pattern_offsets=stop_pattern_offsets,
         stop_patterns=stop_patterns.astype(np.int32),
         stop_pattern_positions=stop_pattern_positions,
@@ -260,7 +269,10 @@ def build_day_view(net: CompiledNetwork, meta: dict, date: dt.date) -> tuple[Tim
         footpath_flags=footpath_flags(net.footpath_model),
         stop_change_time=change,
     )
-    return tt.freeze(), origin
+    trip_source, trip_day = inst_trip[order].astype(np.int32), inst_day[order]
+    link_offsets, links = view_links(net, tt, trip_source, trip_day)
+    tt = tt._replace(trip_link_offsets=link_offsets, trip_links=links)
+    return tt.freeze(), origin, trip_source, trip_day
 
 
 def footpath_flags(footpath_model: np.ndarray) -> np.ndarray:

@@ -78,6 +78,7 @@ def _trip_leg(network, view: DayView, leg, out: dict) -> None:
         headsign=headsign(network, trip),
         tripId=net.trip_id[trip],
         serviceDate=view.service_date(leg.trip).isoformat(),
+        interlineWithPreviousLeg=leg.interline,
         intermediateStops=intermediate,
         legGeometry={"points": points, "length": n_points},
     )

@@ -122,8 +122,8 @@ class Network:
             if view is not None:
                 self._views.move_to_end(date)
                 return view
-            tt, origin = build_day_view(self.net, self.meta, date)
-            view = DayView(date, Router(tt, self.walking.speed_m_s), origin)
+            tt, origin, trip_source, trip_day = build_day_view(self.net, self.meta, date)
+            view = DayView(date, Router(tt, self.walking.speed_m_s), origin, trip_source, trip_day)
             self._views[date] = view
             while len(self._views) > N_CACHED_DAYS:
                 self._views.popitem(last=False)

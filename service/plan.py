@@ -153,9 +153,11 @@ def _why_none(network: "Network", view: DayView, origins, targets, options: Quer
 def _beyond_limits(network: "Network", view: DayView, journey: Journey, options: QueryOptions) -> RoutingError:
     """Which of the query's limits the journey found without them breaks."""
     tt, net = view.tt, network.net
-    if journey.transfers > options.max_transfers:
+    if journey.n_trips - 1 > options.max_transfers:
+        seated = sum(leg.interline for leg in journey.legs)
+        also = f", staying on board from one trip to the next {seated} time(s), which counts as one" if seated else ""
         return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "maxTransfers",
-                            f"the journey with the fewest changes needs {journey.transfers} transfers; "
+                            f"the journey with the fewest changes needs {journey.n_trips - 1} transfers{also}; "
                             f"maxTransfers is {options.max_transfers}")
     for leg in journey.legs:
         if leg.kind == "trip":

@@ -17,6 +17,16 @@ The routing model (see tests/test_oracle.py for the statement both algorithms im
   >= 0, else the slack; never when it is FORBIDDEN_CHANGE), and for each footpath s -> w (walk_m <=
   max_walk_m): ready at w at a + d if (timed by the feed or d >= slack) else a + slack; never two
   footpaths in a row;
+- links between trip instances (restated from feeds/compiled.py and router/README.md): seated
+  ones (consecutive trips of one trip_block on one service day, the next leaving no earlier
+  than the first arrives and at most 300 s later, at the same station or within 200 m,
+  unless link_type 3 or 5 names the pair; and link_type 4) let a traveller riding the first
+  trip at its link position ride the second from its position, counted as one trip more
+  (a boarding, as the router counts it); guaranteed ones (link_type 1, and 2 with
+  link_secs) let one who may alight there board the second (if boarding is allowed) with
+  one trip more. A link joins each instance of its first trip to the instance of the
+  second, of the same service day or the next, leaving first at or after the arrival (plus
+  link_secs);
 - destination: its stop and child platforms, reached by a trip or by one footpath after a trip;
 - a wheelchair user boards and alights only at stops whose stop_wheelchair is allowed (1, and
   0 unless unknown is excluded) and rides only trips whose trip_wheelchair is; a bike on
@@ -40,6 +50,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from numba import njit
+
+from trajet.feeds.geo import distance_m
 
 # The meaning of the compiled arrays (feeds/compiled.py), restated here.
 BOARD_BIT = 1  # pattern_stop_rules: boarding allowed
@@ -79,6 +91,10 @@ class Connections(NamedTuple):
     inst_trip: np.ndarray  # int64, instance -> compiled trip
     inst_day: np.ndarray  # int64, instance -> service day relative to the date
     inst_shift: np.ndarray  # int64, instance -> seconds added to the trip's times
+    inst_n_pos: np.ndarray  # int64, instance -> positions of its trip
+    # the connection leaving position p of instance i is rank[inst_first[i] + p]
+    inst_first: np.ndarray  # int64
+    rank: np.ndarray  # int64
     origin: int  # unix seconds of the view origin
 
 
@@ -112,14 +128,17 @@ def _relax(labels, row, n_trips, max_trips, t):
 
 
 @njit(cache=True)
-def _connection(c, dep, arr, from_stop, to_stop, instance, can_board, can_alight,
+def _connection(c, dep, arr, from_stop, to_stop, instance, position, can_board, can_alight,
                 fp_offsets, fp_to, fp_duration, fp_walk_m, fp_timed, change_time, is_target,
-                ready, trip_k, best, max_trips, slack, max_walk_m):
+                ready, trip_k, best, max_trips, slack, max_walk_m, links, entered):
     """Scan one connection; True if a ready time or a best arrival changed (trip_k changes
     are not reported: the fixpoint of a zero-duration run recomputes them every pass)."""
     changed = False
     i = instance[c]
     d = dep[c]
+    link_offsets, link_from_pos, link_to_conn, link_seated, link_ok = links
+    if entered[c] < trip_k[i]:  # a link enters the instance here (its later connections follow)
+        trip_k[i] = entered[c]
     if can_board[c]:
         u = from_stop[c]
         if ready[u, max_trips - 1] <= d:  # reachable in time with fewer than max_trips trips
@@ -129,11 +148,17 @@ def _connection(c, dep, arr, from_stop, to_stop, instance, can_board, can_alight
             if k + 1 < trip_k[i]:
                 trip_k[i] = k + 1
     n = trip_k[i]
-    if n > max_trips or not can_alight[c]:
+    if n > max_trips:
         return changed
     a = arr[c]
     if a >= best[0, n]:
         return changed  # nothing continuing from here beats what n trips already reach
+    for e in range(link_offsets[i], link_offsets[i + 1]):
+        if link_from_pos[e] == position[c] + 1 and link_ok[e]:
+            if (link_seated[e] or can_alight[c]) and n + 1 <= max_trips:
+                entered[link_to_conn[e]] = min(entered[link_to_conn[e]], n + 1)
+    if not can_alight[c]:
+        return changed
     v = to_stop[c]
     if is_target[v]:
         changed |= _relax(best, 0, n, max_trips, a)
@@ -157,10 +182,11 @@ def _connection(c, dep, arr, from_stop, to_stop, instance, can_board, can_alight
 
 
 @njit(cache=True)
-def _scan(dep, arr, from_stop, to_stop, instance, can_board, can_alight, n_instances,
+def _scan(dep, arr, from_stop, to_stop, instance, position, can_board, can_alight, n_instances,
           fp_offsets, fp_to, fp_duration, fp_walk_m, fp_timed, change_time,
-          start_stops, start_ready, is_target, t0, max_trips, slack, max_walk_m):
+          start_stops, start_ready, is_target, t0, max_trips, slack, max_walk_m, links):
     n_stops = is_target.shape[0]
+    entered = np.full(dep.shape[0], max_trips + 1, np.int64)  # connection -> fewest trips of a link entering there
     ready = np.full((n_stops, max_trips + 1), NEVER, np.int64)
     for i in range(start_stops.shape[0]):
         _relax(ready, start_stops[i], 0, max_trips, start_ready[i])
@@ -173,9 +199,9 @@ def _scan(dep, arr, from_stop, to_stop, instance, can_board, can_alight, n_insta
         if d >= best[0, 1]:
             break  # best[0, 1] is the latest of the bests: no later connection improves any
         if arr[c] != d:
-            _connection(c, dep, arr, from_stop, to_stop, instance, can_board, can_alight,
+            _connection(c, dep, arr, from_stop, to_stop, instance, position, can_board, can_alight,
                         fp_offsets, fp_to, fp_duration, fp_walk_m, fp_timed, change_time, is_target,
-                        ready, trip_k, best, max_trips, slack, max_walk_m)
+                        ready, trip_k, best, max_trips, slack, max_walk_m, links, entered)
             c += 1
             continue
         # a run of zero-duration connections at instant d (they sort first among those
@@ -195,9 +221,9 @@ def _scan(dep, arr, from_stop, to_stop, instance, can_board, can_alight, n_insta
             for e in range(c, end):
                 trip_k[instance[e]] = before[e - c]
             for e in range(c, end):
-                changed |= _connection(e, dep, arr, from_stop, to_stop, instance, can_board, can_alight,
-                                       fp_offsets, fp_to, fp_duration, fp_walk_m, fp_timed, change_time, is_target,
-                                       ready, trip_k, best, max_trips, slack, max_walk_m)
+                changed |= _connection(e, dep, arr, from_stop, to_stop, instance, position, can_board,
+                                       can_alight, fp_offsets, fp_to, fp_duration, fp_walk_m, fp_timed, change_time,
+                                       is_target, ready, trip_k, best, max_trips, slack, max_walk_m, links, entered)
         c = end
     return best[0]
 
@@ -231,6 +257,7 @@ class Reference:
         np.cumsum(np.bincount(frm, minlength=n_stops), out=self.fp_offsets[1:])
         self.change_time = np.asarray(net.stop_change_time, np.int64)
         self._connections: dict[dt.date, Connections] = {}
+        self._links: dict[dt.date, list] = {}
 
     # --- ids -------------------------------------------------------------------------
     def stops_of(self, stop_id: str) -> list[int]:
@@ -312,10 +339,81 @@ class Reference:
             inst_trip=inst_trip,
             inst_day=inst_day,
             inst_shift=inst_shift,
+            inst_n_pos=n_pos,
+            inst_first=first_conn,
+            rank=np.argsort(order),
             origin=origin,
         )
         self._connections[date] = conn
         return conn
+
+    def instance_links(self, date: dt.date):
+        """(from instance, from position, to instance, to position, seated) of the date's links."""
+        cached = self._links.get(date)
+        if cached is not None:
+            return cached
+        net, conn = self.net, self.connections(date)
+        trips, day, shift = conn.inst_trip, conn.inst_day, conn.inst_shift
+        time_lo = np.asarray(net.trip_time_offsets, np.int64)
+        arr_at = lambda inst, pos: np.asarray(net.stop_time_arr, np.int64)[time_lo[trips[inst]] + pos] + shift[inst]  # noqa: E731
+        dep_at = lambda inst, pos: np.asarray(net.stop_time_dep, np.int64)[time_lo[trips[inst]] + pos] + shift[inst]  # noqa: E731
+        n_pos = time_lo[trips + 1] - time_lo[trips]
+        out = []
+        kind = np.asarray(net.link_type)
+        refused = {(int(a), int(b)) for a, b, t in zip(net.link_from_trip, net.link_to_trip, kind) if t in (3, 5)}
+        block = np.asarray(net.trip_block)[trips]
+        groups: dict[tuple[int, int], list[int]] = {}
+        for inst in np.flatnonzero(block >= 0).tolist():
+            groups.setdefault((int(block[inst]), int(day[inst])), []).append(inst)
+        lat, lon, parent = np.asarray(net.stop_lat), np.asarray(net.stop_lon), np.asarray(net.stop_parent)
+        stops = np.asarray(net.pattern_stops)
+        p_lo = np.asarray(net.pattern_stop_offsets)
+        pattern = np.asarray(net.trip_pattern)
+        for members in groups.values():
+            members.sort(key=lambda x: (dep_at(x, 0), arr_at(x, n_pos[x] - 1)))
+            for a, b in zip(members, members[1:]):
+                x = int(stops[p_lo[pattern[trips[a]]] + n_pos[a] - 1])
+                y = int(stops[p_lo[pattern[trips[b]]]])
+                station = (parent[x] if parent[x] >= 0 else x) == (parent[y] if parent[y] >= 0 else y)
+                near = station or distance_m(lat[x], lon[x], lat[y], lon[y]) <= 200.0
+                if (near and 0 <= dep_at(b, 0) - arr_at(a, n_pos[a] - 1) <= 300
+                        and (int(trips[a]), int(trips[b])) not in refused):
+                    out.append((a, int(n_pos[a] - 1), b, 0, True))
+        by_trip: dict[int, list[int]] = {}
+        for inst, trip in enumerate(trips.tolist()):
+            by_trip.setdefault(trip, []).append(inst)
+        for a_trip, b_trip, pos_a, pos_b, t, secs in zip(net.link_from_trip, net.link_to_trip, net.link_from_pos,
+                                                          net.link_to_pos, kind, net.link_secs):
+            if t not in (1, 2, 4):
+                continue
+            for a in by_trip.get(int(a_trip), []):
+                need = arr_at(a, pos_a) + (secs if t == 2 else 0)
+                later = [(dep_at(b, pos_b), b) for b in by_trip.get(int(b_trip), [])
+                         if day[b] in (day[a], day[a] + 1) and dep_at(b, pos_b) >= need]
+                if later:
+                    out.append((a, int(pos_a), min(later)[1], int(pos_b), t == 4))
+        self._links[date] = out
+        return out
+
+    def _link_arrays(self, date: dt.date, ok_trip, ok_stop):
+        """The date's links as CSR arrays for _scan, with link_ok: the trip entered may be
+        ridden (and, for a guaranteed change, boarded at its position)."""
+        net, conn = self.net, self.connections(date)
+        rows = [r for r in sorted(self.instance_links(date)) if r[3] < conn.inst_n_pos[r[2]] - 1]
+        n_inst = len(conn.inst_trip)
+        frm = np.array([r[0] for r in rows], np.int64)
+        offsets = np.zeros(n_inst + 1, np.int64)
+        np.cumsum(np.bincount(frm, minlength=n_inst), out=offsets[1:])
+        to = np.array([r[2] for r in rows], np.int64)
+        to_pos = np.array([r[3] for r in rows], np.int64)
+        seated = np.array([r[4] for r in rows], np.bool_)
+        pattern = np.asarray(net.trip_pattern)[conn.inst_trip[to]] if len(to) else np.zeros(0, np.int64)
+        row = np.asarray(net.pattern_stop_offsets)[pattern] + to_pos
+        boardable = ((np.asarray(net.pattern_stop_rules)[row] & BOARD_BIT) != 0) & ok_stop[
+            np.asarray(net.pattern_stops)[row]]
+        ok = ok_trip[to] & (seated | boardable) if len(to) else np.zeros(0, np.bool_)
+        to_conn = conn.rank[conn.inst_first[to] + to_pos] if len(to) else np.zeros(0, np.int64)
+        return (offsets, np.array([r[1] for r in rows], np.int64), to_conn, seated, ok)
 
     # --- queries -----------------------------------------------------------------------
     def plan(self, from_id: str, to_id: str, date: dt.date, seconds: int,
@@ -324,10 +422,10 @@ class Reference:
              bike_unknown: str = "exclude") -> Answer:
         conn = self.connections(date)
         can_board, can_alight = conn.can_board, conn.can_alight
+        ok_trip = np.ones(len(conn.inst_trip), bool)
+        ok_stop = np.ones(len(self.stop_ids), bool)
         if wheelchair or bike_on_board:
             net = self.net
-            ok_trip = np.ones(len(conn.inst_trip), bool)
-            ok_stop = np.ones(len(self.stop_ids), bool)
             if wheelchair:
                 accepted = [1] if wheelchair_unknown == "exclude" else [0, 1]
                 ok_trip &= np.isin(np.asarray(net.trip_wheelchair)[conn.inst_trip], accepted)
@@ -349,10 +447,11 @@ class Reference:
         is_target[targets] = 1
         max_trips = max_transfers + 1
         best = _scan(
-            conn.dep, conn.arr, conn.from_stop, conn.to_stop, conn.instance, can_board, can_alight,
+            conn.dep, conn.arr, conn.from_stop, conn.to_stop, conn.instance, conn.position, can_board, can_alight,
             len(conn.inst_trip), self.fp_offsets, self.fp_to, self.fp_duration, self.fp_walk_m, self.fp_timed,
             self.change_time,
             np.array(list(start), np.int64), np.array(list(start.values()), np.int64), is_target,
             np.int64(t0), max_trips, np.int64(transfer_slack), np.int64(max_walk_m),
+            self._link_arrays(date, ok_trip, ok_stop),
         )
         return Answer(best.copy(), t0, conn.origin, sorted(start.items()), targets)

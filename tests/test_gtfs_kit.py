@@ -48,14 +48,11 @@ SEED, N_SAMPLED_DATES = 20260923, 3
 # gtfs-kit's rows minus ours, per table (every other table: the same rows), as check_tables
 # explains them from the report: trips of a single stop_times row dropped with their
 # stop_times ("trip with fewer than 2 stops dropped", "trip without usable stop_times
-# dropped") and their frequencies.txt rows ("unknown id, row dropped"); transfers naming a
-# trip or route ("trip/route-specific transfers not supported yet").
+# dropped") and their frequencies.txt rows ("unknown id, row dropped").
 GK_EXTRA_ROWS = {
     "amtrak-2021": {"trips": 8, "stop_times": 8},  # Thruway connecting buses with one stop, Emeryville
     "helsinki": {"trips": 8, "stop_times": 8, "frequencies": 21},  # ferries 19/19E and bus 201B: r5py's crop
     # kept one stop of each; 21 frequencies rows belong to 5 of the 8
-    "nyc-lirr": {"transfers": 383},
-    "nyc-mnr": {"transfers": 23438},
 }
 # stop_times rows without arrival nor departure time in the file, interpolated by our reader.
 UNTIMED_ROWS = {"cairns": 65, "poa-eptc": 125271}
@@ -69,7 +66,6 @@ EXPLAINED = {
     ("stop_times.txt", "stop_sequence", "trip with fewer than 2 stops dropped"),
     ("trips.txt", "trip_id", "trip without usable stop_times dropped"),
     ("frequencies.txt", "trip_id", "unknown id, row dropped"),
-    ("transfers.txt", None, "trip/route-specific transfers not supported yet"),
     ("routes.txt", "route_text_color", "invalid color, treated as missing"),
 }
 LATIN_1 = "not valid UTF-8, read as Latin-1"
@@ -92,10 +88,10 @@ VALUES = {
                                   "start_date", "end_date"]),
     "calendar_dates": (["service_id", "date"], ["exception_type"]),
     "frequencies": (["trip_id", "start_time"], ["end_time", "headway_secs", "exact_times"]),
-    "transfers": (["from_stop_id", "to_stop_id"], ["transfer_type", "min_transfer_time"]),
+    "transfers": (["from_stop_id", "to_stop_id", "from_route_id", "to_route_id", "from_trip_id", "to_trip_id"],
+                  ["transfer_type", "min_transfer_time"]),
     "shapes": (["shape_id", "shape_pt_sequence"], ["shape_pt_lat", "shape_pt_lon"]),
 }
-SPECIFIC = ["from_route_id", "to_route_id", "from_trip_id", "to_trip_id"]
 WIDE_INTS = {"frequencies": "headway_secs", "transfers": "min_transfer_time", "fare_attributes": "transfer_duration"}
 
 
@@ -235,12 +231,10 @@ def dropped_trips(pair: FeedPair) -> set[str]:
 
 def gk_rows(pair: FeedPair, table: str, dropped: set[str]) -> pd.DataFrame:
     """gtfs-kit's rows of a table less the ones our report says we dropped: the rows of the
-    dropped trips (trips, stop_times, frequencies) and the trip/route-specific transfers."""
+    dropped trips (trips, stop_times, frequencies)."""
     theirs = gk_table(pair, table)
     if "trip_id" in theirs:
         theirs = theirs[~theirs["trip_id"].isin(dropped)]
-    if table == "transfers" and len(theirs):
-        theirs = theirs[theirs.reindex(columns=SPECIFIC).isna().all(axis=1)]
     return theirs
 
 
@@ -261,9 +255,6 @@ def check_tables(pair: FeedPair) -> dict[str, int]:
         n_extra = len(everything) - len(theirs)
         if table == "frequencies":
             assert n_extra == warning_count(report, "frequencies.txt", "trip_id", "unknown id, row dropped")
-        if table == "transfers":
-            reason = "trip/route-specific transfers not supported yet"
-            assert n_extra == warning_count(report, "transfers.txt", None, reason)
         assert len(ours) == len(theirs), f"{pair.name}/{table}: {len(ours)} rows, gtfs-kit {len(theirs)} once explained"
         for column in ids:
             ours_ids = set(our_column(pair, table, column, unique=True))

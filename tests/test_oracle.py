@@ -150,13 +150,13 @@ def describe_query(feed: Feed, q) -> str:
 
 
 def describe_legs(feed: Feed, view, journey) -> str:
-    net, tt = feed.net, view.router.tt
+    net = feed.net
     lines = []
     for leg in journey.legs:
         what = "walk"
         if leg.kind == "trip":
-            src = int(tt.trip_source[leg.trip])
-            what = f"trip {net.trip_id[src]} (view trip {leg.trip}, day {int(tt.trip_day[leg.trip]):+d}, " \
+            src = int(view.trip_source[leg.trip])
+            what = f"trip {net.trip_id[src]} (view trip {leg.trip}, day {int(view.trip_day[leg.trip]):+d}, " \
                    f"pos {leg.board_pos}->{leg.alight_pos})"
         lines.append(f"      {net.stop_id[leg.from_stop]} [{leg.from_stop}] {clock(feed, view.origin, leg.t_dep)} "
                      f"{what} {net.stop_id[leg.to_stop]} [{leg.to_stop}] {clock(feed, view.origin, leg.t_arr)}")
@@ -178,6 +178,22 @@ def describe_mismatch(feed: Feed, q, result, view, answer, problems) -> str:
 
 
 # --- journey validation ------------------------------------------------------------------------
+def trip_link(feed: Feed, view, leg, nxt) -> str | None:
+    """"seated" or "guaranteed" when the reference links the two legs' trip instances at
+    their positions, else None."""
+    ref = feed.ref
+    if getattr(ref, "link_index", None) is None:
+        conn = ref.connections(feed.date)
+        instance = {(int(t), int(d)): i for i, (t, d) in enumerate(zip(conn.inst_trip, conn.inst_day))}
+        links = {(frm, pos_a, to, pos_b): seated for frm, pos_a, to, pos_b, seated in ref.instance_links(feed.date)}
+        ref.link_index = instance, links
+    instance, links = ref.link_index
+    a = instance.get((int(view.trip_source[leg.trip]), int(view.trip_day[leg.trip])))
+    b = instance.get((int(view.trip_source[nxt.trip]), int(view.trip_day[nxt.trip])))
+    seated = links.get((a, leg.alight_pos, b, nxt.board_pos))
+    return None if seated is None else "seated" if seated else "guaranteed"
+
+
 def footpath_ok(feed: Feed, frm: int, to: int, seconds: int, max_walk_m: int):
     """walk_m of a footpath frm -> to of exactly `seconds` under the limit, else None."""
     for w, duration, walk_m in feed.ref.footpaths(frm, max_walk_m):
@@ -210,7 +226,7 @@ def trip_leg_problems(feed: Feed, view, leg) -> list[str]:
         out.append(f"trip leg times {leg.t_dep}->{leg.t_arr} are not the view trip's "
                    f"{int(deps[leg.board_pos, j])}->{int(arrs[leg.alight_pos, j])}")
     # the same instance straight from the compiled network
-    src, rel = int(tt.trip_source[leg.trip]), int(tt.trip_day[leg.trip])
+    src, rel = int(view.trip_source[leg.trip]), int(view.trip_day[leg.trip])
     day = feed.date + dt.timedelta(days=rel)
     d = (day - feed.network.bitmap_start).days
     if not (0 <= d < feed.ref.n_days and net.service_active[net.trip_service[src], d]):
@@ -245,7 +261,7 @@ def journey_problems(feed: Feed, view, journey, arrival: int, answer, q) -> list
             out.append(f"leg {i} arrives before it leaves")
         if i and legs[i - 1].t_arr > leg.t_dep:
             out.append(f"leg {i} leaves before leg {i - 1} arrives")
-        if i and legs[i - 1].to_stop != leg.from_stop:
+        if i and legs[i - 1].to_stop != leg.from_stop and not leg.interline:
             out.append(f"leg {i} does not start where leg {i - 1} ends")
         if leg.kind == "trip":
             out += [f"leg {i}: {p}" for p in trip_leg_problems(feed, view, leg)]
@@ -287,7 +303,13 @@ def journey_problems(feed: Feed, view, journey, arrival: int, answer, q) -> list
         nxt = rest[i + 1] if i + 1 < len(rest) else None
         if nxt is None:
             break
-        if nxt.kind == "trip":
+        link = trip_link(feed, view, leg, nxt) if nxt.kind == "trip" else None
+        if nxt.interline and link != "seated":
+            out.append(f"leg {i + 1}: stays on board, but the reference's link between the trips is {link}")
+        elif nxt.interline or link == "guaranteed":
+            ready, at = nxt.t_dep, nxt.from_stop  # seated, or a change the feed guarantees
+            i += 1
+        elif nxt.kind == "trip":
             change = int(ref.change_time[s])
             if change == FORBIDDEN_CHANGE:
                 out.append(f"changes trips at {feed.net.stop_id[s]} where changing is forbidden")

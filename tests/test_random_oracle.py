@@ -263,7 +263,7 @@ def mask_problems(net, view, journey, options: QueryOptions) -> list[str]:
     for leg in journey.legs:
         if leg.kind != "trip":
             continue
-        src = int(view.router.tt.trip_source[leg.trip])
+        src = int(view.trip_source[leg.trip])
         if options.wheelchair and int(net.trip_wheelchair[src]) not in wheelchair_ok:
             out.append(f"trip {net.trip_id[src]} of wheelchair_accessible {int(net.trip_wheelchair[src])} ridden")
         if options.bike_on_board and int(net.trip_bikes[src]) not in bikes_ok:

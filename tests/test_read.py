@@ -61,7 +61,8 @@ COLUMNS = {
     "frequencies": {"trip_id": "object", "start_time": "int32", "end_time": "int32", "headway_secs": "int32",
                     "exact_times": "int8"},
     "transfers": {"from_stop_id": "object", "to_stop_id": "object", "transfer_type": "int8",
-                  "min_transfer_time": "int32"},
+                  "min_transfer_time": "int32", "from_route_id": "object", "to_route_id": "object",
+                  "from_trip_id": "object", "to_trip_id": "object"},
     "levels": {"level_id": "object", "level_index": "float64", "level_name": "object"},
     "pathways": {"pathway_id": "object", "from_stop_id": "object", "to_stop_id": "object", "pathway_mode": "int8",
                  "is_bidirectional": "int8", "length": "float64", "traversal_time": "int32", "stair_count": "int32",
@@ -205,7 +206,7 @@ def test_optional_tables(tmp_path):
     assert report.findings == []
     assert feed.calendar_dates.date.tolist() == [np.datetime64("2024-05-01"), np.datetime64("2024-05-02")]
     assert feed.frequencies.iloc[0].tolist() == ["T1", hms(6, 0), hms(25, 0), 600, 0]
-    assert feed.transfers.values.tolist() == [["S1", "S2", 2, 120], ["S2", "S2", 0, -1]]
+    assert feed.transfers.values.tolist() == [["S1", "S2", 2, 120, "", "", "", ""], ["S2", "S2", 0, -1, "", "", "", ""]]
     assert feed.feed_info == {"publisher_name": "Pub", "publisher_url": "http://p.example", "lang": "fr",
                               "start_date": None, "end_date": None, "version": None}
 
@@ -401,9 +402,14 @@ BROKEN = {
                                "frequencies.txt", 2, "trip_id", "unknown id", 5),
     "transfer unknown stop": ({"transfers.txt": "from_stop_id,to_stop_id,transfer_type\nS1,S2,0\nS1,SX,0\n"},
                               "transfers.txt", 3, "to_stop_id", "unknown id", 5),
-    "transfer trip-specific": ({"transfers.txt": "from_stop_id,to_stop_id,transfer_type,from_trip_id,to_trip_id\n"
-                                                 "S1,S2,0,,\nS1,S2,1,T1,T2\n"},
-                               "transfers.txt", 3, None, "trip/route-specific transfers not supported yet", 5),
+    "transfer unknown trip": ({"transfers.txt": "from_stop_id,to_stop_id,transfer_type,from_trip_id,to_trip_id\n"
+                                                "S1,S2,0,,\nS1,S2,1,T1,TX\n"},
+                              "transfers.txt", 3, "to_trip_id", "unknown id", 5),
+    "in-seat without trips": ({"transfers.txt": "from_stop_id,to_stop_id,transfer_type,from_trip_id,to_trip_id\n"
+                                                "S1,S2,0,,\n,,4,T1,\n"},
+                              "transfers.txt", 3, "to_trip_id", "needed for transfer_type 4 and 5", 5),
+    "stop-wide transfer without stop": ({"transfers.txt": "from_stop_id,to_stop_id,transfer_type\nS1,S2,0\n,S2,2\n"},
+                                        "transfers.txt", 3, "from_stop_id", "needed for transfer_type 0-3", 5),
 }
 
 

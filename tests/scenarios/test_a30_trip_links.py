@@ -1,0 +1,148 @@
+"""Staying on board when the vehicle goes on as another trip, and guaranteed changes.
+
+Trip `in` reaches B at 08:10; `on` leaves B at 08:11 for C. Changing at B needs the slack
+(120 s), so `on` is missed and the next way to C is `late` (08:30 -> 08:40), unless:
+- `in` and `on` are consecutive trips of one block (trips.txt block_id) on the day: the
+  traveller stays seated (two legs, the second `interlineWithPreviousLeg`, no transfer);
+- transfers.txt joins them with transfer_type 4 (in-seat), the same;
+- transfers.txt says transfer_type 1 (timed) between the two trips at B: a change the
+  router keeps although the slack would not allow it (a transfer, not interlined).
+transfer_type 5 between two trips of a block makes the traveller alight: `late` again.
+"""
+
+import pytest
+
+from trajet.router.query import QueryOptions
+from trajet.service.network import Network
+
+from ..conftest import describe
+from ..inline_gtfs import write_feed
+
+TRIPS = {
+    "in": "A 08:00, B 08:10",
+    "on": "B 08:11, C 08:20",
+    "late": "B 08:30, C 08:40",
+}
+SEATED = "A 08:00 in B 08:10 / B 08:11 on C 08:20"
+LATE = "A 08:00 in B 08:10 / B 08:30 late C 08:40"
+
+
+def trips_txt(blocks: dict[str, str], services: dict[str, str] | None = None, trips=TRIPS) -> str:
+    services = services or {}
+    return "route_id,service_id,trip_id,block_id\n" + "".join(
+        f"R{t},{services.get(t, 'ALL')},{t},{blocks.get(t, '')}\n" for t in trips)
+
+
+def transfers_txt(*rows: str) -> str:
+    return "from_stop_id,to_stop_id,from_trip_id,to_trip_id,transfer_type,min_transfer_time\n" + "".join(
+        r + "\n" for r in rows)
+
+
+def legs(body: dict) -> list[dict]:
+    return body["itineraries"][0]["legs"]
+
+
+def test_without_a_link_the_change_needs_the_slack(plan):
+    assert plan(TRIPS, "A", "C", "07:55") == [LATE]
+
+
+def test_consecutive_trips_of_a_block_keep_the_traveller_on_board(plan):
+    files = {"trips.txt": trips_txt({"in": "b1", "on": "b1"})}
+    body = plan(TRIPS, "A", "C", "07:55", files=files, full=True)
+    assert [describe(it) for it in body["itineraries"]] == [SEATED]
+    first, second = legs(body)
+    assert (first["interlineWithPreviousLeg"], second["interlineWithPreviousLeg"]) == (False, True)
+    assert body["itineraries"][0]["transfers"] == 0
+
+
+def test_a_block_chain_of_three_trips(plan):
+    trips = {"in": "A 08:00, B 08:10", "on": "B 08:11, C 08:20", "more": "C 08:21, D 08:30",
+             "late": "C 08:40, D 08:50"}
+    files = {"trips.txt": trips_txt({"in": "b1", "on": "b1", "more": "b1"}, trips=trips)}
+    body = plan(trips, "A", "D", "07:55", files=files, full=True)
+    assert [leg["interlineWithPreviousLeg"] for leg in legs(body)] == [False, True, True]
+    assert body["itineraries"][0]["endTime"][11:16] == "08:30" and body["itineraries"][0]["transfers"] == 0
+
+
+def test_block_links_only_on_days_both_trips_run(plan):
+    services = {"calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,"
+                "end_date\nALL,1,1,1,1,1,1,1,20240101,20241231\nWE,0,0,0,0,0,1,1,20240101,20241231\n"}
+    trips = {"in": "A 08:00, B 08:10", "on": ("WE", "B 08:11, C 08:20"), "late": "B 08:30, C 08:40"}
+    files = {"trips.txt": trips_txt({"in": "b1", "on": "b1"}, {"on": "WE"}, trips=trips), **services}
+    assert plan(trips, "A", "C", "07:55", files=files) == [LATE]  # 2024-03-12 is a Tuesday
+    assert plan(trips, "A", "C", "07:55", date="2024-03-16", files=files) == [SEATED]
+
+
+def test_a_block_continuing_far_away_is_no_stay_seated(plan):
+    # B2, where `on` starts, lies 1 km from B: a deadhead between, not a continuation
+    trips = {"in": "A 08:00, B 08:10", "on": "B2 08:11, C 08:20", "late": "B 08:30, C 08:40"}
+    assert plan(trips, "A", "C", "07:55", files={"trips.txt": trips_txt({"in": "b1", "on": "b1"}, trips=trips)},
+                stops={"A": (60.0, 25.0), "B": (60.01, 25.0), "B2": (60.019, 25.0), "C": (60.03, 25.0)},
+                options=QueryOptions(max_transfer_walk_m=0)) == [LATE]
+
+
+def test_in_seat_transfer_not_allowed_makes_the_traveller_alight(plan):
+    files = {"trips.txt": trips_txt({"in": "b1", "on": "b1"}), "transfers.txt": transfers_txt(",,in,on,5,")}
+    assert plan(TRIPS, "A", "C", "07:55", files=files) == [LATE]
+
+
+def test_in_seat_transfer_without_a_block(plan):
+    files = {"transfers.txt": transfers_txt(",,in,on,4,")}
+    body = plan(TRIPS, "A", "C", "07:55", files=files, full=True)
+    assert [leg["interlineWithPreviousLeg"] for leg in legs(body)] == [False, True]
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    ("B,B,in,on,1,", SEATED),  # timed: kept although 60 s < the slack
+    ("B,B,in,on,2,60", SEATED),  # a minimum time of 60 s between these two trips
+    ("B,B,in,on,2,180", LATE),  # 180 s: `on` leaves too early
+])
+def test_guaranteed_changes_between_two_trips(plan, row, expected):
+    body = plan(TRIPS, "A", "C", "07:55", files={"transfers.txt": transfers_txt(row)}, full=True)
+    assert describe(body["itineraries"][0]) == expected
+    if expected == SEATED:
+        assert [leg["interlineWithPreviousLeg"] for leg in legs(body)] == [False, False]
+        assert body["itineraries"][0]["transfers"] == 1
+
+
+def test_maximum_transfers_count_every_trip_boarded_or_stayed_on(plan):
+    """As in OpenTripPlanner 2, staying on board takes one of maxTransfers (the router's rounds
+    count boardings); the answer's `transfers` leaves it out, and the error says why."""
+    no_change = QueryOptions(max_transfers=0)
+    for files in ({"transfers.txt": transfers_txt("B,B,in,on,1,")}, {"trips.txt": trips_txt({"in": "b1", "on": "b1"})}):
+        body = plan(TRIPS, "A", "C", "07:55", files=files, options=no_change, full=True)
+        assert body["itineraries"] == []
+        assert body["routingErrors"][0]["inputField"] == "maxTransfers"
+    assert "staying on board" in body["routingErrors"][0]["description"]
+
+
+def test_masks_apply_to_the_trip_entered(plan):
+    """A wheelchair user does not stay on board into a trip that is not accessible."""
+    text = "route_id,service_id,trip_id,block_id,wheelchair_accessible\nRin,ALL,in,b1,1\nRon,ALL,on,b1,2\n" \
+           "Rlate,ALL,late,,1\n"
+    assert plan(TRIPS, "A", "C", "07:55", files={"trips.txt": text}) == [SEATED]
+    assert plan(TRIPS, "A", "C", "07:55", files={"trips.txt": text}, options=QueryOptions(wheelchair=True)) == [LATE]
+
+
+def test_bad_rows_are_reported_and_dropped(tmp_path):
+    files = {"transfers.txt": transfers_txt(",,in,nope,4,", "C,C,in,on,1,", ",,in,,4,", "B,B,in,on,2,")}
+    network = Network.open([write_feed(tmp_path / "f", TRIPS, files=files)], cache_dir=tmp_path / "c")
+    reasons = {(w["field"], w["reason"]) for w in network.meta["feeds"][0]["report"]["warnings"]}
+    assert ("to_trip_id", "unknown id, row dropped") in reasons
+    assert ("to_trip_id", "missing value (needed for transfer_type 4 and 5), row dropped") in reasons
+    assert any(f == "from_stop_id" and r.startswith("the trip does not call at from_stop_id") for f, r in reasons)
+    assert any(f == "min_transfer_time" and r.startswith("transfer_type 2 without") for f, r in reasons)
+    assert len(network.net.link_type) == 0
+
+
+@pytest.mark.parametrize(("leaves", "seated"), [("08:14", True), ("08:16", False)])
+def test_a_layover_longer_than_five_minutes_lets_the_passengers_off(plan, leaves, seated):
+    """INTERLINE_MAX_WAIT_S: the vehicle waits at most 300 s for the traveller to stay on
+    board; after a longer layover (here at a stop across the street, walks between stops
+    switched off) the traveller takes the next trip from B instead."""
+    trips = {"in": "A 08:00, B 08:10", "on": f"B2 {leaves}, C 08:30", "late": "B 08:40, C 08:50"}
+    body = plan(trips, "A", "C", "07:55", files={"trips.txt": trips_txt({"in": "b1", "on": "b1"}, trips=trips)},
+                stops={"A": (60.0, 25.0), "B": (60.01, 25.0), "B2": (60.0105, 25.0), "C": (60.03, 25.0)},
+                options=QueryOptions(max_transfer_walk_m=0), full=True)
+    assert describe(body["itineraries"][0]).endswith("C 08:30" if seated else "C 08:50")
+    assert legs(body)[1]["interlineWithPreviousLeg"] is seated
