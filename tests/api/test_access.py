@@ -81,3 +81,55 @@ async def test_bad_access_parameters_of_a_plan_are_400(client, params, field, me
     assert response.status == 400
     error = (await response.json())["error"]
     assert error["field"] == field and message in error["message"]
+
+
+PASILA = "1000004"  # Pasila bus station: some trips not wheelchair accessible, some platforms not either
+PASILA_RAIL = "1000202"  # Pasila railway station: trains
+
+
+async def departures(client, stop_id: str, **params):
+    response = await client.get(f"/v1/stops/{stop_id}/departures",
+                                params={"date": DAY, "time": "08:00", "limit": "30", **params})
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def test_a_board_for_a_wheelchair_keeps_what_it_can_take(client, network):
+    every = await departures(client, PASILA, limit="200")
+    assert every["options"] == {"wheelchair": False, "wheelchairUnknown": "allow", "bikeOnBoard": False,
+                                "bikeUnknown": "exclude"}
+    assert {r["wheelchairAccessible"] for r in every["departures"]} == {"POSSIBLE", "NOT_POSSIBLE"}
+    body = await departures(client, PASILA, wheelchair="true")
+    assert body["options"]["wheelchair"] is True and len(body["departures"]) == 30
+    index = {str(s): i for i, s in enumerate(network.net.stop_id)}
+    platforms = {p["stopId"]: p["wheelchairBoarding"] for p in body["stop"]["platforms"]}
+    usable = [r for r in every["departures"] if r["wheelchairAccessible"] != "NOT_POSSIBLE"
+              and int(network.net.stop_wheelchair[index[r["stopId"]]]) != 2]
+    assert body["departures"] == usable[:30]
+    assert all(platforms[r["stopId"]] != 2 for r in body["departures"])
+
+
+@pytest.mark.parametrize("station", [PASILA, PASILA_RAIL])
+async def test_a_board_for_a_bike_keeps_the_trips_taking_bikes(client, station):
+    # the bundled feed's trains take bikes (bikes_allowed 1), its buses do not (2)
+    every = await departures(client, station)
+    assert every["departures"]
+    body = await departures(client, station, bikeOnBoard="true")
+    assert body["departures"] == [r for r in every["departures"] if r["bikesAllowed"] == "ALLOWED"]
+    assert {r["bikesAllowed"] for r in every["departures"]} == {"NOT_ALLOWED" if station == PASILA else "ALLOWED"}
+    # every trip says 1 or 2: letting the unknown in changes nothing
+    assert (await departures(client, station, bikeOnBoard="true", bikeUnknown="allow")) == dict(
+        body, options=dict(body["options"], bikeUnknown="allow"))
+
+
+@pytest.mark.parametrize(("params", "field", "message"), [
+    ({"wheelchair": "maybe"}, "wheelchair", "is not true or false"),
+    ({"wheelchairUnknown": "perhaps"}, "wheelchairUnknown", "is not one of allow, exclude"),
+    ({"bikeOnBoard": "yes"}, "bikeOnBoard", "is not true or false"),
+    ({"bikeUnknown": "no"}, "bikeUnknown", "is not one of allow, exclude"),
+])
+async def test_bad_access_parameters_of_a_board_are_400(client, params, field, message):
+    response = await client.get(f"/v1/stops/{PASILA}/departures", params=params)
+    assert response.status == 400
+    error = (await response.json())["error"]
+    assert error["field"] == field and message in error["message"] and "Traceback" not in error["message"]
