@@ -28,6 +28,7 @@ from trajet.service.operators import operator_shares
 from trajet.service.params import (
     DEFAULT_NUM_ITINERARIES,
     MAX_NUM_ITINERARIES,
+    access_options,
     clock_text,
     options_json,
     parse_int,
@@ -263,9 +264,10 @@ async def stops_departures(request: web.Request) -> web.Response:
     network, query = request.app[NETWORK], request.query
     date, seconds = when(network, query.get("date"), query.get("time"))
     limit = parse_int(query.get("limit"), "limit", 10, 1, 200)
+    options = access_options(query)  # wheelchair, bikeOnBoard and their unknowns, as a plan takes them
     try:
         body = await request[METER].in_thread(request.app[EXECUTOR], departure_board, network,
-                                              request.match_info["stop_id"], date, seconds, limit,
+                                              request.match_info["stop_id"], date, seconds, limit, options,
                                               backlog=request.app[BACKLOG])
     except Busy:
         return busy()

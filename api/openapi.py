@@ -9,7 +9,8 @@ from __future__ import annotations
 from trajet.feeds.footpaths import MODEL_NAMES
 from trajet.feeds.modes import MODES
 from trajet.router.query import ALLOW, EXCLUDE, STREET_MODES
-from trajet.service.params import PLAN_PARAMETERS
+from trajet.service.access import BIKES_NAMES, WHEELCHAIR_NAMES
+from trajet.service.params import ACCESS_PARAMETERS, PLAN_PARAMETERS
 
 
 def _ref(name: str) -> dict:
@@ -239,10 +240,16 @@ SCHEMAS = {
     "Departure": {
         "type": "object",
         "required": ["time", "stopId", "platformCode", "routeId", "routeShortName", "mode", "headsign", "tripId",
-                     "serviceDate"],
+                     "serviceDate", "wheelchairAccessible", "bikesAllowed"],
         "properties": {"time": TIME, "stopId": STRING, "platformCode": NULLABLE_STRING, "routeId": STRING,
                        "routeShortName": STRING, "mode": STRING, "headsign": STRING, "tripId": STRING,
-                       "serviceDate": {"type": "string", "format": "date"}},
+                       "serviceDate": {"type": "string", "format": "date"},
+                       "wheelchairAccessible": {"enum": list(WHEELCHAIR_NAMES),
+                                                "description": "the trip's GTFS wheelchair_accessible: 0 (blank) "
+                                                               "NO_INFORMATION, 1 POSSIBLE, 2 NOT_POSSIBLE"},
+                       "bikesAllowed": {"enum": list(BIKES_NAMES),
+                                        "description": "the trip's GTFS bikes_allowed: 0 (blank) NO_INFORMATION, "
+                                                       "1 ALLOWED, 2 NOT_ALLOWED"}},
     },
 }
 
@@ -321,9 +328,14 @@ def document() -> dict:
                 "summary": "The next departures from a stop (a station: all its platforms)",
                 "parameters": [{"name": "stopId", "in": "path", "required": True, "schema": STRING},
                                _q("date", "YYYY-MM-DD"), _q("time", "HH:MM[:SS]"),
-                               _q("limit", "1..200 (default 10)", {"type": "integer"})],
-                "responses": _ok(obj(["stop", "departures"],
+                               _q("limit", "1..200 (default 10)", {"type": "integer"}),
+                               *[_q(name, f"{PLAN_PARAMETERS[name]}; on a board: only the platforms and trips "
+                                          "the traveller can take", PARAMETER_TYPES[name])
+                                 for name in ACCESS_PARAMETERS]],
+                "responses": _ok(obj(["stop", "options", "departures"],
                                      {"stop": _ref("Stop"),
+                                      "options": obj(list(ACCESS_PARAMETERS),
+                                                     {name: PARAMETER_TYPES[name] for name in ACCESS_PARAMETERS}),
                                       "departures": {"type": "array", "items": _ref("Departure")}}),
                                  "Departures in time order"),
             }},

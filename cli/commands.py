@@ -15,10 +15,21 @@ from trajet.feeds import compiled as store
 from trajet.feeds.geo import WALK_SPEED_M_S
 from trajet.feeds.load import compile_paths, open_osm
 from trajet.router.query import QueryOptions
+from trajet.service.boards import departure_board
 from trajet.service.errors import QueryError
 from trajet.service.itineraries import plan_json
 from trajet.service.network import Network
-from trajet.service.params import PLAN_PARAMETERS, parse_date, parse_time, query_options, when
+from trajet.service.params import (
+    ACCESS_PARAMETERS,
+    PLAN_PARAMETERS,
+    access_options,
+    clock_text,
+    parse_date,
+    parse_int,
+    parse_time,
+    query_options,
+    when,
+)
 
 from .costs import costs
 from .network import CommandError, feed_option, open_network
@@ -46,6 +57,19 @@ def with_query_options(f):
     for option in reversed(QUERY_FLAGS):
         f = option(f)
     return f
+
+
+def with_access_options(f):
+    """The flags of the plan's ACCESS_PARAMETERS (--wheelchair, --bike-on-board, ...), same meaning."""
+    for option in reversed([flag for name, flag in zip(PLAN_PARAMETERS, QUERY_FLAGS) if name in ACCESS_PARAMETERS]):
+        f = option(f)
+    return f
+
+
+def _access(params: dict) -> QueryOptions:
+    """QueryOptions of the command's access flags (a QueryError names the API parameter)."""
+    texts = {name: params.get(_flag(name)[2:].replace("-", "_")) for name in ACCESS_PARAMETERS}
+    return access_options({k: str(v) for k, v in texts.items() if v is not None})
 
 
 @click.group()
@@ -115,6 +139,41 @@ def plan(feeds, from_id, to_id, date_text, time_text, as_json, **query):
         for error in body["routingErrors"]:
             click.echo(f"no journey from {from_id} to {to_id}: {error['description']} ({error['code']})", err=True)
         sys.exit(EXIT_NO_JOURNEY)
+
+
+@cli.command()
+@feed_option
+@click.option("--stop", "stop_id", required=True, help="stop_id (FEED:stop_id with several feeds); a station: all "
+                                                       "its platforms")
+@click.option("--date", "date_text", default=None, help="YYYY-MM-DD (default: today, by the clock; see TRAJET_NOW)")
+@click.option("--time", "time_text", default=None, help="HH:MM[:SS] (default: now)")
+@click.option("--limit", "limit_text", default=None, help="departures shown, 1..200 (default 10)")
+@with_access_options
+@click.option("--json", "as_json", is_flag=True, help="print the API's JSON")
+def departures(feeds, stop_id, date_text, time_text, limit_text, as_json, **access):
+    """The next departures from a stop, as GET /v1/stops/{stopId}/departures lists them; with
+    --wheelchair true or --bike-on-board true only the platforms and trips the traveller can take."""
+    options = _access(access)  # a bad flag fails before the network loads
+    limit = parse_int(limit_text, "limit", 10, 1, 200)
+    if date_text:
+        parse_date(date_text)
+    if time_text:
+        parse_time(time_text)
+    network = open_network(feeds)
+    date, seconds = when(network, date_text, time_text)
+    body = departure_board(network, stop_id, date, seconds, limit, options)
+    if as_json:
+        click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+        return
+    click.echo(f"departures from {body['stop']['name']} ({body['stop']['stopId']}) on {date} from "
+               f"{clock_text(seconds)[:5]}:")
+    for row in body["departures"]:
+        platform = f" platform {row['platformCode']}" if row["platformCode"] else ""
+        click.echo(f"  {row['time'][11:16]} {row['routeShortName'] or row['routeId']} towards {row['headsign']} "
+                   f"({row['stopId']}{platform}; wheelchair {row['wheelchairAccessible']}, bikes "
+                   f"{row['bikesAllowed']})")
+    if not body["departures"]:
+        click.echo("  none")
 
 
 @cli.command()

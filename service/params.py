@@ -154,6 +154,32 @@ def parse_choice(text: str | None, field: str, choices: tuple[str, ...], default
     return value
 
 
+# the PLAN_PARAMETERS a departure board takes too: who travels (a wheelchair, a bike on board)
+ACCESS_PARAMETERS = ("wheelchair", "wheelchairUnknown", "bikeOnBoard", "bikeUnknown")
+
+
+def _access_fields(get) -> dict:
+    """The QueryOptions fields of ACCESS_PARAMETERS from a mapping's get; QueryError naming the field."""
+    return {
+        "wheelchair": parse_bool(get("wheelchair"), "wheelchair"),
+        "wheelchair_unknown": parse_choice(get("wheelchairUnknown"), "wheelchairUnknown", (ALLOW, EXCLUDE),
+                                           DEFAULT_WHEELCHAIR_UNKNOWN),
+        "bike_on_board": parse_bool(get("bikeOnBoard"), "bikeOnBoard"),
+        "bike_unknown": parse_choice(get("bikeUnknown"), "bikeUnknown", (ALLOW, EXCLUDE), DEFAULT_BIKE_UNKNOWN),
+    }
+
+
+def access_options(params) -> QueryOptions:
+    """QueryOptions with only the ACCESS_PARAMETERS of a mapping of texts set (a departure board)."""
+    return QueryOptions(**_access_fields(params.get))
+
+
+def access_json(options: QueryOptions) -> dict:
+    """The ACCESS_PARAMETERS applied, defaults made explicit."""
+    return {"wheelchair": options.wheelchair, "wheelchairUnknown": options.wheelchair_unknown,
+            "bikeOnBoard": options.bike_on_board, "bikeUnknown": options.bike_unknown}
+
+
 def query_options(params, compiled_speed_m_s: float = WALK_SPEED_M_S) -> QueryOptions:
     """QueryOptions from a mapping of PLAN_PARAMETERS names to texts (absent or "": the
     default); raises QueryError naming the field."""
@@ -173,11 +199,7 @@ def query_options(params, compiled_speed_m_s: float = WALK_SPEED_M_S) -> QueryOp
                                DEFAULT_MAX_EGRESS_S if walk_s is None else walk_s, 0, 7200, " s"),
         max_direct_s=parse_int(get("maxDirectTime"), "maxDirectTime", DEFAULT_MAX_DIRECT_S, 0, 14400, " s"),
         walk_speed_m_s=speed,
-        wheelchair=parse_bool(get("wheelchair"), "wheelchair"),
-        wheelchair_unknown=parse_choice(get("wheelchairUnknown"), "wheelchairUnknown", (ALLOW, EXCLUDE),
-                                        DEFAULT_WHEELCHAIR_UNKNOWN),
-        bike_on_board=parse_bool(get("bikeOnBoard"), "bikeOnBoard"),
-        bike_unknown=parse_choice(get("bikeUnknown"), "bikeUnknown", (ALLOW, EXCLUDE), DEFAULT_BIKE_UNKNOWN),
+        **_access_fields(get),
         access_mode=parse_choice(get("accessMode"), "accessMode", STREET_MODES, "WALK", upper=True),
         egress_mode=parse_choice(get("egressMode"), "egressMode", STREET_MODES, "WALK", upper=True),
         direct_mode=parse_choice(get("directMode"), "directMode", STREET_MODES, "WALK", upper=True),
@@ -200,8 +222,5 @@ def options_json(options: QueryOptions, compiled_speed_m_s: float = WALK_SPEED_M
         "egressMode": options.egress_mode,
         "directMode": options.direct_mode,
         "bikeSpeed": options.bike_speed_m_s,
-        "bikeOnBoard": options.bike_on_board,
-        "bikeUnknown": options.bike_unknown,
-        "wheelchair": options.wheelchair,
-        "wheelchairUnknown": options.wheelchair_unknown,
+        **access_json(options),
     }

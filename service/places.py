@@ -138,14 +138,15 @@ class Places:
         limit_m = limit_s * self.speed(options, street_mode)
         near = self.nearby(lat, lon, limit_m / self.network.walking.detour, entrances=True)
         streets = self.network.streets
-        on_streets = None
+        on_streets, stop_edge = None, None
         if streets is not None:
             mode = Mode.of(street_mode, options.wheelchair)
             reverse = not forward and mode.required == BIKE  # a ride to the destination follows its oneways
             on_streets = streets.stops_within(lat, lon, [s for s, _ in near], limit_m, mode, reverse)
+            stop_edge = streets.stop_snaps(mode).edge  # -1: the stop is off the streets this mode may use
         out = {}
         for stop, crow_fly in near:
-            if on_streets is not None and streets.stop_edge[stop] >= 0:
+            if on_streets is not None and stop_edge[stop] >= 0:
                 metres = on_streets.get(stop)  # None: on the streets, but out of reach
             else:
                 metres = crow_fly * self.network.walking.detour

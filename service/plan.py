@@ -10,11 +10,15 @@ the input it concerns and a sentence a traveller can act on:
 | NO_SERVICE_ON_DATE | date | a date inside the period on which no trip runs |
 | NO_STOPS_IN_RANGE | from / to | a coordinate with no stop within walking reach |
 | NO_TRANSIT_CONNECTION_WITHIN_LIMITS | (the limit) | connected, but only beyond maxTransfers, the modes or maxWalk |
+| NO_TRANSIT_CONNECTION_WITHIN_LIMITS | wheelchair(Unknown), bike(OnBoard, Unknown) | only by trips, stops they close |
 | NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW | time | connected earlier that day, not after the time asked |
 | NO_TRANSIT_CONNECTION | null | no journey at all between the two places that day |
 
-Finding the reason costs at most two more router queries (without the limits, then from the
-start of the service day), and only when the answer is empty.
+Finding the reason costs at most five more router queries, and only when the answer is empty:
+with the stops and trips of unknown access let in, then without the wheelchair and bike
+restrictions (when the query has them), without the limits, without both (the answer then
+names the restrictions and the limits the journey found breaks), then from the start of the
+service day.
 """
 
 from __future__ import annotations
@@ -25,8 +29,9 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from trajet.feeds.modes import MODES
 from trajet.router.planner import Journey, Leg, PlanResult
-from trajet.router.query import ALL_MODES, MAX_TRANSFERS_LIMIT, QueryOptions
+from trajet.router.query import ALL_MODES, ALLOW, MAX_TRANSFERS_LIMIT, QueryOptions
 
+from .access import barrier_text, journey_barriers
 from .dayview import DayView
 from .errors import QueryError
 from .itineraries import plan_json
@@ -91,7 +96,7 @@ def plan(network: "Network", origin: str, destination: str, date: dt.date, secon
     origins = [(s, t0 + secs) for s, secs in starts]
     result = view.router.plan(origins, targets, options, access=access, egress_walks=egress)
     if not result.journeys and not direct:
-        errors = [_why_none(network, view, origins, targets, options, date, seconds)]
+        errors = _why_none(network, view, origins, targets, options, date, seconds)
     return Answer(_with_direct(result, direct), view, coordinates, errors, options)
 
 
@@ -126,28 +131,74 @@ def _with_direct(result: PlanResult, direct: Journey | None) -> PlanResult:
 
 
 def _why_none(network: "Network", view: DayView, origins, targets, options: QueryOptions, date: dt.date,
-              seconds: int) -> RoutingError:
+              seconds: int) -> list[RoutingError]:
     if not network.runs_on(date):
-        return RoutingError("NO_SERVICE_ON_DATE", "date",
-                            f"no trip runs on {date}; the feeds' service days are {network.service_period()}")
+        return [RoutingError("NO_SERVICE_ON_DATE", "date",
+                             f"no trip runs on {date}; the feeds' service days are {network.service_period()}")]
     relaxed = replace(options, max_transfers=MAX_TRANSFERS_LIMIT, mode_mask=ALL_MODES,
                       max_transfer_walk_m=max(options.max_transfer_walk_m, network.walking.radius_m))
+    # first the stops and trips of unknown access let in, then none closed; the walks to and
+    # from the stops stay those asked
+    lenient = replace(options, wheelchair_unknown=ALLOW if options.wheelchair else options.wheelchair_unknown,
+                      bike_unknown=ALLOW if options.bike_on_board else options.bike_unknown)
+    unrestricted = replace(options, wheelchair=False, bike_on_board=False)
+    for looser in dict.fromkeys(o for o in (lenient, unrestricted) if o != options):
+        found = view.router.plan(origins, targets, looser).journeys
+        if found:
+            return _closed(network, view, found[0], options, looser is lenient)
     if relaxed != options:
         found = view.router.plan(origins, targets, relaxed).journeys
         if found:
-            return _beyond_limits(network, view, found[0], options)
+            return [_beyond_limits(network, view, found[0], options)]
+        if unrestricted != options:
+            found = view.router.plan(origins, targets, replace(relaxed, wheelchair=False, bike_on_board=False)).journeys
+            if found:
+                return _closed(network, view, found[0], options) + [_beyond_limits(network, view, found[0], options)]
     day_start = network.local_seconds(date, 0) - view.origin
     shift = min(t for _, t in origins) - day_start
     earlier = view.router.plan([(s, t - shift) for s, t in origins], targets, relaxed).journeys
     if earlier:
         first = earlier[0].t_dep - day_start
-        return RoutingError("NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW", "time",
-                            f"no journey leaves after {clock_text(seconds)[:5]} on {date}; on that day journeys run "
-                            f"earlier (one leaves at {clock_text(first)[:5]})")
-    return RoutingError("NO_TRANSIT_CONNECTION", None,
-                        f"the timetable connects these places by no journey on {date}, even with more transfers, "
-                        "every mode and walks of up to "
-                        f"{relaxed.max_transfer_walk_m} m between stops")
+        return [RoutingError("NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW", "time",
+                             f"no journey leaves after {clock_text(seconds)[:5]} on {date}; on that day journeys run "
+                             f"earlier (one leaves at {clock_text(first)[:5]})")]
+    who = " ".join(part for on, part in ((options.wheelchair, "for a wheelchair"),
+                                         (options.bike_on_board, "with a bike on board")) if on)
+    return [RoutingError("NO_TRANSIT_CONNECTION", None,
+                         f"the timetable connects these places by no journey {who + ' ' if who else ''}on {date}, "
+                         "even with more transfers, every mode and walks of up to "
+                         f"{relaxed.max_transfer_walk_m} m between stops")]
+
+
+# the query parameter that closes a leg, by restriction and whether only its unknown does
+CLOSING_FIELD = {("wheelchair", False): "wheelchair", ("wheelchair", True): "wheelchairUnknown",
+                 ("bike", False): "bikeOnBoard", ("bike", True): "bikeUnknown"}
+WHO = {"wheelchair": "for a wheelchair", "bike": "with a bike on board"}
+
+
+def _closed(network: "Network", view: DayView, journey: Journey, options: QueryOptions,
+            lenient: bool = False) -> list[RoutingError]:
+    """What the journey found without the wheelchair and bike restrictions (lenient: with
+    only their unknown values let in) uses that they close: one error per restriction, naming
+    its trips and stops; its field is the unknown option (wheelchairUnknown, bikeUnknown)
+    when only unknown values close it."""
+    barriers = journey_barriers(network, view, journey, options)
+    how = "letting in stops and trips of unknown access" if lenient else "without that restriction"
+    errors = []
+    for restriction in ("wheelchair", "bike"):
+        closing = [b for b in barriers if b.restriction == restriction]
+        if closing:
+            field = CLOSING_FIELD[restriction, all(b.unknown for b in closing)]
+            errors.append(RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", field,
+                                       f"no journey {WHO[restriction]} as asked; the one found {how} "
+                                       f"{barrier_text(closing)}"))
+    if not errors:  # the restrictions changed the journey in another way (its walks, say): name them
+        field = "wheelchair" if options.wheelchair else "bikeOnBoard"
+        asked = " or ".join(WHO[r] for r, on in (("wheelchair", options.wheelchair),
+                                                  ("bike", options.bike_on_board)) if on)
+        errors.append(RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", field,
+                                   f"no journey {asked} as asked; these places are connected only {how}"))
+    return errors
 
 
 def _beyond_limits(network: "Network", view: DayView, journey: Journey, options: QueryOptions) -> RoutingError:

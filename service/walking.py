@@ -2,13 +2,14 @@
 stops around it, between two coordinates, and the geometry and directions of such a leg.
 
 A network opened with an OpenStreetMap extract has `Streets`: its street graph (feeds/streets),
-the router's arrays for a bounded search (router/streets) and their reverse, every stop
-snapped onto its nearest walkable segment, and one search workspace per thread. A point (or
-stop) farther than snap_max_m from every street goes crow-fly (times the detour factor)
-instead: the model of each walk is said in the answer. A `Mode` says which edges serve: a
-walk takes WALK edges (without STEPS or NO_WHEELCHAIR ones for a wheelchair), a ride BIKE
-edges in their direction, so a cyclist's way to a destination is searched backwards from it
-on the reversed graph (oneways).
+the router's arrays for a bounded search (router/streets) and their reverse, the stops
+snapped onto the streets, and one search workspace per thread. A point (or stop) farther
+than snap_max_m from every street goes crow-fly (times the detour factor) instead: the model
+of each walk is said in the answer. A `Mode` says which edges serve: a walk takes WALK edges
+(without STEPS or NO_WHEELCHAIR ones for a wheelchair), a ride BIKE edges in their
+direction, so a cyclist's way to a destination is searched backwards from it on the reversed
+graph (oneways). Points and stops are snapped per mode, onto the nearest segment that mode
+may use: a stop beside a footway is ridden to from the nearest cyclable street.
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ class Snap(NamedTuple):
     metres: float  # from the point to the street
 
 
+class StopSnaps(NamedTuple):
+    """Every stop snapped onto the nearest segment one mode may use, within snap_max_m."""
+
+    edge: np.ndarray  # int64, stop -> directed edge; -1: no such street near it (or no position)
+    fraction: np.ndarray  # float64, how far along the edge
+    metres: np.ndarray  # float64, from the stop to the street; inf without edge
+
+
 class StreetWalk(NamedTuple):
     """A walk on the streets: its metres (the snaps at both ends included), its points along
     the streets and its OpenTripPlanner-like steps."""
@@ -79,17 +88,40 @@ class Streets:
         self.arrays = street_arrays(graph)
         self.reverse = reverse_arrays(self.arrays)
         self.snapper = StreetSnapper(graph)
-        n = len(stop_lat)
-        self.stop_edge = np.full(n, -1, np.int64)
-        self.stop_fraction = np.zeros(n)
-        self.stop_snap_m = np.full(n, np.inf)
-        stops = np.flatnonzero(walkable & np.isfinite(stop_lat) & np.isfinite(stop_lon))
-        if len(stops):
-            edge, fraction, metres = self.snapper.snap(np.asarray(stop_lat)[stops], np.asarray(stop_lon)[stops],
-                                                       settings.snap_max_m)
-            self.stop_edge[stops], self.stop_fraction[stops], self.stop_snap_m[stops] = edge, fraction, metres
+        self._stop_lat, self._stop_lon = np.asarray(stop_lat, np.float64), np.asarray(stop_lon, np.float64)
+        # the stops snapped: those walked to (stops, platforms, entrances) with a position
+        self._snapped_stops = np.flatnonzero(walkable & np.isfinite(self._stop_lat) & np.isfinite(self._stop_lon))
         self._local = threading.local()
         self._snaps: dict[tuple, Snap] = {}  # (lat, lon, mode) -> Snap; a dict's get and set are atomic
+        self._stop_snaps: dict[Mode, StopSnaps] = {}  # one per mode asked (at most three)
+
+    def stop_snaps(self, mode: Mode = ON_FOOT) -> StopSnaps:
+        """The stops snapped onto the streets `mode` may use, computed on the first call for a
+        mode (a few milliseconds per thousand stops) and kept."""
+        found = self._stop_snaps.get(mode)
+        if found is None:
+            n = len(self._stop_lat)
+            found = StopSnaps(np.full(n, -1, np.int64), np.zeros(n), np.full(n, np.inf))
+            stops = self._snapped_stops
+            if len(stops):
+                edge, fraction, metres = self.snapper.snap(self._stop_lat[stops], self._stop_lon[stops],
+                                                           self.settings.snap_max_m, *mode)
+                found.edge[stops], found.fraction[stops], found.metres[stops] = edge, fraction, metres
+            self._stop_snaps[mode] = found  # two threads may both compute it: the same arrays
+        return found
+
+    # the stops snapped for walking (the compiled footpaths' snaps, meta["stops_on_streets"])
+    @property
+    def stop_edge(self) -> np.ndarray:
+        return self.stop_snaps(ON_FOOT).edge
+
+    @property
+    def stop_fraction(self) -> np.ndarray:
+        return self.stop_snaps(ON_FOOT).fraction
+
+    @property
+    def stop_snap_m(self) -> np.ndarray:
+        return self.stop_snaps(ON_FOOT).metres
 
     @property
     def n_stops_on_streets(self) -> int:
@@ -125,18 +157,20 @@ class Streets:
     def stops_within(self, lat: float, lon: float, stops: np.ndarray, limit_m: float, mode: Mode = ON_FOOT,
                      reverse: bool = False) -> dict[int, float] | None:
         """Metres on the streets from (lat, lon) to each of `stops` on the streets within
-        limit_m (reverse: from them to it); None when the point is off the streets (the
-        caller goes crow-fly)."""
+        limit_m (reverse: from them to it), both ends snapped onto streets the mode may use;
+        None when the point is off them (the caller goes crow-fly, as for a stop off them:
+        stop_snaps(mode).edge -1)."""
         snap = self.snap(lat, lon, mode)
         if snap.edge < 0:
             return None
+        snapped = self.stop_snaps(mode)
         stops = np.asarray(stops, np.int64)
-        stops = stops[self.stop_edge[stops] >= 0]
+        stops = stops[snapped.edge[stops] >= 0]
         if not len(stops):
             return {}
         ws = self._search_from(snap, limit_m, mode, reverse)
-        metres = distances_to_snapped(ws, self.arrays, self.stop_edge[stops], self.stop_fraction[stops], *mode,
-                                      reverse=reverse, origin=(snap.edge, snap.fraction)) + self.stop_snap_m[stops]
+        metres = distances_to_snapped(ws, self.arrays, snapped.edge[stops], snapped.fraction[stops], *mode,
+                                      reverse=reverse, origin=(snap.edge, snap.fraction)) + snapped.metres[stops]
         keep = metres <= limit_m
         return dict(zip(stops[keep].tolist(), metres[keep].tolist()))
 

@@ -95,6 +95,63 @@ def test_a_plan_without_a_journey_says_why_and_exits_3(tmp_path, feed, args, rea
     assert run.stdout == ""
 
 
+BOARD_TRIPS = {"bus": "A 08:00, B 08:10", "bikes": "A 08:05, B 08:15", "blank": "A 08:10, B 08:20",
+               "c": "C 08:00, B 08:10"}
+BOARD_FILES = {  # bus: wheelchair yes, no bikes; bikes: no wheelchair, bikes; blank: unknown both; C: no
+    # wheelchair boarding
+    "routes.txt": "route_id,agency_id,route_short_name,route_long_name,route_type\nR,A,7,Route,3\n",
+    "trips.txt": "route_id,service_id,trip_id,wheelchair_accessible,bikes_allowed\n"
+                 "R,ALL,bus,1,2\nR,ALL,bikes,2,1\nR,ALL,blank,,\nR,ALL,c,1,1\n",
+    "stops.txt": "stop_id,stop_name,stop_lat,stop_lon,wheelchair_boarding\nA,Stop A,60.0,25.0,1\n"
+                 "B,Stop B,60.01,25.0,1\nC,Stop C,60.0,25.001,2\n",
+}
+
+
+@pytest.mark.parametrize(("flags", "trips"), [
+    ([], ["bus", "bikes", "blank"]),
+    (["--wheelchair", "true"], ["bus", "blank"]),
+    (["--wheelchair", "true", "--wheelchair-unknown", "exclude"], ["bus"]),
+    (["--wheelchair", "true", "--stop", "C"], []),  # C: boarding not possible
+    (["--bike-on-board", "true"], ["bikes"]),
+    (["--bike-on-board", "true", "--wheelchair", "true", "--bike-unknown", "allow"], ["blank"]),
+])
+def test_departures_for_a_wheelchair_or_a_bike(tmp_path, flags, trips):
+    feed = str(write_feed(tmp_path / "f", BOARD_TRIPS, files=BOARD_FILES))
+    args = ["departures", "--feed", feed, "--stop", "A", "--date", "2024-03-12", "--time", "07:55", *flags,
+            "--limit", str(max(len(trips), 1))]  # the next day's come after
+    body = orjson.loads(trajet(*args, "--json", tmp_path=tmp_path).stdout)
+    assert [d["tripId"] for d in body["departures"]] == trips
+    named = {"bus": ("POSSIBLE", "NOT_ALLOWED"), "bikes": ("NOT_POSSIBLE", "ALLOWED"),
+             "blank": ("NO_INFORMATION", "NO_INFORMATION")}
+    assert all((d["wheelchairAccessible"], d["bikesAllowed"]) == named[d["tripId"]] for d in body["departures"])
+
+
+def test_departures_print_readably(tmp_path):
+    feed = str(write_feed(tmp_path / "f", BOARD_TRIPS, files=BOARD_FILES))
+    run = trajet("departures", "--feed", feed, "--stop", "A", "--date", "2024-03-12", "--time", "07:55", "--limit",
+                 "2", "--wheelchair", "true", tmp_path=tmp_path)
+    assert run.stdout.splitlines() == [
+        "departures from Stop A (A) on 2024-03-12 from 07:55:",
+        "  08:00 7 towards Stop B (A; wheelchair POSSIBLE, bikes NOT_ALLOWED)",
+        "  08:10 7 towards Stop B (A; wheelchair NO_INFORMATION, bikes NO_INFORMATION)",
+    ]
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--wheelchair", "yes"], "wheelchair 'yes' is not true or false"),
+    (["--bike-unknown", "never"], "bikeUnknown 'never' is not one of allow, exclude"),
+    (["--limit", "0"], "limit 0 is out of range 1..200"),
+    (["--stop", "Z"], "unknown stop id 'Z'"),
+])
+def test_bad_departures_flags_end_in_one_line(tmp_path, feed, flags, message):
+    base = {"--stop": "A", "--date": "2024-03-12", "--time": "07:55"}
+    base.update(dict(zip(flags[::2], flags[1::2])))
+    run = trajet("departures", "--feed", feed, *[x for kv in base.items() for x in kv], tmp_path=tmp_path,
+                 check=False)
+    assert run.returncode == 2 and message in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
 def test_broken_feed_ends_in_one_line(tmp_path):
     broken = write_feed(tmp_path / "b", TRIPS, files={"stop_times.txt": None})
     run = trajet("compile", str(broken), "--out", str(tmp_path / "o"), tmp_path=tmp_path, check=False)

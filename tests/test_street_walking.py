@@ -20,6 +20,7 @@ from trajet.feeds.load import BUNDLED_FEED, BUNDLED_OSM
 from trajet.router.query import QueryOptions
 from trajet.service.itineraries import plan_json
 from trajet.service.network import Network
+from trajet.service.walking import BIKE, Mode
 
 from .conftest import SHARED_FEEDS
 
@@ -163,3 +164,32 @@ def test_a_walk_longer_than_its_limit_is_none(helsinki):
     assert places.walk_between(a, b, 60, QueryOptions()) is None  # 80 m at most in 60 s
     walk = places.walk_between(a, b, 1800, QueryOptions())
     assert walk is not None and walk.street is not None and walk.seconds <= 1800
+
+
+def test_a_bike_reaches_a_stop_by_the_nearest_street_it_may_ride(helsinki):
+    """Many central stops lie nearest to a footway, where a bike may not ride: a ride to them
+    ends on the nearest cyclable street instead (the stop snapped per mode), as far as a ride
+    between the two positions, not refused nor measured along the footway."""
+    streets, net = helsinki.streets, helsinki.net
+    flags = np.asarray(streets.graph.edge_flags)
+    on_foot = np.flatnonzero(streets.stop_edge >= 0)
+    beside_footways = on_foot[(flags[streets.stop_edge[on_foot]] & BIKE) == 0]
+    assert len(beside_footways) > 10
+    origin, limit_m = (60.1699, 24.9384), 3000.0  # Kaivokatu, inside the extract
+    bike = Mode.of("BICYCLE", wheelchair=False)
+    for reverse in (False, True):  # to the stops (access), from them (egress, the bike on board)
+        rides = streets.stops_within(*origin, beside_footways, limit_m, bike, reverse=reverse)
+        n_ridden = 0
+        for stop in beside_footways:
+            position = (float(net.stop_lat[stop]), float(net.stop_lon[stop]))
+            ends = (position, origin) if reverse else (origin, position)
+            ride = streets.walk(*ends, limit_m, bike)  # None: no ride within the limit (oneways, dead ends)
+            expected = None if ride is None else pytest.approx(ride.metres, abs=0.5)
+            assert rides.get(int(stop)) == expected, (net.stop_id[stop], reverse)
+            n_ridden += ride is not None
+        assert n_ridden > len(beside_footways) // 2
+    # through the plan: bicycle access boards at such a stop, its leg ridden on the streets
+    stop = int(beside_footways[0])
+    walks, _ = helsinki.places.walks(origin, helsinki.day(DAY).router, QueryOptions(access_mode="BICYCLE"), -1,
+                                     forward=True)
+    assert stop in dict(walks)

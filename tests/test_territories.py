@@ -11,9 +11,12 @@ different feeds, checked against the compiled footpaths and the connection-scan 
   (poa-eptc + poa-trensurb, crow-fly walks), Sao Paulo (spo) and New York's rail (subway +
   LIRR + Metro-North): the same earliest arrival per number of trips, valid journeys.
 - Helsinki (the bundled feed): two close coordinates answered on foot alone.
+- Sao Paulo on its streets (spo + ../osm/spo-osm.pbf): coordinate to coordinate by transit,
+  the walks at both ends along named streets, and RAPTOR against the reference on the
+  footpaths compiled on the streets.
 
 Each territory is compiled once per module into a tmp folder (the four-feed New York region:
-about 15 s and 1.5 GB here). Streets (../osm) are not used yet: every walk here is crow-fly
+about 15 s and 1.5 GB here). Except for Sao Paulo on its streets, the walks here are crow-fly
 times the detour factor, or a feed's transfer.
 """
 
@@ -26,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trajet.feeds.footpaths import CROW_FLY, FEED_TIMED, MODEL_NAMES
+from trajet.feeds.footpaths import CROW_FLY, FEED_TIMED, MODEL_NAMES, STREETS
 from trajet.feeds.load import BUNDLED_FEED
 from trajet.router.query import QueryOptions
 from trajet.service.itineraries import plan_json
@@ -390,3 +393,75 @@ def test_walk_only_between_close_coordinates_in_helsinki(tmp_path):
     assert later, f"no transit itinerary arrives after the walk, nothing was left out:\n{summary(without_walk)}"
     kept = [describe(it) for it in without_walk["itineraries"] if dt.datetime.fromisoformat(it["endTime"]) < end]
     assert [describe(it) for it in transit] == kept
+
+
+# --- 5. Sao Paulo on its streets -------------------------------------------------------------------
+SPO_OSM = SHARED / "osm" / "spo-osm.pbf"
+SPO_DAY = dt.date(2019, 6, 4)  # a Tuesday; the feed runs every day of 2008-2020
+# Sé (central Sao Paulo) and Brás, both inside spo-osm.pbf, 3.3 km apart: beyond a walk of
+# maxDirectTime (1800 s at 1.33 m/s walks at most 2.4 km), so transit is needed
+SPO_FROM, SPO_TO = (-23.55168, -46.63478), (-23.53180, -46.61186)
+SPO_STREET_QUERIES = 60
+
+
+@pytest.fixture(scope="module")
+def sao_paulo_streets(territories) -> Feed:
+    """spo compiled with its OpenStreetMap extract (the footpaths and the walks of a plan on
+    the streets), with its reference planner."""
+    if not SPO_OSM.exists():
+        pytest.skip(f"{SPO_OSM} is absent: the OpenStreetMap extracts of ../shared are not next to this checkout")
+    return Feed("spo+osm", Network.open([shared_feed(SAO_PAULO)], cache_dir=territories.cache_dir, osm=SPO_OSM))
+
+
+def test_sao_paulo_plans_coordinate_to_coordinate_on_its_streets(sao_paulo_streets):
+    # breaks when the walks to the first stop and from the last one leave the streets (a
+    # straight line, no step, no street name), are shorter than the straight line between
+    # their ends, or when a walk between stops is not its compiled (street) footpath
+    network = sao_paulo_streets.network
+    assert 100 < network.meta["stops_on_streets"] < len(network.net.stop_id)  # the extract covers part of the city
+    frm, to = ",".join(map(str, SPO_FROM)), ",".join(map(str, SPO_TO))
+    assert crow_fly_m(*SPO_FROM, *SPO_TO) > QueryOptions().max_direct_s * SPEED  # no walk-only answer
+    body = plan(network, frm, to, SPO_DAY, 8 * 3600)
+    assert body["itineraries"], body["routingErrors"]
+    assert "street network" in body["walking"]["models"]
+    for it in body["itineraries"]:
+        legs = it["legs"]
+        assert any(leg["mode"] not in ("WALK", "BICYCLE") for leg in legs), describe(it)
+        assert (legs[0]["from"]["name"], legs[-1]["to"]["name"]) == ("Origin", "Destination"), describe(it)
+        for leg in (legs[0], legs[-1]):
+            assert leg["mode"] == "WALK" and leg["walkModel"] == ["street network"], leg
+            assert leg["legGeometry"]["length"] > 2, leg  # the streets' points, not a straight line
+            a, b = leg["from"], leg["to"]
+            assert leg["distance"] >= crow_fly_m(a["lat"], a["lon"], b["lat"], b["lon"]) - 1, leg
+            steps = leg["steps"]
+            assert steps and steps[0]["relativeDirection"] == "DEPART", leg
+            assert any(not s["bogusName"] and s["streetName"] for s in steps), steps  # named streets
+            assert abs(sum(s["distance"] for s in steps) - leg["distance"]) < 1.0, leg
+        assert not itinerary_problems(network, it), (itinerary_problems(network, it), describe(it))
+
+
+def test_raptor_agrees_with_the_reference_on_sao_paulo_streets(sao_paulo_streets):
+    # breaks when RAPTOR's earliest arrival with <= k trips differs from the connection scan's
+    # over the footpaths compiled on the streets, or a journey is invalid
+    feed = sao_paulo_streets
+    model = np.asarray(feed.net.footpath_model)
+    assert (model & STREETS).any() and (model & CROW_FLY).any()  # streets inside the extract, crow-fly outside
+    streets = feed.network.streets
+    on_streets = np.intersect1d(np.flatnonzero(streets.stop_edge >= 0), feed.served)
+    queries = random_queries(feed, SPO_STREET_QUERIES, SEED, walks=WALKS, origins=on_streets)
+    failures, n_reached, n_street_walks = [], 0, 0
+    for q in queries:
+        problems, result, view, answer = query_problems(feed, q)
+        n_reached += bool(answer.pareto())
+        paths = [view.router.footpath(leg.from_stop, leg.to_stop) for j in result.journeys for leg in j.legs
+                 if leg.kind == "walk" and leg.from_stop >= 0 and leg.to_stop >= 0]
+        n_street_walks += any(f >= 0 and model[f] & STREETS for f in paths)
+        if problems:
+            failures.append(describe_mismatch(feed, q, result, view, answer, problems))
+    print(f"\n[spo on its streets] {feed.date}: {len(queries)} queries, {len(queries) - len(failures)} agree, "
+          f"{n_reached} reach the destination, {n_street_walks} walk between stops on the streets")
+    if failures:
+        pytest.fail(f"[spo on its streets] {len(failures)} of {len(queries)} queries disagree or return invalid "
+                    "journeys; the first ones:\n\n" + "\n\n".join(failures[:5]), pytrace=False)
+    assert n_reached >= len(queries) // 3, "too few queries reach their destination to test much"
+    assert n_street_walks >= 3, "too few journeys walk between stops on the streets to test them"

@@ -28,6 +28,18 @@ def test_the_document_is_valid_openapi():
     validate(document())
 
 
+def test_the_board_takes_the_plan_s_access_parameters():
+    spec = document()
+    board = {p["name"]: p for p in spec["paths"]["/v1/stops/{stopId}/departures"]["get"]["parameters"]}
+    plan = {p["name"]: p for p in spec["paths"]["/v1/plan"]["get"]["parameters"]}
+    for name in ("wheelchair", "wheelchairUnknown", "bikeOnBoard", "bikeUnknown"):
+        assert board[name]["schema"] == plan[name]["schema"]
+        assert board[name]["description"].startswith(plan[name]["description"])
+    departure = spec["components"]["schemas"]["Departure"]
+    assert departure["properties"]["wheelchairAccessible"]["enum"] == ["NO_INFORMATION", "POSSIBLE", "NOT_POSSIBLE"]
+    assert departure["properties"]["bikesAllowed"]["enum"] == ["NO_INFORMATION", "ALLOWED", "NOT_ALLOWED"]
+
+
 def test_the_document_declares_the_api_key_header():
     spec = document()
     scheme = spec["components"]["securitySchemes"]["apiKey"]
@@ -47,6 +59,8 @@ async def test_the_document_is_served(client):
         ("/v1/stops", "/v1/stops", {"q": "kumpula"}),
         ("/v1/stops", "/v1/stops", {"near": "60.2035,24.96", "radius": "400"}),
         (f"/v1/stops/{KUMPULA}/departures", "/v1/stops/{stopId}/departures", {"date": "2022-02-22", "time": "08:00"}),
+        (f"/v1/stops/{KUMPULA}/departures", "/v1/stops/{stopId}/departures",
+         {"date": "2022-02-22", "time": "08:00", "wheelchair": "true", "bikeOnBoard": "true", "bikeUnknown": "allow"}),
         ("/v1/feeds", "/v1/feeds", {}),
         ("/v1/health", "/v1/health", {}),
         ("/v1/ready", "/v1/ready", {}),

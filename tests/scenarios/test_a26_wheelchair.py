@@ -101,22 +101,73 @@ def test_no_change_at_an_inaccessible_stop(plan):
         "A 08:00 a Y 08:20 / Y 08:25 y Z 08:40"]
 
 
-@pytest.mark.parametrize(("frm", "to"), [
-    ("A", "X"),  # the destination cannot be alighted at
-    ("X", "Z"),  # the origin cannot be boarded at: a ride cannot start there either
-    ("P", "Z"),  # a platform of unknown boarding in an inaccessible station
-    ("S", "Z"),  # the station itself: its platform
+def why_none(body: dict) -> list[tuple[str, str, str]]:
+    """(code, inputField, description) of each routing error of an answer without itinerary."""
+    assert body["itineraries"] == [], body["itineraries"]
+    return [(e["code"], e["inputField"], e["description"]) for e in body["routingErrors"]]
+
+
+@pytest.mark.parametrize(("frm", "to", "closed"), [
+    ("A", "X", "alights at Stop X (X)"),  # the destination cannot be alighted at
+    ("X", "Z", "boards at Stop X (X)"),  # the origin cannot be boarded at: a ride cannot start there either
+    ("P", "Z", "boards at Stop P (P)"),  # a platform of unknown boarding in an inaccessible station
+    ("S", "Z", "boards at Stop P (P)"),  # the station itself: its platform
 ])
-def test_an_inaccessible_end_has_no_journey(plan, frm, to):
+def test_an_inaccessible_end_has_no_journey(plan, frm, to, closed):
     assert plan(STOP_TRIPS, frm, to, "07:55", files=STOP_FILES) != []
     body = plan(STOP_TRIPS, frm, to, "07:55", files=STOP_FILES, options=WHEELCHAIR, full=True)
-    assert body["itineraries"] == [] and body["routingErrors"]
+    [(code, field, description)] = why_none(body)
+    assert (code, field) == ("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "wheelchair")
+    assert f"{closed}, where wheelchair boarding is not possible (wheelchair_boarding=2)" in description
 
 
 def test_a_stop_of_unknown_boarding_follows_the_option(plan):
     assert plan(STOP_TRIPS, "A", "U", "07:55", files=STOP_FILES, options=WHEELCHAIR) == ["A 08:00 a U 08:25"]
-    assert plan(STOP_TRIPS, "A", "U", "07:55", files=STOP_FILES, options=STRICT) == []
+    body = plan(STOP_TRIPS, "A", "U", "07:55", files=STOP_FILES, options=STRICT, full=True)
+    [(code, field, description)] = why_none(body)
+    assert (code, field) == ("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "wheelchairUnknown")
+    assert "alights at Stop U (U), a stop of unknown wheelchair boarding" in description
+    assert "wheelchairUnknown=exclude" in description and "Stop A" not in description  # A is accessible
     assert plan(STOP_TRIPS, "A", "Y", "07:55", files=STOP_FILES, options=STRICT) == ["A 08:00 a Y 08:20"]
+
+
+# --- why there is no journey: the trips closed to a wheelchair ----------------------------------
+@pytest.mark.parametrize(("trips", "options", "field", "closed"), [
+    # only the inaccessible trip: the wheelchair itself closes it
+    (["step"], WHEELCHAIR, "wheelchair", "rides trip step (route R, Stop A (A) -> Stop C (C)), which is not "
+                                         "wheelchair accessible (wheelchair_accessible=2)"),
+    # the trip of unknown access comes before the inaccessible one would: letting the unknown
+    # in is enough, and the answer says so (wheelchairUnknown)
+    (["step", "blank"], STRICT, "wheelchairUnknown", "rides trip blank (route R, Stop A (A) -> Stop C (C)), of "
+                                                     "unknown wheelchair accessibility"),
+])
+def test_the_trip_a_wheelchair_cannot_ride_is_named(plan, trips, options, field, closed):
+    files = feed_files({t: ("R", w) for t, w in {"step": 2, "blank": -1}.items() if t in trips},
+                       {"A": "60.00,25.0,1,0,", "B": "60.01,25.0,1,0,", "C": "60.02,25.0,1,0,"})
+    timetable = {t: FIFO_TRIPS[t] for t in trips}
+    assert plan(timetable, "A", "C", "07:55", files=files) != []
+    [(code, got_field, description)] = why_none(plan(timetable, "A", "C", "07:55", files=files, options=options,
+                                                     full=True))
+    assert (code, got_field) == ("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", field)
+    assert description.startswith("no journey for a wheelchair as asked; the one found ") and closed in description
+
+
+def test_closed_stops_and_a_limit_are_both_named(plan):
+    """With Y inaccessible too, A -> Z changes at X or Y: closed to a wheelchair, and beyond
+    maxTransfers=0 as well; the answer names both."""
+    files = dict(STOP_FILES, **{"stops.txt": STOP_FILES["stops.txt"].replace("Y,Stop Y,60.02,25.0,1", "Y,Stop Y,"
+                                                                                                      "60.02,25.0,2")})
+    options = QueryOptions(wheelchair=True, max_transfers=0)
+    errors = why_none(plan(STOP_TRIPS, "A", "Z", "07:55", files=files, options=options, full=True))
+    assert [(code, field) for code, field, _ in errors] == [("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "wheelchair"),
+                                                            ("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "maxTransfers")]
+    assert "alights at Stop X (X)" in errors[0][2] and "boards at Stop X (X)" in errors[0][2]
+    assert "1 transfers; maxTransfers is 0" in errors[1][2]
+    # with one of the two alone the answer names only it
+    [(_, field, _)] = why_none(plan(STOP_TRIPS, "A", "Z", "07:55", files=files, options=WHEELCHAIR, full=True))
+    assert field == "wheelchair"
+    [(_, field, _)] = why_none(plan(STOP_TRIPS, "A", "Z", "07:55", files=STOP_FILES, options=options, full=True))
+    assert field == "maxTransfers"  # Y is accessible: the change there is only beyond the limit
 
 
 def test_the_day_view_carries_the_stops_accessibility(tmp_path):

@@ -52,11 +52,44 @@ def test_the_bike_is_only_a_mask_when_on_board(plan):
         "A 08:00 nobike C 08:30"]
 
 
+def errors_of(body: dict) -> list[tuple[str, str]]:
+    assert body["itineraries"] == [], body["itineraries"]
+    return [(e["code"], e["inputField"], e["description"]) for e in body["routingErrors"]]
+
+
 def test_no_trip_takes_bikes_no_journey(plan):
+    """Only trips of unknown bike access (blank, 0) and refusing ones: letting the unknown in
+    would do, and the answer names the first such trip and bikeUnknown."""
     files = dict(FILES, **{"trips.txt": FILES["trips.txt"].replace("R,ALL,bikes,1", "R,ALL,bikes,2")
                            .replace("R,ALL,both,1", "R,ALL,both,0")})
     body = plan(TRIPS, "A", "C", "07:55", files=files, options=QueryOptions(bike_on_board=True), full=True)
-    assert body["itineraries"] == [] and body["routingErrors"]
+    [(code, field, description)] = errors_of(body)
+    assert (code, field) == ("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "bikeUnknown")
+    assert ("rides trip blank (route 1, Stop A (A) -> Stop C (C)), whose bikes_allowed is unknown (blank or 0), "
+            "which bikeUnknown=exclude leaves out (bikeUnknown=allow takes it)") in description
+
+
+def test_only_trips_refusing_bikes_are_named(plan):
+    files = dict(FILES, **{"trips.txt": "route_id,service_id,trip_id,bikes_allowed,wheelchair_accessible\n"
+                           "R,ALL,nobike,2,1\nR,ALL,blank,2,1\n"})
+    trips = {t: TRIPS[t] for t in ("nobike", "blank")}
+    for options in (QueryOptions(bike_on_board=True), QueryOptions(bike_on_board=True, bike_unknown=ALLOW)):
+        [(code, field, description)] = errors_of(plan(trips, "A", "C", "07:55", files=files, options=options,
+                                                      full=True))
+        assert (code, field) == ("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "bikeOnBoard")
+        assert description == ("no journey with a bike on board as asked; the one found without that restriction "
+                               "rides trip nobike (route 1, Stop A (A) -> Stop C (C)), which refuses bikes "
+                               "(bikes_allowed=2)")
+
+
+def test_a_trip_closed_to_both_the_wheelchair_and_the_bike_is_named_for_each(plan):
+    files = dict(FILES, **{"trips.txt": "route_id,service_id,trip_id,bikes_allowed,wheelchair_accessible\n"
+                           "R,ALL,nobike,2,2\n"})
+    errors = errors_of(plan({"nobike": TRIPS["nobike"]}, "A", "C", "07:55", files=files, full=True,
+                            options=QueryOptions(bike_on_board=True, wheelchair=True)))
+    assert [field for _, field, _ in errors] == ["wheelchair", "bikeOnBoard"]
+    assert "rides trip nobike" in errors[0][2] and "(wheelchair_accessible=2)" in errors[0][2]
+    assert "rides trip nobike" in errors[1][2] and "(bikes_allowed=2)" in errors[1][2]
 
 
 def test_patterns_split_by_bikes_and_wheelchair(tmp_path):
