@@ -11,10 +11,12 @@ the input it concerns and a sentence a traveller can act on:
 | NO_STOPS_IN_RANGE | from / to | a coordinate with no stop within walking reach |
 | NO_TRANSIT_CONNECTION_WITHIN_LIMITS | (the limit) | connected, but only beyond maxTransfers, the modes or maxWalk |
 | NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW | time | connected earlier that day, not after the time asked |
+| NO_TRANSIT_CONNECTION_WITHIN_LIMITS | wheelchair | connected that day, but not step-free or accessibly |
 | NO_TRANSIT_CONNECTION | null | no journey at all between the two places that day |
 
-Finding the reason costs at most two more router queries (without the limits, then from the
-start of the service day), and only when the answer is empty.
+Finding the reason costs at most three more router queries (without the limits, then from the
+start of the service day, then for a wheelchair user without wheelchair), and only when the
+answer is empty.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from trajet.feeds.modes import MODES
+from trajet.feeds.pathways import describe_modes
 from trajet.router.planner import Journey, Leg, PlanResult
 from trajet.router.query import ALL_MODES, MAX_TRANSFERS_LIMIT, QueryOptions
 
@@ -144,6 +147,10 @@ def _why_none(network: "Network", view: DayView, origins, targets, options: Quer
         return RoutingError("NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW", "time",
                             f"no journey leaves after {clock_text(seconds)[:5]} on {date}; on that day journeys run "
                             f"earlier (one leaves at {clock_text(first)[:5]})")
+    if options.wheelchair:
+        on_foot = view.router.plan([(s, t - shift) for s, t in origins], targets, replace(relaxed, wheelchair=False))
+        if on_foot.journeys:
+            return _not_step_free(network, view, on_foot.journeys[0])
     return RoutingError("NO_TRANSIT_CONNECTION", None,
                         f"the timetable connects these places by no journey on {date}, even with more transfers, "
                         "every mode and walks of up to "
@@ -152,7 +159,7 @@ def _why_none(network: "Network", view: DayView, origins, targets, options: Quer
 
 def _beyond_limits(network: "Network", view: DayView, journey: Journey, options: QueryOptions) -> RoutingError:
     """Which of the query's limits the journey found without them breaks."""
-    tt, net = view.tt, network.net
+    tt = view.tt
     if journey.transfers > options.max_transfers:
         return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "maxTransfers",
                             f"the journey with the fewest changes needs {journey.transfers} transfers; "
@@ -165,13 +172,33 @@ def _beyond_limits(network: "Network", view: DayView, journey: Journey, options:
                                     f"the journey found without that limit rides {MODES[mode]}, which the modes "
                                     "asked leave out")
     # the metres walked that the limit applies to (crow-fly x detour, or on the streets)
-    paths = [view.router.footpath(leg.from_stop, leg.to_stop)
+    paths = [view.router.footpath(leg.from_stop, leg.to_stop, options.wheelchair)
              for leg in journey.legs if leg.kind == "walk" and leg.from_stop >= 0 and leg.to_stop >= 0]
-    walks = [int(net.footpath_walk_m[f]) for f in paths if f >= 0]
+    walks = [int(network.footpaths(options.wheelchair).walk_m[f]) for f in paths if f >= 0]
     longest = max(walks, default=0)
     return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "maxTransferWalk",
                         f"the journey needs a walk of about {longest} m between two stops; maxTransferWalk is "
                         f"{options.max_transfer_walk_m} m")
+
+
+def _not_step_free(network: "Network", view: DayView, journey: Journey) -> RoutingError:
+    """Why the journey found without wheelchair is none for a wheelchair user: its first walk
+    between stops that has no step-free way, else its stops, trips or longer step-free walks."""
+    net, paths = network.net, network.footpaths(False)
+    for leg in journey.legs:
+        if leg.kind != "walk" or leg.from_stop < 0 or leg.to_stop < 0:
+            continue
+        f = view.router.footpath(leg.from_stop, leg.to_stop)
+        if f >= 0 and view.router.footpath(leg.from_stop, leg.to_stop, wheelchair=True) < 0:
+            over = [m for m in describe_modes(int(paths.pathway_modes[f])) if m in ("stairs", "escalator")]
+            names = [f"{net.stop_name[s]} ({net.stop_id[s]})" for s in (leg.from_stop, leg.to_stop)]
+            return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "wheelchair",
+                                f"journeys without wheelchair walk from {names[0]} to {names[1]}"
+                                + (f" over {' and '.join(over)}" if over else "")
+                                + ", which no step-free walk joins")
+    return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "wheelchair",
+                        "journeys without wheelchair board or ride at stops or trips that are not wheelchair "
+                        "accessible, or walk where the step-free way is longer")
 
 
 def warm_up(network: "Network") -> None:
