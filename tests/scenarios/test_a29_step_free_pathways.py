@@ -14,8 +14,12 @@ Station R has no pathways: its platforms are joined by the station default for e
 
 import datetime as dt
 
+import numpy as np
+import pytest
+
 from trajet.feeds.pathways import ELEVATOR
 from trajet.feeds.step_free import step_free_footpaths
+from trajet.router.planner import Router
 from trajet.router.query import QueryOptions
 from trajet.service.network import Network
 
@@ -94,3 +98,16 @@ def test_without_pathways_nothing_is_stored(tmp_path):
                            cache_dir=tmp_path / "c")
     assert len(network.net.step_free_footpath_stop) == 0 and step_free_footpaths(network.net) is None
     assert network.day(dt.date(2024, 3, 12)).router.step_free is None
+
+
+def test_bad_step_free_arrays_are_refused(tmp_path):
+    network = Network.open([write_feed(tmp_path / "f", TRIPS, files=FILES)], cache_dir=tmp_path / "c")
+    router = network.day(dt.date(2024, 3, 12)).router
+    other = router.step_free._replace(pattern_stops=router.tt.pattern_stops.copy())
+    with pytest.raises(ValueError, match="differs in pattern_stops"):
+        Router(router.tt, 1.33, other)
+    stops = np.asarray(network.net.step_free_footpath_stop)
+    with pytest.raises(ValueError, match="increasing"):
+        step_free_footpaths(network.net._replace(step_free_footpath_stop=stops[::-1].copy()))
+    with pytest.raises(ValueError, match="not a CSR"):
+        step_free_footpaths(network.net._replace(step_free_footpath_offsets=np.zeros(2, np.int64)))
