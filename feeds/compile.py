@@ -28,10 +28,11 @@ from .compiled import (
 from .footpaths import CROW_FLY, PATHWAYS, STATION, STREETS, TRANSFERS, WalkGraph, WalkSettings, crow_fly_pairs
 from .geo import distance_m
 from .modes import mode_indices
-from .pathways import pathway_edges, station_walks
+from .pathways import pathway_edges, station_of, station_walks
 from .read import IN_SEAT, GtfsFeed
 from .report import Report
-from .streets import StreetGraph, street_footpaths
+from .step_free import step_free_rows
+from .streets import NO_WHEELCHAIR, STEPS, StreetGraph, StreetSnapper, street_footpaths
 from .trip_links import trip_blocks, trip_links
 
 
@@ -230,6 +231,8 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
     n_times = n_shapes = n_points = n_blocks = 0
     links_all: dict[tuple[int, int], int] = {}
     station_paths: list[tuple] = []  # (from, to, seconds, pathway modes) of walks inside stations
+    step_free_paths: list[tuple] = []  # the same without stairs nor escalators
+    pathway_stations: list[np.ndarray] = []  # the stations with pathways
     forbidden_all: set[tuple[int, int]] = set()
     feeds_meta = []
     for f_index, (feed, report) in enumerate(zip(feeds, reports)):
@@ -260,9 +263,12 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
             trip_route, offsets, stop, rules, trip_wheelchair, trip_bikes)
         change, links, forbidden = _transfers(feed, stop_ids, parent, report)
         if len(feed.pathways):
-            a, b, secs, modes = station_walks(pathway_edges(feed, stop_ids), len(stops),
-                                              stops["location_type"].to_numpy(), parent)
-            station_paths.append((a + n_stops, b + n_stops, secs, modes))
+            edges = pathway_edges(feed, stop_ids)
+            for wheelchair, found in ((False, station_paths), (True, step_free_paths)):
+                a, b, secs, modes = station_walks(edges, len(stops), stops["location_type"].to_numpy(), parent,
+                                                  wheelchair=wheelchair)
+                found.append((a + n_stops, b + n_stops, secs, modes))
+            pathway_stations.append(np.unique(station_of(parent)[np.r_[edges.from_stop, edges.to_stop]]) + n_stops)
 
         parts["stop_id"].append(np.array([pre + s for s in stops["stop_id"]], dtype=str))
         parts["stop_name"].append(stops["stop_name"].to_numpy(str))
@@ -357,13 +363,15 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
                                                                        else np.int32)
         elif name == "service_active":
             arrays[name] = np.concatenate(pieces, axis=0)
-        elif name.startswith("footpath_"):
+        elif name.startswith(("footpath_", "step_free_")):
             continue
         elif isinstance(pieces[0], Texts):
             arrays[name] = Texts.concat(pieces)
         else:
             arrays[name] = np.concatenate(pieces)
-    footpaths, n_snapped = _walks(arrays, station_paths, links_all, forbidden_all, walking, streets)
+    stations = np.concatenate(pathway_stations) if pathway_stations else np.zeros(0, np.int64)
+    footpaths, n_snapped = _walks(arrays, station_paths, step_free_paths, stations, links_all, forbidden_all, walking,
+                                  streets)
     arrays.update(footpaths)
     meta = {
         "compiler_version": COMPILER_VERSION,
@@ -375,6 +383,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
         "max_trip_seconds": int(max(arrays["stop_time_arr"].max(), arrays["stop_time_dep"].max())),
         "walking": walking.to_json(),
         "stops_on_streets": n_snapped,  # stops within snap_max_m of a street (0 without streets)
+        "step_free_stops": len(arrays["step_free_footpath_stop"]),  # stops whose step-free walks differ
         "compiled_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     return CompiledNetwork(**arrays), meta
@@ -393,18 +402,22 @@ def _feed_info(info: dict) -> dict | None:
             "endDate": iso(info.get("end_date"))}
 
 
-def _walks(arrays: dict, station_paths: list, links: dict, forbidden: set, settings: WalkSettings,
-           streets: StreetGraph | None) -> tuple[dict, int]:
+def _walks(arrays: dict, station_paths: list, step_free_paths: list, pathway_stations: np.ndarray, links: dict,
+           forbidden: set, settings: WalkSettings, streets: StreetGraph | None) -> tuple[dict, int]:
     """The closed footpaths (feeds/footpaths.py): walks along pathways, transfers.txt links,
     station changes, then walks between stops (and entrances) close to each other: on the
-    streets between two stops that lie on them, else crow-fly. Also returns how many stops
-    lie on the streets."""
+    streets between two stops that lie on them, else crow-fly; and the step-free ones of
+    wheelchair users where they differ (feeds/step_free.py: the same sources without stairs,
+    escalators or steps). Also returns how many stops lie on the streets."""
     lat, lon = arrays["stop_lat"], arrays["stop_lon"]
     location_type, parent = arrays["stop_location_type"], arrays["stop_parent"]
     n = len(lat)
     graph = WalkGraph(n, settings, arrives=location_type == 0)
-    for a, b, secs, modes in station_paths:
-        graph.add(a, b, secs, np.zeros(len(a)), PATHWAYS, given=True, pathway_modes=modes)
+    step_free = WalkGraph(n, settings, arrives=location_type == 0)
+    for walks, paths in ((graph, station_paths), (step_free, step_free_paths)):
+        for a, b, secs, modes in paths:
+            walks.add(a, b, secs, np.zeros(len(a)), PATHWAYS, given=True, pathway_modes=modes)
+    la = lb = np.zeros(0, np.int64)
     if links:
         la = np.array([k[0] for k in links], np.int64)
         lb = np.array([k[1] for k in links], np.int64)
@@ -412,7 +425,10 @@ def _walks(arrays: dict, station_paths: list, links: dict, forbidden: set, setti
         unknown = secs < 0  # type 0/1 rows between two stops: the walk, but the feed's word that it exists
         secs[unknown] = settings.walk_seconds(settings.detour * distance_m(lat[la[unknown]], lon[la[unknown]],
                                                                           lat[lb[unknown]], lon[lb[unknown]]))
-        graph.add(la, lb, secs, np.zeros(len(la)), TRANSFERS, given=True)
+        for walks in (graph, step_free):
+            walks.add(la, lb, secs, np.zeros(len(la)), TRANSFERS, given=True)
+    bad = np.array([x * n + y for x, y in forbidden], np.int64)
+    step_free_bad = bad
     platforms = np.flatnonzero((location_type == 0) & (parent >= 0))
     if len(platforms):
         order = platforms[np.argsort(parent[platforms], kind="stable")]
@@ -423,16 +439,29 @@ def _walks(arrays: dict, station_paths: list, links: dict, forbidden: set, setti
         secs = np.maximum(settings.station_walk_s,
                           settings.walk_seconds(settings.detour * distance_m(lat[a], lon[a], lat[b], lon[b])))
         graph.add(a, b, secs, np.zeros(len(a)), STATION, given=True)
+        # a station with pathways joins its platforms by its step-free pathways (or the feed's links) only
+        inside = np.isin(station_of(parent)[a], pathway_stations) & (a != b)
+        step_free.add(a[~inside], b[~inside], secs[~inside], np.zeros(int((~inside).sum())), STATION, given=True)
+        joined = np.concatenate([x * n + y for x, y, _, _ in step_free_paths] + [la * n + lb])
+        cut = a[inside].astype(np.int64) * n + b[inside]
+        step_free_bad = np.union1d(bad, cut[~np.isin(cut, joined)])
     walkable = np.isin(location_type, (0, 2)) & np.isfinite(lat) & np.isfinite(lon)
     snapped = np.zeros(n, bool)
     if streets is not None:
-        a, b, metres, snapped = street_footpaths(streets, lat, lon, walkable, settings.radius_m, settings.snap_max_m)
-        walked = np.maximum(np.round(metres), 1)
-        graph.add(a, b, settings.walk_seconds(walked), walked, STREETS, given=False)
+        snapper = StreetSnapper(streets)
+        for walks, no in ((graph, 0), (step_free, int(STEPS | NO_WHEELCHAIR))):
+            a, b, metres, on_streets = street_footpaths(streets, lat, lon, walkable, settings.radius_m,
+                                                        settings.snap_max_m, flags_forbidden=no, snapper=snapper)
+            if walks is graph:  # on the streets: walks on them (step-free ones for a wheelchair), not crow-fly
+                snapped = on_streets
+            walked = np.maximum(np.round(metres), 1)
+            walks.add(a, b, settings.walk_seconds(walked), walked, STREETS, given=False)
     a, b, metres = crow_fly_pairs(lat, lon, walkable, settings.radius_m / settings.detour)
     off_streets = ~(snapped[a] & snapped[b])  # two stops on the streets walk on them, or not at all
     a, b, metres = a[off_streets], b[off_streets], metres[off_streets]
     walked = np.maximum(np.round(metres * settings.detour), 1)
-    graph.add(a, b, settings.walk_seconds(walked), walked, CROW_FLY, given=False)
-    bad = np.array([x * n + y for x, y in forbidden], np.int64)
-    return graph.close(bad), int(snapped.sum())
+    for walks in (graph, step_free):
+        walks.add(a, b, settings.walk_seconds(walked), walked, CROW_FLY, given=False)
+    footpaths = graph.close(bad)
+    footpaths.update(step_free_rows(footpaths, step_free.close(step_free_bad), n))
+    return footpaths, int(snapped.sum())

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-COMPILER_VERSION = "9"
+COMPILER_VERSION = "10"
 MARKER = "meta.json"  # every compiled folder has it, with "compiler_version" inside
 
 # bits of CompiledNetwork.pattern_stop_rules
@@ -157,6 +157,18 @@ class CompiledNetwork(NamedTuple):
     footpath_model: np.ndarray  # uint8
     # Footpath -> the pathways.txt modes it takes, bits 1 << pathway_mode (feeds/pathways.py)
     footpath_pathway_modes: np.ndarray  # uint8
+    # The footpaths of a wheelchair user (no stairs, escalators nor steps: feeds/step_free.py),
+    # stored only for the stops whose list differs from their footpath_* one:
+    # Entry i -> such a stop, increasing
+    step_free_footpath_stop: np.ndarray  # int32
+    # Entry i -> its step-free footpaths, CSR: step_free_footpath_*[offsets[i]:offsets[i + 1]]
+    step_free_footpath_offsets: np.ndarray  # int64, len(step_free_footpath_stop) + 1
+    # Step-free footpath -> to stop, seconds, metres walked, models, pathway modes (as footpath_*)
+    step_free_footpath_to: np.ndarray  # int32
+    step_free_footpath_duration: np.ndarray  # int32
+    step_free_footpath_walk_m: np.ndarray  # int32
+    step_free_footpath_model: np.ndarray  # uint8
+    step_free_footpath_pathway_modes: np.ndarray  # uint8
     # Stop -> seconds to change trips there from transfers.txt; -1: the query's slack;
     # CHANGE_FORBIDDEN: transfer_type 3
     stop_change_time: np.ndarray  # int32

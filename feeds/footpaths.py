@@ -22,6 +22,9 @@ feed-given pairs keep the feed's time even where a chain would be quicker, and a
 pair stays forbidden even where a chain joins it. The search stops at the radius of walked
 metres and at `chain_limit_s` seconds (the radius at walking speed, or the longest single
 edge when that is longer), so chains of feed links cannot run across a city.
+
+A wheelchair user's footpaths are a second relation closed the same way from the step-free
+edges only: no stairs, escalators or street steps (feeds/step_free.py, compile.py `_walks`).
 """
 
 from __future__ import annotations

@@ -71,13 +71,32 @@ class PlanResult:
     work: Work = field(default_factory=Work)
 
 
-class Router:
-    """Earliest-arrival queries on one timetable; safe to share between threads."""
+FOOTPATH_FIELDS = ("footpath_offsets", "footpath_to", "footpath_duration", "footpath_walk_m", "footpath_flags")
 
-    def __init__(self, tt: Timetable, walk_speed_m_s: float):
+
+class Router:
+    """Earliest-arrival queries on one timetable; safe to share between threads.
+
+    `step_free`: the same timetable with the footpaths of wheelchair users (no stairs,
+    escalators nor steps; service/dayview.py step_free_timetable), read by every query with
+    `options.wheelchair`, its journeys rebuilt and its footpaths looked up there; None when
+    they are the default ones."""
+
+    def __init__(self, tt: Timetable, walk_speed_m_s: float, step_free: Timetable | None = None):
+        if step_free is not None:
+            other = [f for f in Timetable._fields
+                     if f not in FOOTPATH_FIELDS and getattr(step_free, f) is not getattr(tt, f)]
+            if other or len(step_free.footpath_offsets) != len(tt.footpath_offsets):
+                raise ValueError("step_free must be the timetable with other footpath arrays only; it differs in "
+                                 + (", ".join(other) or "its number of stops"))
         self.tt = tt
+        self.step_free = step_free
         self.walk_speed_m_s = walk_speed_m_s  # the speed the footpath times were compiled at
         self._local = threading.local()
+
+    def timetable(self, wheelchair: bool) -> Timetable:
+        """The timetable a query reads: the step-free one for a wheelchair user, when there is one."""
+        return self.step_free if wheelchair and self.step_free is not None else self.tt
 
     def _workspace(self, max_rounds: int) -> Workspace:
         ws = getattr(self._local, "ws", None)
@@ -88,8 +107,8 @@ class Router:
 
     def footpaths_from(self, stop: int, options: QueryOptions) -> list[tuple[int, int]]:
         """(stop, seconds at the query's walking speed) one footpath from `stop` under the
-        query's walking limit between stops."""
-        tt = self.tt
+        query's walking limit between stops (step-free ones with options.wheelchair)."""
+        tt = self.timetable(options.wheelchair)
         lo, hi = tt.footpath_offsets[stop], tt.footpath_offsets[stop + 1]
         walk_m = tt.footpath_walk_m[lo:hi].astype(np.int64)
         keep = walk_m <= options.max_transfer_walk_m
@@ -97,9 +116,11 @@ class Router:
         seconds = tt.footpath_duration[lo:hi] + (walk_m * extra) // 1000
         return list(zip(tt.footpath_to[lo:hi][keep].tolist(), seconds[keep].tolist()))
 
-    def footpath(self, from_stop: int, to_stop: int) -> int:
-        """Index of the footpath from_stop -> to_stop (in the compiled network's order), -1 if none."""
-        tt = self.tt
+    def footpath(self, from_stop: int, to_stop: int, wheelchair: bool = False) -> int:
+        """Index of the footpath from_stop -> to_stop, -1 if none: in the compiled network's
+        order, or with `wheelchair` in that of its step-free footpaths (service/network.py
+        Network.footpaths)."""
+        tt = self.timetable(wheelchair)
         lo, hi = tt.footpath_offsets[from_stop], tt.footpath_offsets[from_stop + 1]
         hits = np.flatnonzero(tt.footpath_to[lo:hi] == to_stop)
         return int(lo + hits[0]) if len(hits) else -1
@@ -121,14 +142,15 @@ class Router:
         """
         query = make_query(origins, targets, options, self.walk_speed_m_s)
         ws = self._workspace(query.max_rounds)
-        n_journeys = K.plan_fields(self.tt, ws, *query)
+        tt = self.timetable(options.wheelchair)
+        n_journeys = K.plan_fields(tt, ws, *query)
         while n_journeys in (K.PLAN_ENTRIES_FULL, K.PLAN_LEGS_FULL):  # rare: run again with twice the room
             full = n_journeys == K.PLAN_ENTRIES_FULL
             ws = new_workspace(self.tt, ws.trip_label.shape[0] - 1,
                                n_entries=len(ws.link_entries) * (2 if full else 1),
                                n_legs=len(ws.legs) * (1 if full else 2))
             self._local.ws = ws
-            n_journeys = K.plan_fields(self.tt, ws, *query)
+            n_journeys = K.plan_fields(tt, ws, *query)
         if n_journeys < 0:
             raise RuntimeError(f"router bug: journey of round {-n_journeys} cannot be reconstructed")
         work = Work(*ws.counters.tolist())

@@ -47,8 +47,9 @@ class QueryOptions:
     max_direct_s: int = DEFAULT_MAX_DIRECT_S
     walk_speed_m_s: float | None = None  # None: the speed the network was compiled with
     # a wheelchair user: boards and alights only at stops with wheelchair_boarding 1 and rides
-    # only trips with wheelchair_accessible 1, and unknown (0) ones as wheelchair_unknown says
-    # (the service also keeps the walks step-free)
+    # only trips with wheelchair_accessible 1, and unknown (0) ones as wheelchair_unknown says;
+    # (the service also keeps the walks step-free: between stops the Router's step_free
+    # timetable, feeds/step_free.py; to and from a coordinate service/walking.py's Mode)
     wheelchair: bool = False
     wheelchair_unknown: str = DEFAULT_WHEELCHAIR_UNKNOWN  # ALLOW or EXCLUDE
     # a bike taken on board: rides only trips with bikes_allowed 1, and unknown (0) ones as

@@ -45,7 +45,7 @@ def bike_values(options: QueryOptions) -> tuple[int, ...]:
 def usable_trips(network, view: DayView, trips: np.ndarray, options: QueryOptions) -> np.ndarray:
     """Mask of the view trips the traveller may ride."""
     net = network.net
-    source = np.asarray(view.tt.trip_source)[np.asarray(trips, np.int64)]
+    source = np.asarray(view.trip_source)[np.asarray(trips, np.int64)]
     return (np.isin(np.asarray(net.trip_wheelchair)[source], wheelchair_values(options))
             & np.isin(np.asarray(net.trip_bikes)[source], bike_values(options)))
 

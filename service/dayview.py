@@ -22,6 +22,7 @@ from numba import njit
 from trajet.feeds.compile import sequence_groups
 from trajet.feeds.compiled import CHANGE_FORBIDDEN, DROP_OFF, PICKUP, CompiledNetwork
 from trajet.feeds.footpaths import FEED_TIMED as FEED_TIMED_MODELS
+from trajet.feeds.step_free import Footpaths
 from trajet.router.planner import Router
 from trajet.router.timetable import (
     ACCESS_SHIFT,
@@ -281,3 +282,19 @@ def footpath_flags(footpath_model: np.ndarray) -> np.ndarray:
     model = np.asarray(footpath_model)
     timed = (model & ~np.uint8(FEED_TIMED_MODELS)) == 0
     return np.where(timed, FEED_TIMED, 0).astype(np.uint8)
+
+
+def step_free_timetable(tt: Timetable, footpaths: Footpaths | None) -> Timetable | None:
+    """The day view for wheelchair users: `tt` with the step-free footpaths of the compiled
+    network (feeds/step_free.py), every other array shared; None when there are none that
+    differ (the Router then reads `tt` for them too). The kernel reads whatever footpaths its
+    Timetable holds, so no field is added for it."""
+    if footpaths is None:
+        return None
+    return tt._replace(
+        footpath_offsets=footpaths.offsets(tt.n_stops),
+        footpath_to=np.array(footpaths.to_stop, np.int32),
+        footpath_duration=np.array(footpaths.duration, np.int32),
+        footpath_walk_m=np.array(footpaths.walk_m, np.int32),
+        footpath_flags=footpath_flags(footpaths.model),
+    ).freeze()

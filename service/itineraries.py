@@ -116,11 +116,14 @@ def leg_json(network, view, leg, places: dict | None = None, options: QueryOptio
 def _walk_leg(network, view: DayView, leg, places: dict, out: dict, options: QueryOptions) -> None:
     """Distance, model, geometry and steps of a walk: a compiled footpath between two stops
     (redrawn on the streets when it was walked on them), else a walk to or from a coordinate
-    (on the streets, or crow-fly times the detour factor: Places.walk_between)."""
+    (on the streets, or crow-fly times the detour factor: Places.walk_between). A wheelchair
+    user's walk is the step-free footpath, its pathwayModes those it takes (an elevator, ...)."""
     a, b = _position(network, places, leg.from_stop), _position(network, places, leg.to_stop)
-    f = view.router.footpath(leg.from_stop, leg.to_stop) if leg.from_stop >= 0 and leg.to_stop >= 0 else -1
+    between_stops = leg.from_stop >= 0 and leg.to_stop >= 0
+    f = view.router.footpath(leg.from_stop, leg.to_stop, options.wheelchair) if between_stops else -1
+    paths = network.footpaths(options.wheelchair)  # the step-free ones for a wheelchair user
     out.update(legGeometry={"points": polyline.encode([a, b], 5), "length": 2}, steps=[])
-    if f < 0 or network.net.footpath_model[f] == STREETS:
+    if f < 0 or paths.model[f] == STREETS:
         # seconds at the query's speed of a walk of this leg's length: at least its duration
         walk = network.places.walk_between(a, b, 2 * (leg.t_arr - leg.t_dep) + 60, options, out["mode"])
         if walk is not None:
@@ -129,10 +132,10 @@ def _walk_leg(network, view: DayView, leg, places: dict, out: dict, options: Que
                 out.update(street_leg(walk.street))
             return
     crow_fly = float(distance_m(a[0], a[1], b[0], b[1]))
-    model = int(network.net.footpath_model[f]) if f >= 0 else CROW_FLY
-    walked = int(network.net.footpath_walk_m[f]) if f >= 0 else 0
+    model = int(paths.model[f]) if f >= 0 else CROW_FLY
+    walked = int(paths.walk_m[f]) if f >= 0 else 0
     distance = walked or crow_fly * (network.walking.detour if model & (CROW_FLY | TRANSFERS) else 1.0)
-    modes = int(network.net.footpath_pathway_modes[f]) if f >= 0 else 0
+    modes = int(paths.pathway_modes[f]) if f >= 0 else 0
     if modes:
         out["pathwayModes"] = describe_modes(modes)  # stairs, elevator, ... of the station walk
     out.update(distance=round(distance, 1), walkModel=model_names(model))

@@ -23,11 +23,12 @@ import numpy as np
 from trajet.feeds.compiled import CompiledNetwork, children_of, service_days
 from trajet.feeds.footpaths import WalkSettings
 from trajet.feeds.load import OsmData, open_compiled, open_osm
+from trajet.feeds.step_free import Footpaths, step_free_footpaths
 from trajet.router.planner import Router
 from trajet.router.query import QueryOptions
 
 from .clock import Clock
-from .dayview import DayView, build_day_view
+from .dayview import DayView, build_day_view, step_free_timetable
 from .errors import QueryError
 from .geocode import Geocoder
 from .places import Places
@@ -123,7 +124,8 @@ class Network:
                 self._views.move_to_end(date)
                 return view
             tt, origin, trip_source, trip_day = build_day_view(self.net, self.meta, date)
-            view = DayView(date, Router(tt, self.walking.speed_m_s), origin, trip_source, trip_day)
+            step_free = step_free_timetable(tt, self._step_free)
+            view = DayView(date, Router(tt, self.walking.speed_m_s, step_free), origin, trip_source, trip_day)
             self._views[date] = view
             while len(self._views) > N_CACHED_DAYS:
                 self._views.popitem(last=False)
@@ -133,6 +135,17 @@ class Network:
         """Unix seconds of a clock time on a date in the network's timezone."""
         wall = dt.datetime(date.year, date.month, date.day, tzinfo=self.timezone) + dt.timedelta(seconds=seconds)
         return int(wall.timestamp())
+
+    # --- footpaths ----------------------------------------------------------------------
+    @cached_property
+    def _step_free(self) -> Footpaths | None:
+        return step_free_footpaths(self.net)
+
+    def footpaths(self, wheelchair: bool) -> Footpaths:
+        """The footpaths a query walks (Router.footpath indexes them): a wheelchair user's are
+        step-free (feeds/step_free.py), everybody else's the compiled footpath_* arrays."""
+        step_free = self._step_free if wheelchair else None
+        return step_free if step_free is not None else Footpaths.default(self.net)
 
     # --- lazily built indexes ------------------------------------------------------------
     @cached_property

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, NamedTuple
 
 from trajet.feeds.modes import MODES
+from trajet.feeds.pathways import describe_modes
 from trajet.router.planner import Journey, Leg, PlanResult
 from trajet.router.query import ALL_MODES, ALLOW, MAX_TRANSFERS_LIMIT, QueryOptions
 
@@ -192,6 +193,8 @@ def _closed(network: "Network", view: DayView, journey: Journey, options: QueryO
             errors.append(RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", field,
                                        f"no journey {WHO[restriction]} as asked; the one found {how} "
                                        f"{barrier_text(closing)}"))
+    if not errors and options.wheelchair:  # no stop nor trip closed: a walk without a step-free way?
+        errors += _not_step_free(network, view, journey)
     if not errors:  # the restrictions changed the journey in another way (its walks, say): name them
         field = "wheelchair" if options.wheelchair else "bikeOnBoard"
         asked = " or ".join(WHO[r] for r, on in (("wheelchair", options.wheelchair),
@@ -203,7 +206,7 @@ def _closed(network: "Network", view: DayView, journey: Journey, options: QueryO
 
 def _beyond_limits(network: "Network", view: DayView, journey: Journey, options: QueryOptions) -> RoutingError:
     """Which of the query's limits the journey found without them breaks."""
-    tt, net = view.tt, network.net
+    tt = view.tt
     if journey.n_trips - 1 > options.max_transfers:
         seated = sum(leg.interline for leg in journey.legs)
         also = f", staying on board from one trip to the next {seated} time(s), which counts as one" if seated else ""
@@ -218,13 +221,32 @@ def _beyond_limits(network: "Network", view: DayView, journey: Journey, options:
                                     f"the journey found without that limit rides {MODES[mode]}, which the modes "
                                     "asked leave out")
     # the metres walked that the limit applies to (crow-fly x detour, or on the streets)
-    paths = [view.router.footpath(leg.from_stop, leg.to_stop)
+    paths = [view.router.footpath(leg.from_stop, leg.to_stop, options.wheelchair)
              for leg in journey.legs if leg.kind == "walk" and leg.from_stop >= 0 and leg.to_stop >= 0]
-    walks = [int(net.footpath_walk_m[f]) for f in paths if f >= 0]
+    walks = [int(network.footpaths(options.wheelchair).walk_m[f]) for f in paths if f >= 0]
     longest = max(walks, default=0)
     return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "maxTransferWalk",
                         f"the journey needs a walk of about {longest} m between two stops; maxTransferWalk is "
                         f"{options.max_transfer_walk_m} m")
+
+
+def _not_step_free(network: "Network", view: DayView, journey: Journey) -> list[RoutingError]:
+    """Why the journey found without wheelchair is none for a wheelchair user when none of its
+    stops and trips is closed: its first walk between stops that has no step-free way (with
+    the stairs or escalators it takes); [] when every walk has one (a longer one, then)."""
+    net, paths = network.net, network.footpaths(False)
+    for leg in journey.legs:
+        if leg.kind != "walk" or leg.from_stop < 0 or leg.to_stop < 0:
+            continue
+        f = view.router.footpath(leg.from_stop, leg.to_stop)
+        if f >= 0 and view.router.footpath(leg.from_stop, leg.to_stop, wheelchair=True) < 0:
+            over = [m for m in describe_modes(int(paths.pathway_modes[f])) if m in ("stairs", "escalator")]
+            names = [f"{net.stop_name[s]} ({net.stop_id[s]})" for s in (leg.from_stop, leg.to_stop)]
+            return [RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "wheelchair",
+                                 f"journeys without wheelchair walk from {names[0]} to {names[1]}"
+                                 + (f" over {' and '.join(over)}" if over else "")
+                                 + ", which no step-free walk joins")]
+    return []
 
 
 def warm_up(network: "Network") -> None:

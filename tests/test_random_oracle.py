@@ -167,6 +167,11 @@ def compile_problems(models: list[RandomFeed], network: Network) -> list[str]:
         if (have is None) != (want_path is None) or (
                 have and (abs(have[0] - want_path[0]) > 1 or abs(have[1] - want_path[1]) > 1)):
             out.append(f"footpath {a} -> {b}: compiled (seconds, metres) {have}, expected {want_path}")
+    # neither pathways nor streets here: a wheelchair user walks where everybody does (the
+    # station default and crow-fly stay, feeds/step_free.py), so no stop has step-free walks of its own
+    if len(net.step_free_footpath_stop):
+        out.append(f"{len(net.step_free_footpath_stop)} stops with step-free walks of their own, without pathways "
+                   "or streets")
     for m in models:
         pre = prefix(models, m)
         for stop, change in m.expected_change_times().items():
