@@ -102,6 +102,17 @@ def compile_cmd(feeds, out, osm):
     )
 
 
+def _network_at(feeds, date_text: str | None, time_text: str | None):
+    """The network and the service date and seconds asked (the clock's when not given); a bad
+    date or time fails before the network loads."""
+    if date_text:
+        parse_date(date_text)
+    if time_text:
+        parse_time(time_text)
+    network = open_network(feeds)
+    return (network, *when(network, date_text, time_text))
+
+
 @cli.command()
 @feed_option
 @click.option("--from", "from_id", required=True, help="stop_id (FEED:stop_id with several feeds) or lat,lon")
@@ -113,12 +124,7 @@ def compile_cmd(feeds, out, osm):
 def plan(feeds, from_id, to_id, date_text, time_text, as_json, **query):
     """Plan journeys between two places; exits 3 when there is none, saying why."""
     _options(query)  # a bad flag fails before the network loads
-    if date_text:
-        parse_date(date_text)
-    if time_text:
-        parse_time(time_text)
-    network = open_network(feeds)
-    date, seconds = when(network, date_text, time_text)
+    network, date, seconds = _network_at(feeds, date_text, time_text)
     body = plan_json(network, network.plan(from_id, to_id, date, seconds, _options(query, network)))
     if as_json:
         click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
@@ -155,12 +161,7 @@ def departures(feeds, stop_id, date_text, time_text, limit_text, as_json, **acce
     --wheelchair true or --bike-on-board true only the platforms and trips the traveller can take."""
     options = _access(access)  # a bad flag fails before the network loads
     limit = parse_int(limit_text, "limit", 10, 1, 200)
-    if date_text:
-        parse_date(date_text)
-    if time_text:
-        parse_time(time_text)
-    network = open_network(feeds)
-    date, seconds = when(network, date_text, time_text)
+    network, date, seconds = _network_at(feeds, date_text, time_text)
     body = departure_board(network, stop_id, date, seconds, limit, options)
     if as_json:
         click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())

@@ -305,6 +305,8 @@ def _scan_pattern(tt, ws, q, k, pattern, start, last, best_target):
             t_arr = tt.arrivals[base + trip * n_pos + i]
             if (t_arr < ws.stop_state[stop, S_BEST_ARR] and t_arr < best_target
                     and (stop_mask >> ((rules >> WHEELCHAIR_SHIFT) & 3)) & 1):
+                # what _alight does, written out: called here, its tuple of lengths made the
+                # New York region's queries 3x slower (router/README.md, Links between trips)
                 n_touched = _flag(ws, stop, S_TOUCHED, ws.touched_list, n_touched)
                 ws.stop_state[stop, S_BEST_ARR] = t_arr
                 if ws.trip_label[k, stop, T_ARR] == UNREACHED:
