@@ -305,11 +305,13 @@ def write_arrays(arrays: NamedTuple, folder: Path) -> None:
 
 
 def read_arrays(cls, folder: Path):
-    """The named tuple `cls` that write_arrays wrote into `folder`, memory-mapped."""
+    """The named tuple `cls` that write_arrays wrote into `folder`, memory-mapped: each a
+    plain ndarray whose base is the np.memmap, as np.memmap's Python-level __getitem__ cost
+    a tenth of the time of turning journeys into JSON (112,883 calls for 550 plans)."""
     def read(name: str):
         if (folder / f"{name}.data.npy").exists():
             return Texts(read(f"{name}.data"), read(f"{name}.offsets"))
-        return np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+        return np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False))
 
     return cls(**{name: read(name) for name in cls._fields})
 

@@ -24,9 +24,23 @@ from .walking import street_leg
 PLACE_NAMES = {ORIGIN: "Origin", DESTINATION: "Destination"}
 
 
+ISO_CACHE = 50_000  # instants kept formatted (about 5 MB): the same trips' times recur
+
+
 def iso(network, origin: int, t: int) -> str:
-    """ISO 8601 local time with the UTC offset of the network's timezone."""
-    return dt.datetime.fromtimestamp(origin + t, network.timezone).isoformat()
+    """ISO 8601 local time with the UTC offset of the network's timezone (kept for the next
+    ISO_CACHE instants asked: formatting was a tenth of the time of a plan's JSON)."""
+    key = (network.timezone, origin + t)
+    text = _ISO.get(key)
+    if text is None:
+        text = dt.datetime.fromtimestamp(origin + t, network.timezone).isoformat()
+        if len(_ISO) >= ISO_CACHE:
+            _ISO.clear()
+        _ISO[key] = text  # a dict's get and set are atomic: safe from the routing threads
+    return text
+
+
+_ISO: dict[tuple, str] = {}
 
 
 def _position(network, places: dict, stop: int) -> tuple[float, float]:
@@ -122,15 +136,15 @@ def _walk_leg(network, view: DayView, leg, places: dict, out: dict, options: Que
     between_stops = leg.from_stop >= 0 and leg.to_stop >= 0
     f = view.router.footpath(leg.from_stop, leg.to_stop, options.wheelchair) if between_stops else -1
     paths = network.footpaths(options.wheelchair)  # the step-free ones for a wheelchair user
-    out.update(legGeometry={"points": polyline.encode([a, b], 5), "length": 2}, steps=[])
+    out.update(legGeometry=None, steps=[])  # in this order in the answer; a straight line unless on the streets
     if f < 0 or paths.model[f] == STREETS:
         # seconds at the query's speed of a walk of this leg's length: at least its duration
         walk = network.places.walk_between(a, b, 2 * (leg.t_arr - leg.t_dep) + 60, options, out["mode"])
         if walk is not None:
             out.update(distance=round(walk.metres, 1), walkModel=model_names(walk.model))
-            if walk.street is not None:
-                out.update(street_leg(walk.street))
+            out.update(street_leg(walk.street) if walk.street is not None else _straight(a, b))
             return
+    out.update(_straight(a, b))
     crow_fly = float(distance_m(a[0], a[1], b[0], b[1]))
     model = int(paths.model[f]) if f >= 0 else CROW_FLY
     walked = int(paths.walk_m[f]) if f >= 0 else 0
@@ -139,6 +153,11 @@ def _walk_leg(network, view: DayView, leg, places: dict, out: dict, options: Que
     if modes:
         out["pathwayModes"] = describe_modes(modes)  # stairs, elevator, ... of the station walk
     out.update(distance=round(distance, 1), walkModel=model_names(model))
+
+
+def _straight(a: tuple[float, float], b: tuple[float, float]) -> dict:
+    """The legGeometry of a walk drawn as a straight line from a to b."""
+    return {"legGeometry": {"points": polyline.encode([a, b], 5), "length": 2}}
 
 
 def model_names(model: int) -> list[str]:

@@ -38,6 +38,8 @@ from trajet.router.streets import (
 from .steps import leg_geometry, walk_geometry_and_steps
 
 SNAP_CACHE = 20_000  # snapped points kept (about 3 MB)
+WALK_CACHE = 4_096  # walks kept with their geometry and steps (a few MB)
+MISSING = object()
 
 
 class Mode(NamedTuple):
@@ -72,11 +74,13 @@ class StopSnaps(NamedTuple):
 
 class StreetWalk(NamedTuple):
     """A walk on the streets: its metres (the snaps at both ends included), its points along
-    the streets and its OpenTripPlanner-like steps."""
+    the streets, its OpenTripPlanner-like steps and its encoded legGeometry. Kept and shared
+    by Streets.walk: never modified."""
 
     metres: float
     points: list
     steps: list
+    geometry: dict  # its legGeometry (leg_geometry of the points), encoded once
 
 
 class Streets:
@@ -92,7 +96,10 @@ class Streets:
         # the stops snapped: those walked to (stops, platforms, entrances) with a position
         self._snapped_stops = np.flatnonzero(walkable & np.isfinite(self._stop_lat) & np.isfinite(self._stop_lon))
         self._local = threading.local()
-        self._snaps: dict[tuple, Snap] = {}  # (lat, lon, mode) -> Snap; a dict's get and set are atomic
+        self._snaps: dict[tuple, Snap] = {}
+        # (a, b, limit_m, mode) -> the walk, for the next WALK_CACHE walks: a walk leg between
+        # two stops is drawn anew for every journey that takes it. Shared: never modified
+        self._walks: dict[tuple, StreetWalk | None] = {}  # (lat, lon, mode) -> Snap; a dict's get and set are atomic
         self._stop_snaps: dict[Mode, StopSnaps] = {}  # one per mode asked (at most three)
 
     def stop_snaps(self, mode: Mode = ON_FOOT) -> StopSnaps:
@@ -178,6 +185,17 @@ class Streets:
              mode: Mode = ON_FOOT) -> StreetWalk | None:
         """The way from point a to point b on the streets, None when either is off the streets
         or it is longer than limit_m."""
+        key = (a, b, limit_m, mode)
+        found = self._walks.get(key, MISSING)
+        if found is not MISSING:
+            return found
+        found = self._walk(a, b, limit_m, mode)
+        if len(self._walks) >= WALK_CACHE:
+            self._walks.clear()
+        self._walks[key] = found
+        return found
+
+    def _walk(self, a, b, limit_m: float, mode: Mode) -> StreetWalk | None:
         snap_a, snap_b = self.snap(*a, mode), self.snap(*b, mode)
         if snap_a.edge < 0 or snap_b.edge < 0:
             return None
@@ -188,9 +206,9 @@ class Streets:
             return None
         points, steps, metres = walk_geometry_and_steps(self.graph, route.edges, a, b, route.start_fraction,
                                                         route.end_fraction)
-        return StreetWalk(metres, points, steps)
+        return StreetWalk(metres, points, steps, leg_geometry(points))
 
 
 def street_leg(walk: StreetWalk) -> dict:
     """The JSON fields of a walk leg on the streets."""
-    return {"distance": round(walk.metres, 1), "legGeometry": leg_geometry(walk.points), "steps": walk.steps}
+    return {"distance": round(walk.metres, 1), "legGeometry": walk.geometry, "steps": walk.steps}

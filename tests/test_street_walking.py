@@ -193,3 +193,19 @@ def test_a_bike_reaches_a_stop_by_the_nearest_street_it_may_ride(helsinki):
     walks, _ = helsinki.places.walks(origin, helsinki.day(DAY).router, QueryOptions(access_mode="BICYCLE"), -1,
                                      forward=True)
     assert stop in dict(walks)
+
+
+def test_walks_drawn_once_are_kept_per_limit_and_mode(helsinki):
+    """Streets.walk keeps the walks it drew (a leg between two stops is drawn for every journey
+    that takes it): the same ends, limit and mode give the very same walk; another limit or
+    mode is searched anew."""
+    from trajet.service.walking import Mode
+
+    streets = helsinki.streets
+    ends = tuple(tuple(float(x) for x in p.split(",")) for p in (ABOVE, BELOW))
+    on_foot, wheelchair = Mode.of("WALK", False), Mode.of("WALK", True)
+    walk = streets.walk(*ends, 600.0, on_foot)
+    assert walk is not None and streets.walk(*ends, 600.0, on_foot) is walk
+    assert streets.walk(*ends, 100.0, on_foot) is None  # 233 m up the steps: beyond 100 m
+    round_them = streets.walk(*ends, 600.0, wheelchair)
+    assert round_them is not walk and round_them.metres > walk.metres + 50

@@ -254,7 +254,7 @@ def test_save_and_load(tmp_path, helsinki):
         if isinstance(a, Texts):
             assert [a[i] for i in range(len(a))] == [b[i] for i in range(len(b))]
         else:
-            assert isinstance(b, np.memmap) and b.dtype == a.dtype and np.array_equal(a, b)
+            assert isinstance(b.base, np.memmap) and b.dtype == a.dtype and np.array_equal(a, b)  # mapped
     assert fs.streets_meta(out)["meta"] == {"source": "helsinki"}
     save_streets(g, out)  # a previous output is replaced
     (tmp_path / "other").mkdir()
