@@ -308,8 +308,10 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
         blocks = trip_blocks(feed, trip_index)
         parts["trip_block"].append(np.where(blocks >= 0, blocks + n_blocks, -1).astype(np.int32))
         n_blocks += int(blocks.max(initial=-1)) + 1
-        for name, values in trip_links(feed, trip_index, offsets, stop, stop_ids, parent, report).items():
-            parts[name].append(values + n_trips if name.endswith("_trip") else values)
+        shift = {"trip": n_trips, "route": n_routes, "stop": n_stops}
+        for name, values in trip_links(feed, trip_index, offsets, stop, stop_ids, route_ids, parent, report).items():
+            by = shift.get(name.rsplit("_", 1)[1], 0)
+            parts[name].append(np.where(values >= 0, values + by, values).astype(values.dtype) if by else values)
         parts["trip_time_offsets"].append(offsets[:-1] + n_times)
         parts["stop_time_arr"].append(arr)
         parts["stop_time_dep"].append(dep)

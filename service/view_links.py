@@ -14,7 +14,9 @@ Two kinds (router/README.md, Links between trips):
   between stops (400 m) found the same journeys as without it, while without walks (0 m) 182
   of 300 differed: there a continuation across the street is the only way to change.
 - **guaranteed**: transfer_type 1 (timed) or 2 (with its minimum time) between two trips, a
-  change that holds even where the stop's change time would not allow it.
+  change that holds even where the stop's change time would not allow it; between two
+  routes (or a trip and a route), from each trip of the first calling at the stop to the
+  trip of the second leaving first after it (_route_links).
 
 A compiled trip-to-trip row joins each view instance of its first trip to the instance of
 its second trip, on the same service day or the next, that leaves first after it (after the
@@ -74,7 +76,8 @@ def _block_links(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray, t
     keep = same_day & (wait >= 0) & (wait <= INTERLINE_MAX_WAIT_S) & close
     a, b = a[keep], b[keep]
     link_type = np.asarray(net.link_type)
-    refused = np.isin(link_type, (NOT_POSSIBLE, IN_SEAT_NOT_ALLOWED))
+    refused = (np.isin(link_type, (NOT_POSSIBLE, IN_SEAT_NOT_ALLOWED)) & (np.asarray(net.link_from_trip) >= 0)
+               & (np.asarray(net.link_to_trip) >= 0))
     if refused.any():
         n = np.int64(len(net.trip_block))
         keys = np.asarray(net.link_from_trip)[refused].astype(np.int64) * n + np.asarray(net.link_to_trip)[refused]
@@ -82,6 +85,56 @@ def _block_links(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray, t
         a, b = a[allowed], b[allowed]
     n_pos = np.diff(tt.pattern_stop_offsets)[tt.trip_pattern[trips[a]]]
     return trips[a], n_pos - 1, trips[b], np.zeros(len(b), np.int64)
+
+
+def _calls_at(tt: Timetable, trips: np.ndarray, stop: int, station: np.ndarray, last: bool) -> np.ndarray:
+    """Position of each view trip's last (or first) call at `stop` or a platform of it, -1 none."""
+    pattern = tt.trip_pattern[trips]
+    out = np.full(len(trips), -1, np.int64)
+    for p in np.unique(pattern).tolist():
+        calls = tt.pattern_stops[tt.pattern_stop_offsets[p]:tt.pattern_stop_offsets[p + 1]]
+        hits = np.flatnonzero((calls == stop) | (station[calls] == stop))
+        if len(hits):
+            out[pattern == p] = hits[-1] if last else hits[0]
+    return out
+
+
+def _route_links(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray, rows: np.ndarray):
+    """(from view trip, from position, to view trip, to position) of the guaranteed changes
+    of rows with a side named by its route: each view trip of the first side calling at its
+    stop joined to the trip of the second side that leaves its stop first at or after the
+    arrival (plus the minimum time), as the timetable of a timed transfer reads."""
+    route = np.asarray(net.trip_route)[trip_source]
+    parent = np.asarray(net.stop_parent)
+    station = np.where(parent >= 0, parent, np.arange(len(parent)))
+    out = [[], [], [], []]
+    for r in rows.tolist():
+        sides = []
+        for side in ("from", "to"):
+            trip, rte = int(getattr(net, f"link_{side}_trip")[r]), int(getattr(net, f"link_{side}_route")[r])
+            trips = np.flatnonzero(trip_source == trip) if trip >= 0 else np.flatnonzero(route == rte)
+            if trip >= 0:
+                pos = np.full(len(trips), int(getattr(net, f"link_{side}_pos")[r]), np.int64)
+            else:
+                pos = _calls_at(tt, trips, int(getattr(net, f"link_{side}_stop")[r]), station, side == "from")
+            sides.append((trips[pos >= 0], pos[pos >= 0]))
+        (a, pos_a), (b, pos_b) = sides
+        if not len(a) or not len(b):
+            continue
+        wait = max(int(net.link_secs[r]), 0) if int(net.link_type[r]) == MIN_TIME else 0
+        need = _time_at(tt, a, pos_a, tt.arrivals) + wait
+        dep = _time_at(tt, b, pos_b, tt.departures)
+        order = np.argsort(dep, kind="stable")
+        first = np.searchsorted(dep[order], need, side="left")
+        ok = first < len(b)
+        a, pos_a, first = a[ok], pos_a[ok], first[ok]
+        chosen = order[first]
+        differ = b[chosen] != a  # a trip's change to itself is none
+        out[0].append(a[differ])
+        out[1].append(pos_a[differ])
+        out[2].append(b[chosen][differ])
+        out[3].append(pos_b[chosen][differ])
+    return tuple(np.concatenate(v).astype(np.int64) if v else np.zeros(0, np.int64) for v in out)
 
 
 @njit(cache=True)
@@ -128,7 +181,16 @@ def view_links(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray,
     seated = [np.ones(len(frm), bool)]
     frm, frm_pos, to, to_pos = [frm], [frm_pos], [to], [to_pos]
     link_type = np.asarray(net.link_type)
-    used = np.flatnonzero(np.isin(link_type, (TIMED, MIN_TIME, IN_SEAT)))
+    by_trips = (np.asarray(net.link_from_trip) >= 0) & (np.asarray(net.link_to_trip) >= 0)
+    used = np.flatnonzero(np.isin(link_type, (TIMED, MIN_TIME, IN_SEAT)) & by_trips)
+    by_routes = np.flatnonzero(np.isin(link_type, (TIMED, MIN_TIME)) & ~by_trips)
+    if len(by_routes):
+        va, pa, vb, pb = _route_links(net, tt, trip_source, by_routes)
+        frm.append(va)
+        frm_pos.append(pa)
+        to.append(vb)
+        to_pos.append(pb)
+        seated.append(np.zeros(len(va), bool))
     if len(used):
         order = np.argsort(trip_source, kind="stable")
         inst_offsets = np.zeros(len(net.trip_block) + 1, np.int64)

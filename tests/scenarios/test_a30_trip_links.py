@@ -5,8 +5,8 @@ Trip `in` reaches B at 08:10; `on` leaves B at 08:11 for C. Changing at B needs 
 - `in` and `on` are consecutive trips of one block (trips.txt block_id) on the day: the
   traveller stays seated (two legs, the second `interlineWithPreviousLeg`, no transfer);
 - transfers.txt joins them with transfer_type 4 (in-seat), the same;
-- transfers.txt says transfer_type 1 (timed) between the two trips at B: a change the
-  router keeps although the slack would not allow it (a transfer, not interlined).
+- transfers.txt says transfer_type 1 (timed) between the two trips, or their routes, at B: a
+  change the router keeps although the slack would not allow it (a transfer, not interlined).
 transfer_type 5 between two trips of a block makes the traveller alight: `late` again.
 """
 
@@ -146,3 +146,46 @@ def test_a_layover_longer_than_five_minutes_lets_the_passengers_off(plan, leaves
                 options=QueryOptions(max_transfer_walk_m=0), full=True)
     assert describe(body["itineraries"][0]).endswith("C 08:30" if seated else "C 08:50")
     assert legs(body)[1]["interlineWithPreviousLeg"] is seated
+
+
+ROUTE_TRANSFERS = ("from_stop_id,to_stop_id,from_route_id,to_route_id,from_trip_id,to_trip_id,transfer_type,"
+                   "min_transfer_time\n")
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    ("B,B,Rin,Ron,,,1,", SEATED),  # timed between the two routes at B: `on` waits for `in`
+    ("B,B,,Ron,in,,1,", SEATED),  # from the trip to the route
+    ("B,B,Rin,,,on,1,", SEATED),  # from the route to the trip
+    ("B,B,Rin,Ron,,,2,60", SEATED),  # 60 s are enough between these routes
+    ("B,B,Rin,Ron,,,2,180", LATE),  # 180 s are not
+    ("B,B,Rin,Rlate,,,1,", LATE),  # a timed change to another route changes nothing here
+])
+def test_guaranteed_changes_between_routes(plan, row, expected):
+    body = plan(TRIPS, "A", "C", "07:55", files={"transfers.txt": ROUTE_TRANSFERS + row + "\n"}, full=True)
+    assert describe(body["itineraries"][0]) == expected
+    assert not any(leg.get("interlineWithPreviousLeg") for leg in legs(body))
+
+
+def test_a_route_transfer_joins_each_trip_to_the_next_of_the_other_route(plan):
+    """Two trips of route Rin, each met by the first trip of route Ron leaving B after it."""
+    trips = {"in1": ("ALL", "A 08:00, B 08:10"), "in2": ("ALL", "A 09:00, B 09:10"),
+             "on1": ("ALL", "B 08:11, C 08:20"), "on2": ("ALL", "B 09:11, C 09:20")}
+    files = {"routes.txt": "route_id,agency_id,route_short_name,route_long_name,route_type\n"
+             "Rin,A,in,Route in,3\nRon,A,on,Route on,3\n",
+             "trips.txt": "route_id,service_id,trip_id\nRin,ALL,in1\nRin,ALL,in2\nRon,ALL,on1\nRon,ALL,on2\n",
+             "transfers.txt": ROUTE_TRANSFERS + "B,B,Rin,Ron,,,1,\n"}
+    assert plan(trips, "A", "C", "07:55", files=files) == ["A 08:00 in1 B 08:10 / B 08:11 on1 C 08:20"]
+    assert plan(trips, "A", "C", "08:30", files=files) == ["A 09:00 in2 B 09:10 / B 09:11 on2 C 09:20"]
+    # without the rule, 60 s at B are less than the slack: on1 of the next morning
+    assert plan(trips, "A", "C", "08:30", files={k: v for k, v in files.items() if k != "transfers.txt"}) == [
+        "A 09:00 in2 B 09:10 / B 08:11 on1 C 08:20"]
+
+
+def test_rules_not_applied_are_counted(tmp_path):
+    rows = "B,B,Rin,Ron,,,3,\nB,B,Rin,,,,1,\nB,B,,,in,on,0,\n"
+    network = Network.open([write_feed(tmp_path / "f", TRIPS, files={"transfers.txt": ROUTE_TRANSFERS + rows})],
+                           cache_dir=tmp_path / "c")
+    reasons = {w["reason"]: w["count"] for w in network.meta["feeds"][0]["report"]["warnings"]}
+    assert reasons["transfer_type 3 between two routes is not applied yet"] == 1
+    assert reasons["transfers naming a trip or route on one side only are not applied yet"] == 1
+    assert reasons["transfer_type 0 between two trips or routes only recommends the change; nothing to apply"] == 1
