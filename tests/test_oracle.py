@@ -177,6 +177,13 @@ def describe_mismatch(feed: Feed, q, result, view, answer, problems) -> str:
     return "\n".join(text)
 
 
+def fail_on(name: str, failures: list[str], n_queries: int) -> None:
+    """Fail the test with the first five mismatches described, when there are any."""
+    if failures:
+        pytest.fail(f"[{name}] {len(failures)} of {n_queries} queries disagree or return invalid journeys; "
+                    f"the first ones:\n\n" + "\n\n".join(failures[:5]), pytrace=False)
+
+
 # --- journey validation ------------------------------------------------------------------------
 def trip_link(feed: Feed, view, leg, nxt) -> str | None:
     """"seated" or "guaranteed" when the reference links the two legs' trip instances at
@@ -412,7 +419,5 @@ def test_raptor_agrees_with_the_reference(feed: Feed):
             failures.append(describe_mismatch(feed, q, result, view, answer, problems))
     print(f"\n[{feed.name}] {feed.date}: {len(queries)} queries, {len(queries) - len(failures)} agree, "
           f"{n_reached} reach the destination, {n_journeys} journeys checked, {n_multi} with several journeys")
-    if failures:
-        pytest.fail(f"[{feed.name}] {len(failures)} of {len(queries)} queries disagree or return invalid journeys; "
-                    f"the first ones:\n\n" + "\n\n".join(failures[:5]), pytrace=False)
+    fail_on(feed.name, failures, len(queries))
     assert n_reached >= len(queries) // 5, f"[{feed.name}] too few queries reach their destination to test much"

@@ -36,7 +36,7 @@ from trajet.service.itineraries import plan_json
 from trajet.service.network import Network
 
 from .conftest import describe, shared_feed
-from .test_oracle import Feed, best_by_trips, describe_mismatch, query_problems, random_queries
+from .test_oracle import Feed, best_by_trips, describe_mismatch, fail_on, query_problems, random_queries
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -325,9 +325,7 @@ def test_raptor_agrees_with_the_reference_on_territories(territories, name):
             failures.append(describe_mismatch(feed, q, result, view, answer, problems))
     print(f"\n[{name}] {feed.date}: {len(queries)} queries, {len(queries) - len(failures)} agree, {n_reached} reach "
           f"the destination, {n_walking} walk between stops, {n_cross} change feed on foot")
-    if failures:
-        pytest.fail(f"[{name}] {len(failures)} of {len(queries)} queries disagree or return invalid journeys; "
-                    f"the first ones:\n\n" + "\n\n".join(failures[:5]), pytrace=False)
+    fail_on(name, failures, len(queries))
     assert n_reached >= len(queries) // 3, f"[{name}] too few queries reach their destination to test much"
     assert n_walking >= len(queries) // 10, f"[{name}] too few journeys walk between stops to test walking"
     if "+" in name:
@@ -460,8 +458,6 @@ def test_raptor_agrees_with_the_reference_on_sao_paulo_streets(sao_paulo_streets
             failures.append(describe_mismatch(feed, q, result, view, answer, problems))
     print(f"\n[spo on its streets] {feed.date}: {len(queries)} queries, {len(queries) - len(failures)} agree, "
           f"{n_reached} reach the destination, {n_street_walks} walk between stops on the streets")
-    if failures:
-        pytest.fail(f"[spo on its streets] {len(failures)} of {len(queries)} queries disagree or return invalid "
-                    "journeys; the first ones:\n\n" + "\n\n".join(failures[:5]), pytrace=False)
+    fail_on("spo on its streets", failures, len(queries))
     assert n_reached >= len(queries) // 3, "too few queries reach their destination to test much"
     assert n_street_walks >= 3, "too few journeys walk between stops on the streets to test them"
