@@ -4,7 +4,8 @@ A traveller may stay on board when a vehicle goes on as another trip: consecutiv
 one `block_id` on a service day (the day view pairs them, service/view_links.py), or two
 trips joined by transfer_type 4 (in-seat). transfer_type 5 says the traveller must alight
 between two trips of a block. Types 1 (timed) and 2 (minimum time) between two trips, or two
-routes, give a change the router keeps even where the stop's change time would not allow it.
+routes, give a change the router keeps even where the stop's change time would not allow it;
+type 3 between them, and type 2 for a change sooner than its time, refuse the change.
 
 Compiled here: each compiled trip's block, and each row between two trips or routes as the
 compiled trips (or routes) and the positions in the trips' patterns where the traveller
@@ -52,8 +53,8 @@ def trip_links(feed: GtfsFeed, trip_index: np.ndarray, offsets: np.ndarray, stop
     second at its first call at to_stop_id; without stops (types 4 and 5) at the last call and
     the first. A side named by a route stands for each of its trips calling there (the day
     view pairs them, service/view_links.py). A row whose trip does not call there, or whose
-    trip is one of frequencies.txt, is dropped with a warning; what is not applied (a side
-    named by neither, a route's transfer_type 3) is counted in a warning.
+    trip is one of frequencies.txt, is dropped with a warning; a row naming a trip or route
+    on one side only is not applied (a warning counts them).
     """
     tr = feed.transfers
     empty = TripLinks({name: np.zeros(0, np.int8 if name == "link_type" else np.int32) for name in LINK_FIELDS})
@@ -64,18 +65,12 @@ def trip_links(feed: GtfsFeed, trip_index: np.ndarray, offsets: np.ndarray, stop
     named = [t | r for t, r in zip(trip_side, route_side)]
     specific = named[0] | named[1]
     both = named[0] & named[1]
-    by_route = both & ~(trip_side[0] & trip_side[1])
     kind = tr["transfer_type"].to_numpy()
     report.warning(F, "transfers naming a trip or route on one side only are not applied yet", count=int(
         (specific & ~both).sum()))
     report.warning(F, "transfer_type 0 between two trips or routes only recommends the change; nothing to apply",
                    count=int((both & (kind == 0)).sum()))
-    report.warning(F, "transfer_type 3 between two trips only stops a traveller staying on board between them; "
-                   "a change between them is not forbidden",
-                   count=int((both & ~by_route & (kind == NOT_POSSIBLE)).sum()))
-    report.warning(F, "transfer_type 3 between two routes is not applied yet",
-                   count=int((by_route & (kind == NOT_POSSIBLE)).sum()))
-    rows = np.flatnonzero(both & (kind > 0) & ~(by_route & (kind == NOT_POSSIBLE)))
+    rows = np.flatnonzero(both & (kind > 0))
     if not len(rows):
         return empty
     feed_trips = pd.Index(feed.trips["trip_id"])

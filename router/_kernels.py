@@ -19,12 +19,15 @@ from .timetable import (
     ACCESS_SHIFT,
     CAN_ALIGHT,
     CAN_BOARD,
+    CONSTRAINED,
     FEED_TIMED,
     L_FROM_POS,
     L_GAP,
     L_TO_POS,
     L_TO_TRIP,
+    MODE_BITS,
     NO_CHANGE,
+    REFUSED,
     UNREACHED,
     WHEELCHAIR_SHIFT,
 )
@@ -184,9 +187,9 @@ def _enter_link(tt, ws, q, k, link, from_trip, from_board, from_pos, stop, rules
     too): in the same round, a later trip of the pattern than the one ridden could continue
     as a trip of another route with fewer rounds, and only scanning every later trip's links
     would find it. One round more keeps the earliest trip's arrival dominant (router/README.md)."""
-    if t_arr >= best_target or k + 1 > q.max_rounds:
-        return
     gap = tt.trip_links[link, L_GAP]
+    if t_arr >= best_target or k + 1 > q.max_rounds or gap == REFUSED:
+        return
     seated = gap < 0
     if seated:
         gap = -1 - gap
@@ -208,7 +211,7 @@ def _enter_link(tt, ws, q, k, link, from_trip, from_board, from_pos, stop, rules
             return
     elif not seated:
         return
-    if (q.mode_mask >> tt.pattern_mode[pattern]) & (q.access_mask >> (to_rules >> ACCESS_SHIFT)) & 1 == 0:
+    if (q.mode_mask >> (tt.pattern_mode[pattern] & MODE_BITS)) & (q.access_mask >> (to_rules >> ACCESS_SHIFT)) & 1 == 0:
         return
     n = ws.state[N_ENTRIES]
     if n + ws.state[N_RIDES] == ws.link_entries.shape[0]:
@@ -270,6 +273,31 @@ def _enter_logged_links(tt, ws, q, k, best_target):
         _enter_ride_links(tt, ws, q, k, trip, board, upto, best_target)
 
 
+@njit(cache=True, nogil=True)
+def _arriving_trip(ws, k, stop, t_ready):
+    """The view trip whose arrival made `stop` ready at t_ready in round k - 1 (walked from
+    the stop it was left at, or left there), -1 for an origin."""
+    if k == 1:
+        return -1
+    if ws.walk_label[k - 1, stop, W_READY] == t_ready:
+        walked_from = ws.walk_label[k - 1, stop, W_FROM]
+        return ws.trip_label[k - 1, walked_from, T_TRIP] if walked_from >= 0 else -1
+    return ws.trip_label[k - 1, stop, T_TRIP]
+
+
+@njit(cache=True, nogil=True)
+def _refused(tt, arriving, trip, pos):
+    """True when transfers.txt forbids boarding view trip `trip` at position `pos` after
+    view trip `arriving` (a REFUSED link)."""
+    if arriving < 0:
+        return False
+    for link in range(tt.trip_link_offsets[arriving], tt.trip_link_offsets[arriving + 1]):
+        if (tt.trip_links[link, L_GAP] == REFUSED and tt.trip_links[link, L_TO_TRIP] == trip
+                and tt.trip_links[link, L_TO_POS] == pos):
+            return True
+    return False
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _scan_pattern(tt, ws, q, k, pattern, start, last, best_target):
     """Ride the pattern from position `start` in round k; return the new best target time.
@@ -290,6 +318,7 @@ def _scan_pattern(tt, ws, q, k, pattern, start, last, best_target):
     trip = -1  # boarded trip, 0-based within the pattern
     board = -1  # position where it was boarded
     linked = False  # the boarded trip has links (Timetable.trip_links), entered when its ride ends
+    constrained = tt.pattern_mode[pattern] & CONSTRAINED  # some boardings refused after some trips
     reached = start  # the last position scanned
     examined = 0
     improved = 0
@@ -346,6 +375,10 @@ def _scan_pattern(tt, ws, q, k, pattern, start, last, best_target):
                         lo = mid + 1
                     else:
                         hi = mid
+                if constrained:  # the first later trip transfers.txt does not refuse
+                    arriving = _arriving_trip(ws, k, stop, t_ready)
+                    while lo < n_trips and _refused(tt, arriving, trip_lo + lo, i):
+                        lo += 1
                 if lo < n_trips:
                     trip = lo
                     board = i
@@ -355,6 +388,10 @@ def _scan_pattern(tt, ws, q, k, pattern, start, last, best_target):
                 while earlier > 0 and tt.departures[base + (earlier - 1) * n_pos + i] >= t_ready:
                     earlier -= 1
                     examined += 1
+                if constrained and earlier < trip:
+                    arriving = _arriving_trip(ws, k, stop, t_ready)
+                    while earlier < trip and _refused(tt, arriving, trip_lo + earlier, i):
+                        earlier += 1
                 if earlier < trip:
                     if linked:
                         _log_ride(ws, trip_lo + trip, board, i)
@@ -452,7 +489,7 @@ def _queue_patterns(tt, ws, mode_mask, access_mask, best_target):
             if ws.queue_pos[pattern] < 0:
                 # the masks are read only for a pattern not yet queued: a queued one passed them
                 access = tt.pattern_stop_rules[tt.pattern_stop_offsets[pattern] + pos] >> ACCESS_SHIFT
-                if (mode_mask >> tt.pattern_mode[pattern]) & (access_mask >> access) & 1 == 0:
+                if (mode_mask >> (tt.pattern_mode[pattern] & MODE_BITS)) & (access_mask >> access) & 1 == 0:
                     continue
                 ws.queue[n_queue] = pattern
                 n_queue += 1

@@ -36,7 +36,14 @@ N_ACCESS = 9
 L_FROM_POS, L_TO_TRIP, L_TO_POS, L_GAP = range(4)
 N_LINK_FIELDS = 4
 # Timetable.trip_links[:, L_GAP]: seconds from the arrival of the trip left to the departure of
-# the trip entered, g >= 0 for a guaranteed change and -1 - g for a stay-seated continuation
+# the trip entered, g >= 0 for a guaranteed change and -1 - g for a stay-seated continuation;
+# REFUSED: a change from the trip to the other that transfers.txt forbids (type 3, or too
+# short for its type 2 time), checked when the pattern is CONSTRAINED
+REFUSED = np.int32(-2**31)
+# bits of Timetable.pattern_mode: the mode family (MODE_BITS), and CONSTRAINED when a trip of
+# the pattern may not be boarded after some trips (a REFUSED link to it)
+MODE_BITS = np.int8(63)
+CONSTRAINED = np.int8(64)
 
 # bits of Timetable.footpath_flags
 FEED_TIMED = np.uint8(1)
@@ -61,7 +68,8 @@ class Timetable(NamedTuple):
     # (pattern, position, trip) -> arrival / departure, seconds from the view origin
     arrivals: np.ndarray  # int32
     departures: np.ndarray  # int32
-    # Pattern -> mode family (index into the planner's list of mode families)
+    # Pattern -> mode family (index into the planner's list of mode families, MODE_BITS),
+    # with the CONSTRAINED bit
     pattern_mode: np.ndarray  # int8
     # View trip -> its pattern (the inverse of pattern_trip_offsets)
     trip_pattern: np.ndarray  # int32
@@ -106,6 +114,11 @@ class Timetable(NamedTuple):
     def pattern_access(self) -> np.ndarray:
         """Pattern -> the access class of its trips (from the rules of its first position)."""
         return self.pattern_stop_rules[self.pattern_stop_offsets[:-1]] >> ACCESS_SHIFT
+
+    @property
+    def pattern_family(self) -> np.ndarray:
+        """Pattern -> its mode family (pattern_mode without the CONSTRAINED bit)."""
+        return self.pattern_mode & MODE_BITS
 
     @property
     def position_wheelchair(self) -> np.ndarray:

@@ -28,6 +28,7 @@ from trajet.router.timetable import (
     ACCESS_SHIFT,
     CAN_ALIGHT,
     CAN_BOARD,
+    CONSTRAINED,
     FEED_TIMED,
     N_ACCESS,
     N_LINK_FIELDS,
@@ -271,7 +272,8 @@ def build_day_view(net: CompiledNetwork, meta: dict, date: dt.date) -> tuple[Tim
         stop_change_time=change,
     )
     trip_source, trip_day = inst_trip[order].astype(np.int32), inst_day[order]
-    link_offsets, links = view_links(net, tt, trip_source, trip_day)
+    link_offsets, links, constrained = view_links(net, tt, trip_source, trip_day)
+    tt.pattern_mode[constrained] |= CONSTRAINED
     tt = tt._replace(trip_link_offsets=link_offsets, trip_links=links)
     return tt.freeze(), origin, trip_source, trip_day
 

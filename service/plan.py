@@ -215,7 +215,7 @@ def _beyond_limits(network: "Network", view: DayView, journey: Journey, options:
                             f"maxTransfers is {options.max_transfers}")
     for leg in journey.legs:
         if leg.kind == "trip":
-            mode = int(tt.pattern_mode[tt.trip_pattern[leg.trip]])
+            mode = int(tt.pattern_family[tt.trip_pattern[leg.trip]])
             if not options.mode_mask >> mode & 1:
                 return RoutingError("NO_TRANSIT_CONNECTION_WITHIN_LIMITS", "modes",
                                     f"the journey found without that limit rides {MODES[mode]}, which the modes "

@@ -31,7 +31,15 @@ from numba import njit
 from trajet.feeds.compiled import CompiledNetwork
 from trajet.feeds.geo import distance_m
 from trajet.feeds.trip_links import IN_SEAT, IN_SEAT_NOT_ALLOWED, MIN_TIME, NOT_POSSIBLE, TIMED
-from trajet.router.timetable import L_FROM_POS, L_GAP, L_TO_POS, L_TO_TRIP, N_LINK_FIELDS, Timetable
+from trajet.router.timetable import (
+    L_FROM_POS,
+    L_GAP,
+    L_TO_POS,
+    L_TO_TRIP,
+    N_LINK_FIELDS,
+    REFUSED,
+    Timetable,
+)
 
 INTERLINE_MAX_M = 200.0  # metres between one trip's last stop and the next trip's first, in one block
 INTERLINE_MAX_WAIT_S = 300  # seconds a traveller stays on board between two trips of a block
@@ -99,41 +107,68 @@ def _calls_at(tt: Timetable, trips: np.ndarray, stop: int, station: np.ndarray, 
     return out
 
 
+def _side(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray, route: np.ndarray, station: np.ndarray,
+          r: int, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """The view trips of one side of link r (its trip's instances, or its route's trips calling
+    at its stop) and their positions there (the last call leaving, the first entering)."""
+    trip, rte = int(getattr(net, f"link_{side}_trip")[r]), int(getattr(net, f"link_{side}_route")[r])
+    trips = np.flatnonzero(trip_source == trip) if trip >= 0 else np.flatnonzero(route == rte)
+    if trip >= 0:
+        return trips, np.full(len(trips), int(getattr(net, f"link_{side}_pos")[r]), np.int64)
+    pos = _calls_at(tt, trips, int(getattr(net, f"link_{side}_stop")[r]), station, side == "from")
+    return trips[pos >= 0], pos[pos >= 0]
+
+
+def _sides(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray, rows: np.ndarray):
+    """For each link of `rows`: (row, the view trips and positions of both sides, the seconds
+    from each first-side arrival to each second-side departure as (arrivals, sorted
+    departures, their order))."""
+    route = np.asarray(net.trip_route)[trip_source]
+    parent = np.asarray(net.stop_parent)
+    station = np.where(parent >= 0, parent, np.arange(len(parent)))
+    for r in rows.tolist():
+        (a, pos_a), (b, pos_b) = (_side(net, tt, trip_source, route, station, r, side) for side in ("from", "to"))
+        if len(a) and len(b):
+            arr = _time_at(tt, a, pos_a, tt.arrivals)
+            dep = _time_at(tt, b, pos_b, tt.departures)
+            order = np.argsort(dep, kind="stable")
+            yield r, a, pos_a, b[order], pos_b[order], arr, dep[order]
+
+
 def _route_links(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray, rows: np.ndarray):
     """(from view trip, from position, to view trip, to position) of the guaranteed changes
     of rows with a side named by its route: each view trip of the first side calling at its
     stop joined to the trip of the second side that leaves its stop first at or after the
     arrival (plus the minimum time), as the timetable of a timed transfer reads."""
-    route = np.asarray(net.trip_route)[trip_source]
-    parent = np.asarray(net.stop_parent)
-    station = np.where(parent >= 0, parent, np.arange(len(parent)))
     out = [[], [], [], []]
-    for r in rows.tolist():
-        sides = []
-        for side in ("from", "to"):
-            trip, rte = int(getattr(net, f"link_{side}_trip")[r]), int(getattr(net, f"link_{side}_route")[r])
-            trips = np.flatnonzero(trip_source == trip) if trip >= 0 else np.flatnonzero(route == rte)
-            if trip >= 0:
-                pos = np.full(len(trips), int(getattr(net, f"link_{side}_pos")[r]), np.int64)
-            else:
-                pos = _calls_at(tt, trips, int(getattr(net, f"link_{side}_stop")[r]), station, side == "from")
-            sides.append((trips[pos >= 0], pos[pos >= 0]))
-        (a, pos_a), (b, pos_b) = sides
-        if not len(a) or not len(b):
-            continue
+    for r, a, pos_a, b, pos_b, arr, dep in _sides(net, tt, trip_source, rows):
         wait = max(int(net.link_secs[r]), 0) if int(net.link_type[r]) == MIN_TIME else 0
-        need = _time_at(tt, a, pos_a, tt.arrivals) + wait
-        dep = _time_at(tt, b, pos_b, tt.departures)
-        order = np.argsort(dep, kind="stable")
-        first = np.searchsorted(dep[order], need, side="left")
+        first = np.searchsorted(dep, arr + wait, side="left")
         ok = first < len(b)
         a, pos_a, first = a[ok], pos_a[ok], first[ok]
-        chosen = order[first]
-        differ = b[chosen] != a  # a trip's change to itself is none
-        out[0].append(a[differ])
-        out[1].append(pos_a[differ])
-        out[2].append(b[chosen][differ])
-        out[3].append(pos_b[chosen][differ])
+        differ = b[first] != a  # a trip's change to itself is none
+        for part, values in zip(out, (a, pos_a, b[first], pos_b[first])):
+            part.append(values[differ])
+    return tuple(np.concatenate(v).astype(np.int64) if v else np.zeros(0, np.int64) for v in out)
+
+
+def _refused_pairs(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray):
+    """(from view trip, from position, to view trip, to position) of the changes transfers.txt
+    refuses between two trips or routes: type 3, every later departure of the second side;
+    type 2, those sooner than its minimum time (the stop's change time may allow them)."""
+    link_type = np.asarray(net.link_type)
+    rows = np.flatnonzero(np.isin(link_type, (NOT_POSSIBLE, MIN_TIME)))
+    out = [[], [], [], []]
+    for r, a, pos_a, b, pos_b, arr, dep in _sides(net, tt, trip_source, rows):
+        wait = int(net.link_secs[r]) if int(link_type[r]) == MIN_TIME else None
+        lo = np.searchsorted(dep, arr, side="left")
+        hi = np.full(len(a), len(b)) if wait is None else np.searchsorted(dep, arr + wait, side="left")
+        n = np.maximum(hi - lo, 0)
+        which = np.repeat(np.arange(len(a)), n)
+        j = np.concatenate([np.arange(x, y) for x, y in zip(lo, hi) if y > x]) if n.sum() else np.zeros(0, np.int64)
+        differ = b[j] != a[which]
+        for part, values in zip(out, (a[which], pos_a[which], b[j], pos_b[j])):
+            part.append(values[differ])
     return tuple(np.concatenate(v).astype(np.int64) if v else np.zeros(0, np.int64) for v in out)
 
 
@@ -175,8 +210,9 @@ def _pair_instances(from_trip, from_pos, to_trip, to_pos, wait, inst_offsets, in
 
 
 def view_links(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray,
-               trip_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Timetable.trip_link_offsets and .trip_links of a day view."""
+               trip_day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Timetable.trip_link_offsets and .trip_links of a day view, and the patterns whose
+    boardings check REFUSED links (their pattern_mode takes the CONSTRAINED bit)."""
     frm, frm_pos, to, to_pos = _block_links(net, tt, trip_source, trip_day)
     seated = [np.ones(len(frm), bool)]
     frm, frm_pos, to, to_pos = [frm], [frm_pos], [to], [to_pos]
@@ -210,10 +246,16 @@ def view_links(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray,
     frm, frm_pos, to, to_pos = (np.concatenate(v).astype(np.int64) for v in (frm, frm_pos, to, to_pos))
     seated = np.concatenate(seated)
     gap = _time_at(tt, to, to_pos, tt.departures) - _time_at(tt, frm, frm_pos, tt.arrivals)
+    refused = _refused_pairs(net, tt, trip_source)
+    if len(refused[0]):
+        frm, frm_pos, to, to_pos = (np.concatenate([x, y]) for x, y in zip((frm, frm_pos, to, to_pos), refused))
+        seated = np.r_[seated, np.zeros(len(refused[0]), bool)]
+        gap = np.r_[gap, np.full(len(refused[0]), REFUSED, np.int64)]
     order = np.lexsort((to, frm_pos, frm))
     links = np.empty((len(frm), N_LINK_FIELDS), np.int32)
     links[:, L_FROM_POS], links[:, L_TO_TRIP] = frm_pos[order], to[order]
     links[:, L_TO_POS], links[:, L_GAP] = to_pos[order], np.where(seated, -1 - gap, gap)[order]
+
     offsets = np.zeros(tt.n_trips + 1, np.int32)
     np.cumsum(np.bincount(frm, minlength=tt.n_trips), out=offsets[1:])
-    return offsets, links
+    return offsets, links, np.unique(tt.trip_pattern[refused[2]])

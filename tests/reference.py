@@ -27,6 +27,8 @@ The routing model (see tests/test_oracle.py for the statement both algorithms im
   one trip more. A link joins each instance of its first trip to the instance of the
   second, of the same service day or the next, leaving first at or after the arrival (plus
   link_secs);
+  (changes transfers.txt refuses between two trips or routes are not restated: no feed the
+  oracle runs on has one; scenario a30 tests them);
 - destination: its stop and child platforms, reached by a trip or by one footpath after a trip;
 - a wheelchair user boards and alights only at stops whose stop_wheelchair is allowed (1, and
   0 unless unknown is excluded) and rides only trips whose trip_wheelchair is; a bike on

@@ -182,10 +182,41 @@ def test_a_route_transfer_joins_each_trip_to_the_next_of_the_other_route(plan):
 
 
 def test_rules_not_applied_are_counted(tmp_path):
-    rows = "B,B,Rin,Ron,,,3,\nB,B,Rin,,,,1,\nB,B,,,in,on,0,\n"
+    rows = "B,B,Rin,,,,1,\nB,B,,,in,on,0,\n"
     network = Network.open([write_feed(tmp_path / "f", TRIPS, files={"transfers.txt": ROUTE_TRANSFERS + rows})],
                            cache_dir=tmp_path / "c")
     reasons = {w["reason"]: w["count"] for w in network.meta["feeds"][0]["report"]["warnings"]}
-    assert reasons["transfer_type 3 between two routes is not applied yet"] == 1
     assert reasons["transfers naming a trip or route on one side only are not applied yet"] == 1
     assert reasons["transfer_type 0 between two trips or routes only recommends the change; nothing to apply"] == 1
+
+
+# `in` reaches B at 08:10; `early` leaves B at 08:13 and `late` at 08:30, both for C
+REFUSAL_TRIPS = {"in": "A 08:00, B 08:10", "early": "B 08:13, C 08:20", "late": "B 08:30, C 08:40"}
+EARLY, LATER = "A 08:00 in B 08:10 / B 08:13 early C 08:20", "A 08:00 in B 08:10 / B 08:30 late C 08:40"
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    (None, EARLY),  # 180 s at B: the slack (120 s) allows the change
+    ("B,B,,,in,early,3,", LATER),  # transfers.txt forbids this change: the next trip
+    ("B,B,Rin,Rearly,,,3,", LATER),  # between their routes
+    ("B,B,Rin,,,early,3,", LATER),  # from the route to the trip
+    ("B,B,,,in,early,2,300", LATER),  # five minutes needed between these two trips
+    ("B,B,Rin,Rearly,,,2,300", LATER),  # between their routes
+    ("B,B,Rin,Rearly,,,2,120", EARLY),  # two minutes are enough
+    ("B,B,Rin,Rlate,,,3,", EARLY),  # a refusal of another route changes nothing here
+])
+def test_changes_transfers_txt_refuses(plan, row, expected):
+    files = {"transfers.txt": ROUTE_TRANSFERS + (row + "\n" if row else "")}
+    assert plan(REFUSAL_TRIPS, "A", "C", "07:55", files=files) == [expected]
+
+
+def test_a_refused_change_after_a_walk(plan):
+    """The rule names the stop the first trip is left at and the one the second leaves from:
+    a walk between them does not get round it."""
+    trips = {"in": "A 08:00, B 08:10", "early": "B2 08:15, C 08:20", "late": "B2 08:30, C 08:40"}
+    stops = {"A": (60.0, 25.0), "B": (60.01, 25.0), "B2": (60.0102, 25.0), "C": (60.03, 25.0)}
+    assert plan(trips, "A", "C", "07:55", stops=stops) == ["A 08:00 in B 08:10 / B 08:10 walk B2 08:10 / "
+                                                            "B2 08:15 early C 08:20"]
+    files = {"transfers.txt": ROUTE_TRANSFERS + "B,B2,,,in,early,3,\n"}
+    assert plan(trips, "A", "C", "07:55", stops=stops, files=files) == [
+        "A 08:00 in B 08:10 / B 08:10 walk B2 08:10 / B2 08:30 late C 08:40"]
