@@ -100,20 +100,23 @@ def new_street_workspace(arrays: StreetArrays) -> StreetWorkspace:
 
 
 def search(arrays: StreetArrays, ws: StreetWorkspace, seed_nodes, seed_m, limit_m: float,
-           required: int = WALK, forbidden: int = 0) -> int:
+           required: int = WALK, forbidden: int = 0, until=None) -> int:
     """Shortest metres from the seeds to every node within limit_m; returns how many were reached.
 
     seed_nodes: node indices, seed_m: their initial metres (a seed beyond limit_m is ignored).
     Edges qualify when their flags hold every `required` bit and no `forbidden` one (WALK,
     STEPS | NO_WHEELCHAIR for a wheelchair). Afterwards ws.dist[node] is the metres (inf beyond
-    the limit), ws.touched[:n] the nodes reached, and path_edges(ws, node) the path."""
+    the limit), ws.touched[:n] the nodes reached, and path_edges(ws, node) the path. With
+    `until` (node indices), the search ends once all of them are settled: their metres and
+    paths are final, other nodes' may not be (a walk to one point searches no farther)."""
     seed_nodes = np.ascontiguousarray(seed_nodes, np.int32)
     seed_m = np.ascontiguousarray(seed_m, np.float64)
     if seed_nodes.shape != seed_m.shape or seed_nodes.ndim != 1 or len(seed_nodes) > arrays.n_nodes:
         raise ValueError("seed_nodes and seed_m must have one entry per seed, at most one per node")
     if len(seed_nodes) and (seed_nodes.min() < 0 or seed_nodes.max() >= arrays.n_nodes):
         raise ValueError(f"seed nodes must lie in 0 .. {arrays.n_nodes - 1}")
-    return _search(arrays, ws, seed_nodes, seed_m, float(limit_m), int(required), int(forbidden))
+    until = np.zeros(0, np.int32) if until is None else np.ascontiguousarray(until, np.int32)
+    return _search(arrays, ws, seed_nodes, seed_m, float(limit_m), int(required), int(forbidden), until)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -166,10 +169,11 @@ def reset(ws):
 
 
 @njit(cache=True, nogil=True)
-def _search(g, ws, seed_nodes, seed_m, limit, required, forbidden):
+def _search(g, ws, seed_nodes, seed_m, limit, required, forbidden, until):
     reset(ws)
     dist, keys, heap_nodes = ws.dist, ws.heap_key, ws.heap_node
     n_touched, size, n_settled = 0, 0, 0
+    n_waiting = until.shape[0]  # nodes of `until` not settled yet
     for i in range(seed_nodes.shape[0]):
         node, d = seed_nodes[i], seed_m[i]
         if d <= limit and d < dist[node]:
@@ -184,6 +188,12 @@ def _search(g, ws, seed_nodes, seed_m, limit, required, forbidden):
         if d > dist[u]:
             continue  # a stale entry: u was settled nearer
         n_settled += 1
+        if n_waiting:
+            for t in range(until.shape[0]):
+                if until[t] == u:
+                    n_waiting -= 1
+            if n_waiting == 0:
+                break
         for e in range(g.edge_offsets[u], g.edge_offsets[u + 1]):
             f = g.edge_flags[e]
             if (f & required) != required or (f & forbidden) != 0:

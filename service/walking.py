@@ -155,10 +155,11 @@ class Streets:
             self._snaps[key] = found
         return found
 
-    def _search_from(self, snap: Snap, limit_m: float, mode: Mode, reverse: bool = False):
+    def _search_from(self, snap: Snap, limit_m: float, mode: Mode, reverse: bool = False, until=None):
         seeds, metres = seeds_from_snapped(self.arrays, snap.edge, snap.fraction, *mode, reverse=reverse)
         ws = self._workspace()
-        search(self.reverse if reverse else self.arrays, ws, seeds, metres + snap.metres, limit_m, *mode)
+        search(self.reverse if reverse else self.arrays, ws, seeds, metres + snap.metres, limit_m, *mode,
+               until=until)
         return ws
 
     def stops_within(self, lat: float, lon: float, stops: np.ndarray, limit_m: float, mode: Mode = ON_FOOT,
@@ -199,7 +200,8 @@ class Streets:
         snap_a, snap_b = self.snap(*a, mode), self.snap(*b, mode)
         if snap_a.edge < 0 or snap_b.edge < 0:
             return None
-        ws = self._search_from(snap_a, limit_m, mode)
+        ends = (self.arrays.edge_to[self.arrays.edge_twin[snap_b.edge]], self.arrays.edge_to[snap_b.edge])
+        ws = self._search_from(snap_a, limit_m, mode, until=np.array(ends, np.int32))  # to b's segment only
         route = route_to_snapped(ws, self.arrays, (snap_a.edge, snap_a.fraction), (snap_b.edge, snap_b.fraction),
                                  *mode)
         if route is None or route.metres + snap_a.metres + snap_b.metres > limit_m:

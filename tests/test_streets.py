@@ -371,6 +371,25 @@ def test_search_against_networkx(graph, arrays, required, forbidden):
         assert len(path) == 0 or graph.edge_to[path[-1]] == v
 
 
+def test_a_search_until_some_nodes_ends_with_their_final_metres(graph, arrays):
+    """search(until=...) stops once those nodes are settled: their metres and paths are the
+    full search's (networkx agrees), and it settles fewer nodes."""
+    rng = np.random.default_rng(12)
+    G = nx_graph(graph, WALK, 0)
+    ws = rs.new_street_workspace(arrays)
+    fewer = 0
+    for _ in range(20):
+        seeds = rng.integers(0, graph.n_nodes, 1)
+        n_all = rs.search(arrays, ws, seeds, [0.0], 1200.0, WALK)
+        reached = ws.touched[:n_all].copy()
+        until = rng.choice(reached, min(2, len(reached)), replace=False)
+        want = nx_from_seeds(G, seeds, [0.0], 1200.0)
+        n = rs.search(arrays, ws, seeds, [0.0], 1200.0, WALK, until=until)
+        assert [ws.dist[v] for v in until] == pytest.approx([want[int(v)] for v in until], abs=1e-6)
+        fewer += n < n_all
+    assert fewer >= 10, "the search rarely ended early"
+
+
 def test_reverse_search_against_networkx(poa):
     g = poa[0]
     arrays = rs.street_arrays(g)
