@@ -91,6 +91,22 @@ def walk_extra_ms(options: QueryOptions, compiled_speed_m_s: float) -> int:
     return int(round(1000 / options.walk_speed_m_s - 1000 / compiled_speed_m_s))
 
 
+def wheelchair_values(options: QueryOptions) -> tuple[int, ...]:
+    """The wheelchair_boarding / wheelchair_accessible values (0 unknown, 1 yes, 2 no) the
+    query's traveller may use: every one without `wheelchair`."""
+    if not options.wheelchair:
+        return (0, 1, 2)
+    return _allowed(options.wheelchair_unknown, "wheelchair_unknown")
+
+
+def bike_values(options: QueryOptions) -> tuple[int, ...]:
+    """The bikes_allowed values of the trips the query's traveller may ride: every one
+    without `bike_on_board`."""
+    if not options.bike_on_board:
+        return (0, 1, 2)
+    return _allowed(options.bike_unknown, "bike_unknown")
+
+
 def _allowed(unknown: str, field: str) -> tuple[int, ...]:
     """The GTFS accessibility values (0 unknown, 1 yes, 2 no) a restricted query accepts."""
     if unknown not in (ALLOW, EXCLUDE):
@@ -102,9 +118,7 @@ def access_mask(options: QueryOptions) -> int:
     """Query.access_mask: the access classes 3 * wheelchair_accessible + bikes_allowed allowed."""
     if not (options.wheelchair or options.bike_on_board):
         return ALL_ACCESS
-    wheelchair = _allowed(options.wheelchair_unknown, "wheelchair_unknown") if options.wheelchair else (0, 1, 2)
-    bikes = _allowed(options.bike_unknown, "bike_unknown") if options.bike_on_board else (0, 1, 2)
-    return sum(1 << (3 * w + b) for w in wheelchair for b in bikes)
+    return sum(1 << (3 * w + b) for w in wheelchair_values(options) for b in bike_values(options))
 
 
 def stop_mask(options: QueryOptions) -> int:
@@ -112,7 +126,7 @@ def stop_mask(options: QueryOptions) -> int:
     boarded and alighted at; else every stop."""
     if not options.wheelchair:
         return ALL_STOPS
-    return sum(1 << w for w in _allowed(options.wheelchair_unknown, "wheelchair_unknown"))
+    return sum(1 << w for w in wheelchair_values(options))
 
 
 def make_query(origins: list[tuple[int, int]], targets: list[tuple[int, int]], options: QueryOptions,

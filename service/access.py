@@ -6,7 +6,7 @@ GTFS says 0 (blank: no information), 1 (yes) or 2 (no) in stops.txt wheelchair_b
 platform's 0 is its station's, compiled into stop_wheelchair), trips.txt wheelchair_accessible
 and bikes_allowed. With `wheelchair` a traveller boards and alights only at stops, and rides
 only trips, of the values `wheelchair_values` accepts; with `bike_on_board` only trips of the
-values `bike_values` accepts: the same rules as the router's masks (router/query.py).
+values `bike_values` accepts: the router's masks are made of the same (router/query.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from trajet.router.planner import Journey
-from trajet.router.query import ALLOW, QueryOptions
+from trajet.router.query import ALLOW, QueryOptions, bike_values, wheelchair_values
 
 from .dayview import DayView
 
@@ -24,22 +24,7 @@ from .dayview import DayView
 # used for a trip's wheelchairAccessible, and BikesAllowed)
 WHEELCHAIR_NAMES = ("NO_INFORMATION", "POSSIBLE", "NOT_POSSIBLE")
 BIKES_NAMES = ("NO_INFORMATION", "ALLOWED", "NOT_ALLOWED")
-EVERY_VALUE = (0, 1, 2)
 MAX_NAMED = 4  # barriers named in one description; the rest counted
-
-
-def wheelchair_values(options: QueryOptions) -> tuple[int, ...]:
-    """The wheelchair_boarding / wheelchair_accessible values the query's traveller may use."""
-    if not options.wheelchair:
-        return EVERY_VALUE
-    return (0, 1) if options.wheelchair_unknown == ALLOW else (1,)
-
-
-def bike_values(options: QueryOptions) -> tuple[int, ...]:
-    """The bikes_allowed values of the trips the query's traveller may ride."""
-    if not options.bike_on_board:
-        return EVERY_VALUE
-    return (0, 1) if options.bike_unknown == ALLOW else (1,)
 
 
 def usable_trips(network, view: DayView, trips: np.ndarray, options: QueryOptions) -> np.ndarray:
