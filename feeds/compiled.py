@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-COMPILER_VERSION = "11"
+COMPILER_VERSION = "12"
 MARKER = "meta.json"  # every compiled folder has it, with "compiler_version" inside
 
 # bits of CompiledNetwork.pattern_stop_rules
@@ -115,12 +115,12 @@ class CompiledNetwork(NamedTuple):
     # frequencies.txt: the day view lets a traveller stay on board between consecutive trips
     # of a block on a service day (service/view_links.py)
     trip_block: np.ndarray  # int32
-    # Link -> a transfers.txt row between two trips or routes (feeds/trip_links.py): each
-    # side's trip (-1: named by its route) or route (-1: named by its trip), its stop (-1:
-    # blank, the trip's last call or first), the position in the trip's pattern where the
-    # traveller leaves or enters (-1 for a route: each trip's own), the transfer_type (1
-    # timed, 2 minimum time, 3 not possible, 4 in-seat, 5 in-seat not allowed) and the
-    # min_transfer_time (-1 none)
+    # Link -> a transfers.txt row naming trips or routes (feeds/trip_links.py): each side's
+    # trip (-1: named by its route) or route (-1: named by its trip; both -1: every trip
+    # calling at the stop), its stop (-1: blank, the trip's last call or first), the
+    # position in the trip's pattern where the traveller leaves or enters (-1 for a route or
+    # a stop: each trip's own), the transfer_type (1 timed, 2 minimum time, 3 not possible,
+    # 4 in-seat, 5 in-seat not allowed) and the min_transfer_time (-1 none)
     link_from_trip: np.ndarray  # int32
     link_to_trip: np.ndarray  # int32
     link_from_route: np.ndarray  # int32

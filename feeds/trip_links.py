@@ -5,7 +5,9 @@ one `block_id` on a service day (the day view pairs them, service/view_links.py)
 trips joined by transfer_type 4 (in-seat). transfer_type 5 says the traveller must alight
 between two trips of a block. Types 1 (timed) and 2 (minimum time) between two trips, or two
 routes, give a change the router keeps even where the stop's change time would not allow it;
-type 3 between them, and type 2 for a change sooner than its time, refuse the change.
+type 3 between them, and type 2 for a change sooner than its time, refuse the change. Rules
+of types 1 to 3 may name a trip or route on one side only: the other side is every trip
+calling at its stop.
 
 Compiled here: each compiled trip's block, and each row between two trips or routes as the
 compiled trips (or routes) and the positions in the trips' patterns where the traveller
@@ -25,8 +27,9 @@ F = "transfers.txt"
 
 
 class TripLinks(dict):
-    """link_from_trip, link_to_trip (int32, -1 for a side named by its route), link_from_route,
-    link_to_route (int32, -1 for a side named by its trip), link_from_stop, link_to_stop
+    """link_from_trip, link_to_trip (int32, -1 for a side named by its route or by its stop
+    only), link_from_route, link_to_route (int32, -1 for a side named by its trip or by its
+    stop only), link_from_stop, link_to_stop
     (int32, -1 blank), link_from_pos, link_to_pos (int32, -1 for a route's side: each trip's
     own), link_type (int8), link_secs (int32, -1 none): the CompiledNetwork fields, local to
     the feed."""
@@ -52,9 +55,10 @@ def trip_links(feed: GtfsFeed, trip_index: np.ndarray, offsets: np.ndarray, stop
     at its last call at from_stop_id (or a platform of it, for a station) and enters the
     second at its first call at to_stop_id; without stops (types 4 and 5) at the last call and
     the first. A side named by a route stands for each of its trips calling there (the day
-    view pairs them, service/view_links.py). A row whose trip does not call there, or whose
-    trip is one of frequencies.txt, is dropped with a warning; a row naming a trip or route
-    on one side only is not applied (a warning counts them).
+    view pairs them, service/view_links.py); a side named by neither (a rule of types 1 to 3
+    naming a trip or route on the other side only) stands for every trip calling at its
+    stop. A row whose trip does not call there, or whose trip is one of frequencies.txt, is
+    dropped with a warning (feeds/read.py has dropped those lacking what their type needs).
     """
     tr = feed.transfers
     empty = TripLinks({name: np.zeros(0, np.int8 if name == "link_type" else np.int32) for name in LINK_FIELDS})
@@ -64,13 +68,10 @@ def trip_links(feed: GtfsFeed, trip_index: np.ndarray, offsets: np.ndarray, stop
     route_side = [(tr[c] != "").to_numpy() for c in ("from_route_id", "to_route_id")]
     named = [t | r for t, r in zip(trip_side, route_side)]
     specific = named[0] | named[1]
-    both = named[0] & named[1]
     kind = tr["transfer_type"].to_numpy()
-    report.warning(F, "transfers naming a trip or route on one side only are not applied yet", count=int(
-        (specific & ~both).sum()))
-    report.warning(F, "transfer_type 0 between two trips or routes only recommends the change; nothing to apply",
-                   count=int((both & (kind == 0)).sum()))
-    rows = np.flatnonzero(both & (kind > 0))
+    report.warning(F, "transfer_type 0 naming a trip or route only recommends the change; nothing to apply",
+                   count=int((specific & (kind == 0)).sum()))
+    rows = np.flatnonzero(specific & (kind > 0))  # the reader dropped types 4 and 5 without both trips
     if not len(rows):
         return empty
     feed_trips = pd.Index(feed.trips["trip_id"])
@@ -86,6 +87,9 @@ def trip_links(feed: GtfsFeed, trip_index: np.ndarray, offsets: np.ndarray, stop
                                                                  ("to_trip_id", "to_route_id", "to_stop_id"))):
             stop_id = tr[stop_col].iat[r]
             at = stop_ids.get_loc(stop_id) if stop_id != "" else -1
+            if not named[side][r]:  # every trip calling at the stop (types 1-3 name it), in the day view
+                ends.append((-1, -1, at, -1))
+                continue
             if not trip_side[side][r]:  # a route: each of its trips' own position, in the day view
                 ends.append((-1, route_ids.get_loc(tr[route_col].iat[r]), at, -1))
                 continue
@@ -118,7 +122,8 @@ def trip_links(feed: GtfsFeed, trip_index: np.ndarray, offsets: np.ndarray, stop
         out["link_type"].append(kind[r])
         out["link_secs"].append(int(tr["min_transfer_time"].iat[r]) if kind[r] == MIN_TIME else -1)
     for (reason, field), bad in dropped.items():
-        first = ", ".join(f"{c} {tr[c].iat[bad[0]]}" for c in ("from_trip_id", "to_trip_id") if tr[c].iat[bad[0]])
+        first = ", ".join(f"{c} {tr[c].iat[bad[0]]}" for c in ("from_trip_id", "to_trip_id", "from_route_id",
+                                                                 "to_route_id") if tr[c].iat[bad[0]])
         report.warning(F, f"{reason} (the first: {first})", field=field, count=len(bad))
     return TripLinks({k: np.array(v, np.int8 if k == "link_type" else np.int32) for k, v in out.items()})
 

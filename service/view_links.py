@@ -15,8 +15,12 @@ Two kinds (router/README.md, Links between trips):
   of 300 differed: there a continuation across the street is the only way to change.
 - **guaranteed**: transfer_type 1 (timed) or 2 (with its minimum time) between two trips, a
   change that holds even where the stop's change time would not allow it; between two
-  routes (or a trip and a route), from each trip of the first calling at the stop to the
-  trip of the second leaving first after it (_route_links).
+  routes (or a trip and a route, or a trip or route and every trip at the stop), from each
+  trip of the first side calling at the stop to the trip of each pattern of the second
+  leaving first after it (_route_links).
+- **refused**: transfer_type 3, and 2 sooner than its time, between the same sides
+  (_refused_pairs), checked at boarding (router/README.md, Refused changes).
+Where rules meet on one change the most specific decides (_most_specific).
 
 A compiled trip-to-trip row joins each view instance of its first trip to the instance of
 its second trip, on the same service day or the next, that leaves first after it (after the
@@ -95,28 +99,40 @@ def _block_links(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray, t
     return trips[a], n_pos - 1, trips[b], np.zeros(len(b), np.int64)
 
 
-def _calls_at(tt: Timetable, trips: np.ndarray, stop: int, station: np.ndarray, last: bool) -> np.ndarray:
-    """Position of each view trip's last (or first) call at `stop` or a platform of it, -1 none."""
-    pattern = tt.trip_pattern[trips]
-    out = np.full(len(trips), -1, np.int64)
-    for p in np.unique(pattern).tolist():
-        calls = tt.pattern_stops[tt.pattern_stop_offsets[p]:tt.pattern_stop_offsets[p + 1]]
-        hits = np.flatnonzero((calls == stop) | (station[calls] == stop))
-        if len(hits):
-            out[pattern == p] = hits[-1] if last else hits[0]
-    return out
+def _calls_at(tt: Timetable, stop: int, station: np.ndarray, last: bool) -> np.ndarray:
+    """Pattern -> its last (or first) position calling at `stop` or a platform of it, -1 none."""
+    hits = np.flatnonzero((tt.pattern_stops == stop) | (station[tt.pattern_stops] == stop))
+    pattern = np.searchsorted(tt.pattern_stop_offsets, hits, side="right") - 1
+    pos = hits - tt.pattern_stop_offsets[pattern]
+    n_patterns = len(tt.pattern_stop_offsets) - 1
+    if last:
+        out = np.full(n_patterns, -1, np.int64)
+        np.maximum.at(out, pattern, pos)
+        return out
+    out = np.full(n_patterns, np.iinfo(np.int64).max)
+    np.minimum.at(out, pattern, pos)
+    return np.where(out == np.iinfo(np.int64).max, -1, out)
+
+
+def _rank(net: CompiledNetwork, r: int) -> int:
+    """How specific link r is, as the GTFS ranks transfers.txt rows: two trips (6), a trip and
+    a route (4), a trip and a stop (3), two routes (2), a route and a stop (1)."""
+    return sum(3 if int(getattr(net, f"link_{side}_trip")[r]) >= 0 else
+               1 if int(getattr(net, f"link_{side}_route")[r]) >= 0 else 0 for side in ("from", "to"))
 
 
 def _side(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray, route: np.ndarray, station: np.ndarray,
           r: int, side: str) -> tuple[np.ndarray, np.ndarray]:
-    """The view trips of one side of link r (its trip's instances, or its route's trips calling
-    at its stop) and their positions there (the last call leaving, the first entering)."""
+    """The view trips of one side of link r (its trip's instances, or the trips of its route,
+    or every trip, calling at its stop) and their positions there (the last call leaving,
+    the first entering)."""
     trip, rte = int(getattr(net, f"link_{side}_trip")[r]), int(getattr(net, f"link_{side}_route")[r])
-    trips = np.flatnonzero(trip_source == trip) if trip >= 0 else np.flatnonzero(route == rte)
     if trip >= 0:
+        trips = np.flatnonzero(trip_source == trip)
         return trips, np.full(len(trips), int(getattr(net, f"link_{side}_pos")[r]), np.int64)
-    pos = _calls_at(tt, trips, int(getattr(net, f"link_{side}_stop")[r]), station, side == "from")
-    return trips[pos >= 0], pos[pos >= 0]
+    pos = _calls_at(tt, int(getattr(net, f"link_{side}_stop")[r]), station, side == "from")[tt.trip_pattern]
+    trips = np.flatnonzero((pos >= 0) & (route == rte) if rte >= 0 else pos >= 0)
+    return trips, pos[trips]
 
 
 def _sides(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray, rows: np.ndarray):
@@ -136,29 +152,35 @@ def _sides(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray, rows: n
 
 
 def _route_links(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray, rows: np.ndarray):
-    """(from view trip, from position, to view trip, to position) of the guaranteed changes
-    of rows with a side named by its route: each view trip of the first side calling at its
-    stop joined to the trip of the second side that leaves its stop first at or after the
-    arrival (plus the minimum time), as the timetable of a timed transfer reads."""
-    out = [[], [], [], []]
+    """(from view trip, from position, to view trip, to position, rank) of the guaranteed
+    changes of rows with a side named by its route or its stop: each view trip of the first
+    side calling at its stop joined, in each pattern of the second side, to the trip that
+    leaves its stop first at or after the arrival (plus the minimum time), as the timetable
+    of a timed transfer reads."""
+    out = [[], [], [], [], []]
     for r, a, pos_a, b, pos_b, arr, dep in _sides(net, tt, trip_source, rows):
         wait = max(int(net.link_secs[r]), 0) if int(net.link_type[r]) == MIN_TIME else 0
-        first = np.searchsorted(dep, arr + wait, side="left")
-        ok = first < len(b)
-        a, pos_a, first = a[ok], pos_a[ok], first[ok]
-        differ = b[first] != a  # a trip's change to itself is none
-        for part, values in zip(out, (a, pos_a, b[first], pos_b[first])):
-            part.append(values[differ])
+        pattern_b = tt.trip_pattern[b]
+        for p in np.unique(pattern_b).tolist():
+            mine = np.flatnonzero(pattern_b == p)  # in departure order
+            first = np.searchsorted(dep[mine], arr + wait, side="left")
+            ok = first < len(mine)
+            to = mine[first[ok]]
+            differ = b[to] != a[ok]  # a trip's change to itself is none
+            for part, values in zip(out, (a[ok], pos_a[ok], b[to], pos_b[to])):
+                part.append(values[differ])
+            out[4].append(np.full(int(differ.sum()), _rank(net, r)))
     return tuple(np.concatenate(v).astype(np.int64) if v else np.zeros(0, np.int64) for v in out)
 
 
 def _refused_pairs(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray):
-    """(from view trip, from position, to view trip, to position) of the changes transfers.txt
-    refuses between two trips or routes: type 3, every later departure of the second side;
-    type 2, those sooner than its minimum time (the stop's change time may allow them)."""
+    """(from view trip, from position, to view trip, to position, rank) of the changes
+    transfers.txt refuses between two trips or routes (or a trip or route and every trip at
+    a stop): type 3, every later departure of the second side; type 2, those sooner than its
+    minimum time (the stop's change time may allow them)."""
     link_type = np.asarray(net.link_type)
     rows = np.flatnonzero(np.isin(link_type, (NOT_POSSIBLE, MIN_TIME)))
-    out = [[], [], [], []]
+    out = [[], [], [], [], []]
     for r, a, pos_a, b, pos_b, arr, dep in _sides(net, tt, trip_source, rows):
         wait = int(net.link_secs[r]) if int(link_type[r]) == MIN_TIME else None
         lo = np.searchsorted(dep, arr, side="left")
@@ -169,7 +191,22 @@ def _refused_pairs(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray)
         differ = b[j] != a[which]
         for part, values in zip(out, (a[which], pos_a[which], b[j], pos_b[j])):
             part.append(values[differ])
+        out[4].append(np.full(int(differ.sum()), _rank(net, r)))
     return tuple(np.concatenate(v).astype(np.int64) if v else np.zeros(0, np.int64) for v in out)
+
+
+def _most_specific(pairs: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Of (from trip, from position, to trip, to position, rank) pairs, which to keep: where
+    rules of transfers.txt meet on one change, the most specific decides (GTFS: transfer
+    specificity)."""
+    frm, frm_pos, to, to_pos, rank = pairs
+    if not len(frm):
+        return np.zeros(0, bool)
+    _, group = np.unique(np.stack([frm, frm_pos, to, to_pos], axis=1), axis=0, return_inverse=True)
+    group = group.ravel()
+    best = np.full(group.max() + 1, -1, np.int64)
+    np.maximum.at(best, group, rank)
+    return rank == best[group]
 
 
 @njit(cache=True)
@@ -213,49 +250,40 @@ def view_links(net: CompiledNetwork, tt: Timetable, trip_source: np.ndarray,
                trip_day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Timetable.trip_link_offsets and .trip_links of a day view, and the patterns whose
     boardings check REFUSED links (their pattern_mode takes the CONSTRAINED bit)."""
-    frm, frm_pos, to, to_pos = _block_links(net, tt, trip_source, trip_day)
-    seated = [np.ones(len(frm), bool)]
-    frm, frm_pos, to, to_pos = [frm], [frm_pos], [to], [to_pos]
     link_type = np.asarray(net.link_type)
     by_trips = (np.asarray(net.link_from_trip) >= 0) & (np.asarray(net.link_to_trip) >= 0)
     used = np.flatnonzero(np.isin(link_type, (TIMED, MIN_TIME, IN_SEAT)) & by_trips)
-    by_routes = np.flatnonzero(np.isin(link_type, (TIMED, MIN_TIME)) & ~by_trips)
-    if len(by_routes):
-        va, pa, vb, pb = _route_links(net, tt, trip_source, by_routes)
-        frm.append(va)
-        frm_pos.append(pa)
-        to.append(vb)
-        to_pos.append(pb)
-        seated.append(np.zeros(len(va), bool))
+    parts = [_route_links(net, tt, trip_source, np.flatnonzero(np.isin(link_type, (TIMED, MIN_TIME)) & ~by_trips))]
+    kinds = [np.zeros(len(parts[0][0]), np.int64)]  # 0 guaranteed, 1 seated, 2 refused
     if len(used):
         order = np.argsort(trip_source, kind="stable")
         inst_offsets = np.zeros(len(net.trip_block) + 1, np.int64)
         np.cumsum(np.bincount(trip_source, minlength=len(net.trip_block)), out=inst_offsets[1:])
         wait = np.where(link_type[used] == MIN_TIME, np.asarray(net.link_secs)[used], 0).astype(np.int64)
-        parts = (tt.trip_pattern, tt.pattern_stop_offsets, tt.pattern_trip_offsets, tt.pattern_time_offsets,
-                 tt.arrivals, tt.departures)
-        link, va, vb = _pair_instances(np.asarray(net.link_from_trip), np.asarray(net.link_from_pos),
-                                       np.asarray(net.link_to_trip), np.asarray(net.link_to_pos),
-                                       wait, inst_offsets, order.astype(np.int64), trip_day, parts)
+        arrays = (tt.trip_pattern, tt.pattern_stop_offsets, tt.pattern_trip_offsets, tt.pattern_time_offsets,
+                  tt.arrivals, tt.departures)
+        frm_trip, frm_pos, to_trip, to_pos = (np.asarray(getattr(net, f"link_{name}"))[used].astype(np.int64)
+                                              for name in ("from_trip", "from_pos", "to_trip", "to_pos"))
+        link, va, vb = _pair_instances(frm_trip, frm_pos, to_trip, to_pos, wait, inst_offsets,
+                                       order.astype(np.int64), trip_day, arrays)
         chosen = used[link]
-        frm.append(va)
-        to.append(vb)
-        frm_pos.append(np.asarray(net.link_from_pos)[chosen])
-        to_pos.append(np.asarray(net.link_to_pos)[chosen])
-        seated.append(link_type[chosen] == IN_SEAT)
-    frm, frm_pos, to, to_pos = (np.concatenate(v).astype(np.int64) for v in (frm, frm_pos, to, to_pos))
-    seated = np.concatenate(seated)
+        parts.append((va, frm_pos[link], vb, to_pos[link], np.full(len(va), 6, np.int64)))
+        kinds.append((link_type[chosen] == IN_SEAT).astype(np.int64))
+    parts.append(_refused_pairs(net, tt, trip_source))
+    kinds.append(np.full(len(parts[-1][0]), 2, np.int64))
+    rules = tuple(np.concatenate(v) for v in zip(*parts))
+    keep = _most_specific(rules)
+    kind = np.concatenate(kinds)[keep]
+    blocks = _block_links(net, tt, trip_source, trip_day)
+    frm, frm_pos, to, to_pos = (np.concatenate([b, v[keep]]).astype(np.int64) for b, v in zip(blocks, rules[:4]))
+    kind = np.r_[np.ones(len(blocks[0]), np.int64), kind]
     gap = _time_at(tt, to, to_pos, tt.departures) - _time_at(tt, frm, frm_pos, tt.arrivals)
-    refused = _refused_pairs(net, tt, trip_source)
-    if len(refused[0]):
-        frm, frm_pos, to, to_pos = (np.concatenate([x, y]) for x, y in zip((frm, frm_pos, to, to_pos), refused))
-        seated = np.r_[seated, np.zeros(len(refused[0]), bool)]
-        gap = np.r_[gap, np.full(len(refused[0]), REFUSED, np.int64)]
+    gap = np.where(kind == 1, -1 - gap, np.where(kind == 2, REFUSED, gap))
     order = np.lexsort((to, frm_pos, frm))
     links = np.empty((len(frm), N_LINK_FIELDS), np.int32)
     links[:, L_FROM_POS], links[:, L_TO_TRIP] = frm_pos[order], to[order]
-    links[:, L_TO_POS], links[:, L_GAP] = to_pos[order], np.where(seated, -1 - gap, gap)[order]
+    links[:, L_TO_POS], links[:, L_GAP] = to_pos[order], gap[order]
 
     offsets = np.zeros(tt.n_trips + 1, np.int32)
     np.cumsum(np.bincount(frm, minlength=tt.n_trips), out=offsets[1:])
-    return offsets, links, np.unique(tt.trip_pattern[refused[2]])
+    return offsets, links, np.unique(tt.trip_pattern[to[kind == 2]])

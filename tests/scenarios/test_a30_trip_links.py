@@ -159,6 +159,11 @@ ROUTE_TRANSFERS = ("from_stop_id,to_stop_id,from_route_id,to_route_id,from_trip_
     ("B,B,Rin,Ron,,,2,60", SEATED),  # 60 s are enough between these routes
     ("B,B,Rin,Ron,,,2,180", LATE),  # 180 s are not
     ("B,B,Rin,Rlate,,,1,", LATE),  # a timed change to another route changes nothing here
+    ("B,B,Rin,,,,1,", SEATED),  # from the route to every trip at B
+    ("B,B,,,in,,1,", SEATED),  # from the trip to every trip at B
+    ("B,B,,Ron,,,1,", SEATED),  # from every trip at B to the route
+    ("B,B,,,,on,2,60", SEATED),  # to the trip, 60 s after any arrival
+    ("B,B,,,in,,2,180", LATE),  # 180 s after the trip: not `on`
 ])
 def test_guaranteed_changes_between_routes(plan, row, expected):
     body = plan(TRIPS, "A", "C", "07:55", files={"transfers.txt": ROUTE_TRANSFERS + row + "\n"}, full=True)
@@ -182,12 +187,27 @@ def test_a_route_transfer_joins_each_trip_to_the_next_of_the_other_route(plan):
 
 
 def test_rules_not_applied_are_counted(tmp_path):
-    rows = "B,B,Rin,,,,1,\nB,B,,,in,on,0,\n"
+    rows = "B,B,,,in,on,0,\nB,B,Rin,,,,0,\nB,B,,,in,,4,\nB,B,Rin,Ron,,,5,\nB,,Rin,,,,1,\n"
     network = Network.open([write_feed(tmp_path / "f", TRIPS, files={"transfers.txt": ROUTE_TRANSFERS + rows})],
                            cache_dir=tmp_path / "c")
     reasons = {w["reason"]: w["count"] for w in network.meta["feeds"][0]["report"]["warnings"]}
-    assert reasons["transfers naming a trip or route on one side only are not applied yet"] == 1
-    assert reasons["transfer_type 0 between two trips or routes only recommends the change; nothing to apply"] == 1
+    assert reasons["transfer_type 0 naming a trip or route only recommends the change; nothing to apply"] == 2
+    assert reasons["missing value (needed for transfer_type 4 and 5), row dropped"] == 1  # each of the two fields
+    assert reasons["missing value (needed for transfer_type 0-3), row dropped"] == 1
+    assert len(network.net.link_type) == 0
+
+
+def test_a_route_transfer_reaches_every_branch_of_the_route(plan):
+    """Route Ron runs two branches from B; a timed change from Rin holds for the first trip of
+    each, not only for the first trip of the route."""
+    trips = {"in": "A 08:00, B 08:10", "on1": "B 08:11, C 08:20", "on2": "B 08:11, D 08:20",
+             "late": "B 08:40, D 08:50"}
+    files = {"routes.txt": "route_id,agency_id,route_short_name,route_long_name,route_type\n"
+             "Rin,A,in,Route in,3\nRon,A,on,Route on,3\nRlate,A,late,Route late,3\n",
+             "trips.txt": "route_id,service_id,trip_id\nRin,ALL,in\nRon,ALL,on1\nRon,ALL,on2\nRlate,ALL,late\n"}
+    assert plan(trips, "A", "D", "07:55", files=files) == ["A 08:00 in B 08:10 / B 08:40 late D 08:50"]
+    files["transfers.txt"] = ROUTE_TRANSFERS + "B,B,Rin,Ron,,,1,\n"
+    assert plan(trips, "A", "D", "07:55", files=files) == ["A 08:00 in B 08:10 / B 08:11 on2 D 08:20"]
 
 
 # `in` reaches B at 08:10; `early` leaves B at 08:13 and `late` at 08:30, both for C
@@ -204,10 +224,19 @@ EARLY, LATER = "A 08:00 in B 08:10 / B 08:13 early C 08:20", "A 08:00 in B 08:10
     ("B,B,Rin,Rearly,,,2,300", LATER),  # between their routes
     ("B,B,Rin,Rearly,,,2,120", EARLY),  # two minutes are enough
     ("B,B,Rin,Rlate,,,3,", EARLY),  # a refusal of another route changes nothing here
+    ("B,B,,,,early,3,", LATER),  # from every trip at B to this one
+    ("B,B,,Rearly,,,3,", LATER),  # from every trip at B to the route
+    ("B,B,,,in,,2,300", LATER),  # five minutes after this trip, whatever the next
+    ("B,B,Rin,,,,2,300", LATER),  # after the route
+    ("B,B,,,in,,3,", None),  # no change at B after this trip at all
+    ("B,B,,,in,,3,\nB,B,,,in,late,1,", LATER),  # ... but one, to `late`: the trip-to-trip rule is more specific
+    ("B,B,Rin,Rearly,,,3,\nB,B,,,in,early,1,", EARLY),  # a trip-to-trip rule over a route-to-route one
+    ("B,B,,,in,early,3,\nB,B,Rin,Rearly,,,1,", LATER),  # and the other way round
+    ("B,B,Rin,,,,3,\nB,B,Rin,Rearly,,,2,120", EARLY),  # two routes over a route and a stop
 ])
 def test_changes_transfers_txt_refuses(plan, row, expected):
     files = {"transfers.txt": ROUTE_TRANSFERS + (row + "\n" if row else "")}
-    assert plan(REFUSAL_TRIPS, "A", "C", "07:55", files=files) == [expected]
+    assert plan(REFUSAL_TRIPS, "A", "C", "07:55", files=files) == ([expected] if expected else [])
 
 
 def test_a_refused_change_after_a_walk(plan):
