@@ -10,10 +10,15 @@ Trip `in` reaches B at 08:10; `on` leaves B at 08:11 for C. Changing at B needs 
 transfer_type 5 between two trips of a block makes the traveller alight: `late` again.
 """
 
+import datetime as dt
+
 import pytest
 
-from trajet.router.query import QueryOptions
+from trajet.router.query import DEFAULT_MAX_TRANSFERS, QueryOptions
+from trajet.router.workspace import new_workspace
+from trajet.service.itineraries import plan_json
 from trajet.service.network import Network
+from trajet.service.params import parse_time
 
 from ..conftest import describe
 from ..inline_gtfs import write_feed
@@ -249,3 +254,28 @@ def test_a_refused_change_after_a_walk(plan):
     files = {"transfers.txt": ROUTE_TRANSFERS + "B,B2,,,in,early,3,\n"}
     assert plan(trips, "A", "C", "07:55", stops=stops, files=files) == [
         "A 08:00 in B 08:10 / B 08:10 walk B2 08:10 / B2 08:30 late C 08:40"]
+
+
+def test_a_workspace_too_small_for_the_links_is_grown_and_the_query_run_again(tmp_path):
+    """Router.plan reruns a query whose link entries or legs overflowed the workspace, with
+    twice the room, until they fit: the answer is the one a roomy workspace gives."""
+    trips = {"in": "A 08:00, B 08:10", "on": "B 08:11, C 08:20", "more": "C 08:21, D 08:30",
+             "late": "C 08:40, D 08:50"}
+    files = {"trips.txt": trips_txt({"in": "b1", "on": "b1", "more": "b1"}, trips=trips)}
+    network = Network.open([write_feed(tmp_path / "f", trips, files=files)], cache_dir=tmp_path / "c")
+    date = dt.date(2024, 3, 12)
+    options = QueryOptions(max_direct_s=0)
+
+    def answer():
+        body = plan_json(network, network.plan("A", "D", date, parse_time("07:55"), options))
+        return [describe(it) for it in body["itineraries"]]
+
+    roomy = answer()
+    assert roomy == ["A 08:00 in B 08:10 / B 08:11 on C 08:20 / C 08:21 more D 08:30"]
+    router = network.day(date).router
+    rounds = DEFAULT_MAX_TRANSFERS + 1
+    for n_entries, n_legs in ((1, None), (None, 1), (1, 1)):
+        router._local.ws = new_workspace(router.tt, rounds, n_entries=n_entries, n_legs=n_legs)
+        assert answer() == roomy
+        ws = router._local.ws
+        assert len(ws.link_entries) > (n_entries or 0) and len(ws.legs) >= 3  # grown, and kept for the next query
