@@ -5,13 +5,15 @@ Only @njit code lives here. Every function takes the `Timetable`, a `Workspace` 
 the on-disk cache works and one compiled function serves every timetable. A query is
 `reset`, `initialise`, then `run_rounds`; each round is four phases, inlined into the loop:
 queue the patterns through marked stops, scan them, relax the footpaths, promote the marks.
-Range queries keep the labels between departures by calling `initialise` and `run_rounds`
-again without `reset`. The three are inlined into `raptor`, which compiles to one function as
-before the phases were split out, and each stays callable on its own. See router/README.md.
+Range queries (`range_step_fields`, one call per departure, the latest first) keep the labels
+between departures and start each round from the later departures' labels of that round
+(`range_begin`, `_round_bounds`). The three are inlined into `raptor`, which compiles to one
+function as before the phases were split out. See router/README.md.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 from .query import Query
@@ -565,11 +567,14 @@ def _promote_marks(ws, k):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def run_rounds(tt, ws, q):
+def run_rounds(tt, ws, q, log, log_offsets):
     """Rounds 1 .. q.max_rounds from the marked stops, until no stop improves; labels, targets
-    and counters of the workspace are updated in place."""
+    and counters of the workspace are updated in place. For a departure of a range query,
+    `log` holds the labels of the later departures by round (range_begin); else it is empty."""
     best_target = ws.state[BEST_TARGET]
     for k in range(1, q.max_rounds + 1):
+        if k + 1 < log_offsets.shape[0]:
+            best_target = _round_bounds(tt, ws, q, k, log, log_offsets, best_target)
         # the entries for round k were made in round k - 1
         first_entry = ws.state[ENTRY_CURSOR]
         ws.state[ENTRY_CURSOR] = ws.state[N_ENTRIES]
@@ -591,6 +596,76 @@ def run_rounds(tt, ws, q):
 
 
 @njit(cache=True, nogil=True)
+def clear(ws):
+    """`reset` on its own: before the first departure of a range query."""
+    reset(ws)
+
+
+@njit(cache=True, nogil=True)
+def range_begin(ws, log, log_offsets):
+    """Before one departure of a range query (rRAPTOR: departures scanned latest first, the
+    labels kept): forget the bounds that belong to the later departure (best arrival and
+    ready time over every round, the best target time, the marks), and copy the label log
+    into `log` sorted by round (log_offsets, CSR), so that each round starts from the labels
+    the later departures set in that round and fewer (_round_bounds).
+
+    Labels of the later departures stay valid for an earlier one (its traveller may wait),
+    but only round by round: a stop reached at 9:00 with three trips after a later
+    departure must not hide from this departure a 9:05 arrival there with one trip."""
+    n_stops = ws.stop_state.shape[0]
+    for i in range(ws.state[N_TOUCHED]):
+        stop = ws.touched_list[i]
+        ws.stop_state[stop, S_BEST_ARR] = UNREACHED
+        ws.stop_state[stop, S_BEST_READY] = UNREACHED
+        ws.stop_state[stop, S_READY_PREV] = UNREACHED
+        ws.stop_state[stop, S_READY_ROUND] = -1
+    for m in range(ws.state[N_MARKED]):
+        ws.stop_state[ws.marked_list[m], S_MARKED] = 0
+    ws.state[N_MARKED] = 0
+    ws.state[BEST_TARGET] = UNREACHED
+    ws.state[ENTRY_CURSOR] = ws.state[N_ENTRIES]  # entries stay: older labels name them
+    ws.state[N_RIDES] = 0
+    for r in range(log_offsets.shape[0]):
+        log_offsets[r] = 0
+    for i in range(ws.state[N_LOGGED]):
+        log_offsets[(ws.label_log[i] >> 1) // n_stops + 1] += 1
+    for r in range(1, log_offsets.shape[0]):
+        log_offsets[r] += log_offsets[r - 1]
+    cursor = log_offsets[:-1].copy()
+    for i in range(ws.state[N_LOGGED]):
+        r = (ws.label_log[i] >> 1) // n_stops
+        log[cursor[r]] = ws.label_log[i]
+        cursor[r] += 1
+
+
+@njit(cache=True, nogil=True)
+def _round_bounds(tt, ws, q, k, log, log_offsets, best_target):
+    """Range queries, before round k: lower the best arrivals, ready times and target time to
+    the labels of round k of the later departures (those of rounds before k are in already).
+    Returns the best target time."""
+    n_stops = ws.stop_state.shape[0]
+    for i in range(log_offsets[k], log_offsets[k + 1]):
+        entry = log[i]
+        stop = (entry >> 1) % n_stops
+        if entry & 1:
+            ready = ws.walk_label[k, stop, W_READY]
+            if ready < ws.stop_state[stop, S_BEST_READY]:
+                ws.stop_state[stop, S_BEST_READY] = ready
+            continue
+        t_arr = ws.trip_label[k, stop, T_ARR]
+        if t_arr < ws.stop_state[stop, S_BEST_ARR]:
+            ws.stop_state[stop, S_BEST_ARR] = t_arr
+        change = tt.stop_change_time[stop]
+        if change < 0:
+            change = q.slack
+        if change < NO_CHANGE and t_arr + change < ws.stop_state[stop, S_BEST_READY]:
+            ws.stop_state[stop, S_BEST_READY] = t_arr + change
+    if ws.target_arr[k] < best_target:
+        best_target = ws.target_arr[k]
+    return best_target
+
+
+@njit(cache=True, nogil=True)
 def raptor(tt, ws, q):
     """Earliest arrival by RAPTOR rounds for one Query; fills the workspace in place.
 
@@ -599,7 +674,8 @@ def raptor(tt, ws, q):
     """
     reset(ws)
     initialise(ws, q)
-    run_rounds(tt, ws, q)
+    no_log = np.zeros(0, np.int32)
+    run_rounds(tt, ws, q, no_log, no_log)
 
 
 @njit(cache=True, nogil=True)
@@ -745,12 +821,20 @@ def plan(tt, ws, q):
     when ws.link_entries / ws.legs had too few rows (Router.plan runs it again with more).
     """
     raptor(tt, ws, q)
+    return _rebuild(tt, ws, q, ws.target_arr[:0])
+
+
+@njit(cache=True, nogil=True)
+def _rebuild(tt, ws, q, before):
+    """The legs of the journey of every round that reached the destination (that improved on
+    `before`, the target times of the later departures of a range query, when given), into
+    ws.legs and ws.journey_*; the number of journeys, or `plan`'s error codes."""
     if ws.state[ENTRIES_FULL]:
         return PLAN_ENTRIES_FULL
     n_journeys = 0
     row = 0
     for k in range(1, ws.state[ROUNDS_USED] + 1):
-        if ws.target_arr[k] == UNREACHED:
+        if ws.target_arr[k] == UNREACHED or (before.shape[0] and ws.target_arr[k] >= before[k]):
             continue
         n = reconstruct(tt, ws, k, q.slack, q.walk_extra_ms, ws.legs[row:])
         if n == LEGS_FULL:
@@ -772,3 +856,53 @@ def plan_fields(tt, ws, origin_stops, origin_ready, target_stops, target_egress,
     call, one built here nothing."""
     return plan(tt, ws, Query(origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m,
                               walk_extra_ms, mode_mask, access_mask, stop_mask))
+
+
+@njit(cache=True, nogil=True)
+def range_step_fields(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m,
+                      walk_extra_ms, mode_mask, access_mask, stop_mask, log, log_offsets, before):
+    """One departure of a range query (the latest first, after `clear`): `range_begin`, round 0
+    at these origin times, the rounds, then the journeys of the rounds whose target time
+    improved on the later departures' (`before`, a scratch array of rounds + 1). Returns as
+    `plan`."""
+    q = Query(origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m, walk_extra_ms,
+              mode_mask, access_mask, stop_mask)
+    range_begin(ws, log, log_offsets)
+    for k in range(before.shape[0]):
+        before[k] = ws.target_arr[k]
+    initialise(ws, q)
+    run_rounds(tt, ws, q, log, log_offsets)
+    return _rebuild(tt, ws, q, before)
+
+
+@njit(cache=True, nogil=True)
+def departure_times(tt, stops, access_s, t_first, t_last, mode_mask):
+    """The distinct times, latest first, at which leaving the origin catches a trip at one of
+    `stops` (reached access_s[i] seconds after leaving): the departures of a range query from
+    t_first to t_last. Trips of modes outside mode_mask, and positions where boarding is
+    not allowed, give none."""
+    n = 0
+    for i in range(stops.shape[0]):
+        stop = stops[i]
+        for e in range(tt.stop_pattern_offsets[stop], tt.stop_pattern_offsets[stop + 1]):
+            n += tt.pattern_trip_offsets[tt.stop_patterns[e] + 1] - tt.pattern_trip_offsets[tt.stop_patterns[e]]
+    out = np.empty(n, np.int32)
+    n = 0
+    for i in range(stops.shape[0]):
+        stop = stops[i]
+        for e in range(tt.stop_pattern_offsets[stop], tt.stop_pattern_offsets[stop + 1]):
+            pattern = tt.stop_patterns[e]
+            pos = tt.stop_pattern_positions[e]
+            stop_lo = tt.pattern_stop_offsets[pattern]
+            if not tt.pattern_stop_rules[stop_lo + pos] & CAN_BOARD:
+                continue
+            if not (mode_mask >> (tt.pattern_mode[pattern] & MODE_BITS)) & 1:
+                continue
+            n_pos = tt.pattern_stop_offsets[pattern + 1] - stop_lo
+            base = tt.pattern_time_offsets[pattern] + pos
+            for j in range(tt.pattern_trip_offsets[pattern + 1] - tt.pattern_trip_offsets[pattern]):
+                t = tt.departures[base + j * n_pos] - access_s[i]
+                if t_first <= t <= t_last:
+                    out[n] = t
+                    n += 1
+    return np.unique(out[:n])[::-1].copy()

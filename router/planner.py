@@ -141,19 +141,79 @@ class Router:
         shows that walk as its first or last leg.
         """
         query = make_query(origins, targets, options, self.walk_speed_m_s)
-        ws = self._workspace(query.max_rounds)
         tt = self.timetable(options.wheelchair)
-        n_journeys = K.plan_fields(tt, ws, *query)
-        while n_journeys in (K.PLAN_ENTRIES_FULL, K.PLAN_LEGS_FULL):  # rare: run again with twice the room
+        ws, n_journeys = self._run(lambda ws: K.plan_fields(tt, ws, *query), query.max_rounds)
+        journeys, arrivals = self._journeys(ws, n_journeys, access, egress_walks)
+        return PlanResult(journeys, arrivals, Work(*ws.counters.tolist()))
+
+    def plan_range(
+        self,
+        origins: list[tuple[int, int]],
+        t_first: int,
+        t_last: int,
+        targets: list[tuple[int, int]],
+        options: QueryOptions = QueryOptions(),
+        access: dict[int, tuple[int, int]] | None = None,
+        egress_walks: dict[int, tuple[int, int]] | None = None,
+    ) -> PlanResult:
+        """Every journey Pareto-optimal over (later departure, earlier arrival, fewer trips)
+        that leaves the origin from t_first to t_last, by rRAPTOR (router/README.md, Range
+        queries): the departures that catch a trip at an origin are scanned latest first,
+        each from the labels the later ones left.
+
+        origins: (stop, seconds from the origin to it); the journeys' first legs leave as
+        late as they can. Sorted by arrival, then later departure, then fewer trips. A
+        departure of the window may have its best journeys leave after the window's end (a
+        journey waiting at the origin for a later trip that arrives as early): they are in
+        the answer, and the journeys they beat in the window are not; which to show is the
+        caller's choice (service/plan.py shows those leaving in the window)."""
+        query = make_query([(s, 0) for s, _ in origins], targets, options, self.walk_speed_m_s)
+        tt = self.timetable(options.wheelchair)
+        access_s = np.array([secs for _, secs in origins], np.int32)
+        times = K.departure_times(tt, query.origin_stops, access_s, np.int32(t_first), np.int32(t_last),
+                                  np.int64(options.mode_mask))
+        found: dict[tuple, tuple[Journey, int]] = {}
+
+        def run(ws):
+            found.clear()
+            log = np.empty_like(ws.label_log)
+            log_offsets = np.zeros(ws.trip_label.shape[0] + 1, np.int32)
+            before = np.empty_like(ws.target_arr)
+            K.clear(ws)
+            for t in times.tolist():
+                query.origin_ready[:] = access_s + t
+                n_journeys = K.range_step_fields(tt, ws, *query, log, log_offsets, before)
+                if n_journeys < 0:
+                    return n_journeys
+                for journey, arrival in zip(*self._journeys(ws, n_journeys, access, egress_walks)):
+                    found.setdefault(journey.legs, (journey, arrival))
+            return 0
+
+        ws, _ = self._run(run, query.max_rounds)
+        kept = pareto([j for j, _ in found.values()])
+        arrival_of = {j.legs: a for j, a in found.values()}
+        return PlanResult(kept, [arrival_of[j.legs] for j in kept], Work(*ws.counters.tolist()))
+
+    def _run(self, job, max_rounds: int) -> tuple[Workspace, int]:
+        """job(workspace) -> the kernels' answer, run again with more room in the workspace
+        while its link entries or legs overflow (rare: twice the room each time)."""
+        ws = self._workspace(max_rounds)
+        n_journeys = job(ws)
+        while n_journeys in (K.PLAN_ENTRIES_FULL, K.PLAN_LEGS_FULL):
             full = n_journeys == K.PLAN_ENTRIES_FULL
             ws = new_workspace(self.tt, ws.trip_label.shape[0] - 1,
                                n_entries=len(ws.link_entries) * (2 if full else 1),
                                n_legs=len(ws.legs) * (1 if full else 2))
             self._local.ws = ws
-            n_journeys = K.plan_fields(tt, ws, *query)
+            n_journeys = job(ws)
         if n_journeys < 0:
             raise RuntimeError(f"router bug: journey of round {-n_journeys} cannot be reconstructed")
-        work = Work(*ws.counters.tolist())
+        return ws, n_journeys
+
+    @staticmethod
+    def _journeys(ws: Workspace, n_journeys: int, access, egress_walks) -> tuple[list[Journey], list[int]]:
+        """The journeys the kernels rebuilt into the workspace, with the walks to the first stop
+        and from the last, and their arrival times at the destination."""
         journeys, arrivals = [], []
         rows = ws.legs[: ws.journey_ends[n_journeys - 1] if n_journeys else 0].tolist()
         start = 0
@@ -170,10 +230,24 @@ class Router:
                 legs_of.append(Leg("walk", last, dst, legs_of[-1].t_arr, legs_of[-1].t_arr + secs))
             journeys.append(Journey(tuple(legs_of)))
             arrivals.append(int(ws.target_arr[k]))
-        return PlanResult(journeys, arrivals, work)
+        return journeys, arrivals
 
 
 def _leg(row: list[int]) -> Leg:
     kind = "trip" if row[W.LEG_KIND] == W.KIND_TRIP else "walk"
     return Leg(kind, row[W.LEG_FROM], row[W.LEG_TO], row[W.LEG_DEP], row[W.LEG_ARR], row[W.LEG_TRIP],
                row[W.LEG_BOARD_POS], row[W.LEG_ALIGHT_POS], bool(row[W.LEG_INTERLINE]))
+
+
+def pareto(journeys: list[Journey]) -> list[Journey]:
+    """The journeys no other beats on (later departure, earlier arrival, fewer trips), one per
+    (departure, arrival, trips), sorted by arrival, then later departure, then fewer trips."""
+    best: dict[tuple[int, int, int], Journey] = {}
+    for j in journeys:
+        best.setdefault((j.t_dep, j.t_arr, j.n_trips), j)
+    keys = sorted(best, key=lambda key: (key[1], -key[0], key[2]))
+    kept = []
+    for dep, arr, n in keys:
+        if not any(d >= dep and a <= arr and m <= n for d, a, m in kept):
+            kept.append((dep, arr, n))
+    return [best[key] for key in kept]
