@@ -25,6 +25,7 @@ from trajet.service.geocode import reverse_place, search_places
 from trajet.service.itineraries import plan_json
 from trajet.service.network import Network
 from trajet.service.operators import operator_shares
+from trajet.service.paging import Page, page_cursors, page_of
 from trajet.service.params import (
     DEFAULT_NUM_ITINERARIES,
     MAX_NUM_ITINERARIES,
@@ -94,10 +95,10 @@ async def feeds(request: web.Request) -> web.Response:
     return json_response(request, {"feeds": feeds_json(request.app[NETWORK], report == "full")})
 
 
-def _plan_job(network: Network, origin, destination, date, seconds, options, limit: int, metering: bool):
+def _plan_job(network: Network, origin, destination, page: Page, options, limit: int, metering: bool):
     """Runs in a routing thread: the plan's JSON (its first `limit` journeys) and the
     operators whose trips it uses."""
-    answer = network.plan(origin, destination, date, seconds, options)
+    answer = network.plan(origin, destination, page.date, page.seconds, options, page.window_s)
     del answer.result.journeys[limit:], answer.result.arrivals[limit:]
     body = plan_json(network, answer)
     return body, operator_shares(network, answer.view, answer.result.journeys) if metering else []
@@ -106,7 +107,7 @@ def _plan_job(network: Network, origin, destination, date, seconds, options, lim
 async def plan(request: web.Request) -> web.Response:
     app, q = request.app, request.query
     network, config = app[NETWORK], app[CONFIG]
-    date, seconds = when(network, q.get("date"), q.get("time"))
+    page = page_of(network, q, config.max_search_window_s)
     options = query_options(q, network.walking.speed_m_s)
     limit = parse_int(q.get("numItineraries"), "numItineraries", DEFAULT_NUM_ITINERARIES, 1, MAX_NUM_ITINERARIES)
     origin, destination = q.get("from", ""), q.get("to", "")
@@ -116,7 +117,7 @@ async def plan(request: web.Request) -> web.Response:
     wall = time.perf_counter()
     meter = request[METER]
     try:
-        body, operators = await meter.in_thread(app[EXECUTOR], _plan_job, network, origin, destination, date, seconds,
+        body, operators = await meter.in_thread(app[EXECUTOR], _plan_job, network, origin, destination, page,
                                                 options, limit, config.metering, timeout=config.time_budget_s,
                                                 backlog=app[BACKLOG])
     except Busy:
@@ -133,10 +134,12 @@ async def plan(request: web.Request) -> web.Response:
     work = body.pop("work")
     body = {
         **{key: _end(network, place) for key, place in ends.items()},
-        "date": date.isoformat(),
-        "time": clock_text(seconds),
+        "date": page.date.isoformat(),
+        "time": clock_text(page.seconds),
         **body,
-        "options": {**options_json(options, network.walking.speed_m_s), "numItineraries": limit},
+        **page_cursors(network, q, page),
+        "options": {**options_json(options, network.walking.speed_m_s), "numItineraries": limit,
+                    "searchWindow": page.window_s},
         "feeds": [{"name": f["name"], "publisher": f["publisher"], "version": f["version"]}
                   for f in network.meta["feeds"]],
     }

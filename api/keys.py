@@ -11,6 +11,7 @@ from trajet.billing.accounting import Backlog
 from trajet.billing.config import Config
 from trajet.billing.ledger import Ledger
 from trajet.service.network import Network
+from trajet.service.params import MAX_SEARCH_WINDOW_S
 
 from .metrics import Metrics
 
@@ -22,6 +23,7 @@ class ServiceConfig:
     time_budget_s: float = 10.0  # a plan request answers 503 past this
     gzip_min_bytes: int = 1024
     metering: bool = True  # off only to measure what metering itself costs (benchmarks)
+    max_search_window_s: int = MAX_SEARCH_WINDOW_S  # the largest searchWindow a plan may ask
 
 
 NETWORK = web.AppKey("network", Network)

@@ -19,13 +19,16 @@ from trajet.service.boards import departure_board
 from trajet.service.errors import QueryError
 from trajet.service.itineraries import plan_json
 from trajet.service.network import Network
+from trajet.service.paging import page_cursors, page_of
 from trajet.service.params import (
     ACCESS_PARAMETERS,
+    MAX_SEARCH_WINDOW_S,
     PLAN_PARAMETERS,
     access_options,
     clock_text,
     parse_date,
     parse_int,
+    parse_search_window,
     parse_time,
     query_options,
     when,
@@ -42,11 +45,15 @@ def _flag(name: str) -> str:
     return "--" + re.sub(r"(?<!^)([A-Z])", r"-\1", name).lower()
 
 
+def _texts(params: dict) -> dict[str, str]:
+    """The command's query flags given, by their API parameter's name."""
+    texts = {name: params.get(_flag(name)[2:].replace("-", "_")) for name in PLAN_PARAMETERS}
+    return {k: str(v) for k, v in texts.items() if v is not None}
+
+
 def _options(params: dict, network: Network | None = None) -> QueryOptions:
     """QueryOptions from the command's query flags (a QueryError names the API parameter)."""
-    texts = {name: params.get(_flag(name)[2:].replace("-", "_")) for name in PLAN_PARAMETERS}
-    return query_options({k: str(v) for k, v in texts.items() if v is not None},
-                         network.walking.speed_m_s if network else WALK_SPEED_M_S)
+    return query_options(_texts(params), network.walking.speed_m_s if network else WALK_SPEED_M_S)
 
 
 # one flag per query parameter of the API, same meaning (service/params.py)
@@ -122,10 +129,18 @@ def _network_at(feeds, date_text: str | None, time_text: str | None):
 @with_query_options
 @click.option("--json", "as_json", is_flag=True, help="print the API's JSON")
 def plan(feeds, from_id, to_id, date_text, time_text, as_json, **query):
-    """Plan journeys between two places; exits 3 when there is none, saying why."""
+    """Plan journeys between two places, every one leaving in --search-window seconds from
+    the time asked (default one hour) that no other beats; exits 3 when there is none,
+    saying why."""
     _options(query)  # a bad flag fails before the network loads
-    network, date, seconds = _network_at(feeds, date_text, time_text)
-    body = plan_json(network, network.plan(from_id, to_id, date, seconds, _options(query, network)))
+    params = {"from": from_id, "to": to_id, "date": date_text, "time": time_text, **_texts(query)}
+    params = {k: v for k, v in params.items() if v is not None}
+    parse_search_window(params.get("searchWindow"))
+    network, _, _ = _network_at(feeds, date_text, time_text)
+    page = page_of(network, params, MAX_SEARCH_WINDOW_S)
+    body = plan_json(network, network.plan(from_id, to_id, page.date, page.seconds, _options(query, network),
+                                           page.window_s))
+    body.update(page_cursors(network, params, page))
     if as_json:
         click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
     elif body["itineraries"]:
@@ -222,7 +237,9 @@ def batch(feeds, queries, out, **query):
 @click.option("--workers", default=2, show_default=True, type=int, help="routing threads")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="TOML: territories, API keys, cost model, ledger (see billing/config.py)")
-def serve(feeds, host, port, workers, config_path):
+@click.option("--max-search-window", default=MAX_SEARCH_WINDOW_S, show_default=True,
+              type=click.IntRange(0, 48 * 3600), help="largest searchWindow a plan may ask, seconds")
+def serve(feeds, host, port, workers, config_path, max_search_window):
     """Serve the JSON API (see README: /v1/plan, /v1/stops, /v1/costs, ...)."""
     import logging
 
@@ -237,7 +254,7 @@ def serve(feeds, host, port, workers, config_path):
     ledger = SqliteLedger(setup.ledger_path, setup.batch_size, setup.flush_seconds)
     if ledger.degraded:
         click.echo(f"warning: {ledger.degraded}; serving without recording until it can be written", err=True)
-    app = create_app(network, ServiceConfig(workers=workers), setup, ledger)
+    app = create_app(network, ServiceConfig(workers=workers, max_search_window_s=max_search_window), setup, ledger)
 
     async def close_ledger(app):
         ledger.close()

@@ -194,6 +194,7 @@ def plan_json(network, answer) -> dict:
     walking = network.walking
     return {
         "itineraries": itineraries,
+        "searchWindowUsed": answer.window_s,
         "routingErrors": [e.to_json() for e in answer.errors],
         "walking": {"models": models, "compiledSpeed": walking.speed_m_s, "detourFactor": walking.detour,
                     "stationChangeSeconds": walking.station_walk_s, "footpathRadius": walking.radius_m},

@@ -12,6 +12,8 @@ is shown beside them, and never used to route.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 import threading
 from collections import OrderedDict
@@ -149,6 +151,16 @@ class Network:
 
     # --- lazily built indexes ------------------------------------------------------------
     @cached_property
+    def version(self) -> str:
+        """The timetable's version: a digest of what it was compiled from (each feed's
+        checksum, the compiler, the walking settings and the streets), which page cursors
+        carry (service/paging.py)."""
+        meta = self.meta
+        made_of = [meta["compiler_version"], [f.get("sha256") for f in meta["feeds"]], meta["walking"],
+                   (meta.get("osm") or {}).get("sha256")]
+        return hashlib.sha256(json.dumps(made_of, sort_keys=True).encode()).hexdigest()[:12]
+
+    @cached_property
     def places(self) -> Places:
         return Places(self)
 
@@ -171,6 +183,7 @@ class Network:
         return routes_by_stop(self.net, self.children)
 
     def plan(self, origin: str, destination: str, date: dt.date, seconds: int,
-             options: QueryOptions = QueryOptions()) -> Answer:
-        """Journeys between two places leaving at a clock time (service.plan.plan)."""
-        return plan(self, origin, destination, date, seconds, options)
+             options: QueryOptions = QueryOptions(), window_s: int = 0) -> Answer:
+        """Journeys between two places leaving at a clock time, or in a window of departures
+        from it (service.plan.plan)."""
+        return plan(self, origin, destination, date, seconds, options, window_s)

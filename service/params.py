@@ -30,6 +30,8 @@ from .errors import QueryError
 
 DEFAULT_NUM_ITINERARIES = 5
 MAX_NUM_ITINERARIES = 20
+DEFAULT_SEARCH_WINDOW_S = 3600  # OpenTripPlanner 2's and MOTIS's name, one hour
+MAX_SEARCH_WINDOW_S = 6 * 3600  # the default maximum (trajet serve --max-search-window)
 
 
 def parse_date(text: str, field: str = "date") -> dt.date:
@@ -94,6 +96,12 @@ def parse_modes(allowed: str | None, excluded: str | None = None, field: str = "
 # the CLI's --help read this table). maxWalk is the former single walking limit, kept for
 # existing clients: it sets the three walks (metres; access and egress at the walking speed).
 PLAN_PARAMETERS = {
+    "searchWindow": f"seconds of departures searched from the time asked: every journey leaving then that no "
+                    f"other beats on (later departure, earlier arrival, fewer transfers) (default "
+                    f"{DEFAULT_SEARCH_WINDOW_S}; at most the server's maximum, {MAX_SEARCH_WINDOW_S} by default; 0: "
+                    "the journeys of one departure)",
+    "pageCursor": "nextPageCursor or previousPageCursor of an earlier answer: the window after or before it, "
+                  "with the same from, to and options (it replaces date, time and searchWindow)",
     "maxTransfers": f"most changes of vehicle (0..{MAX_TRANSFERS_LIMIT}, default {DEFAULT_MAX_TRANSFERS})",
     "transferSlack": f"seconds at least to change vehicles at one stop (default {DEFAULT_TRANSFER_SLACK})",
     "maxTransferWalk": "metres walked at most between two stops on a change (default "
@@ -224,3 +232,12 @@ def options_json(options: QueryOptions, compiled_speed_m_s: float = WALK_SPEED_M
         "bikeSpeed": options.bike_speed_m_s,
         **access_json(options),
     }
+
+
+def parse_search_window(text: str | None, max_s: int = MAX_SEARCH_WINDOW_S) -> int:
+    """Seconds of departures a plan searches (searchWindow); QueryError beyond the maximum."""
+    window = parse_int(text, "searchWindow", min(DEFAULT_SEARCH_WINDOW_S, max_s), 0, 10**9, " s")
+    if window > max_s:
+        raise QueryError(f"searchWindow {window} s is more than this server's maximum, {max_s} s: ask for "
+                         "later journeys with the answer's nextPageCursor instead", "searchWindow")
+    return window

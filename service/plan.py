@@ -59,12 +59,16 @@ class Answer(NamedTuple):
     places: dict  # ORIGIN / DESTINATION -> (lat, lon), for the coordinate ends
     errors: list[RoutingError]  # why there is no itinerary; empty when there is one
     options: QueryOptions = QueryOptions()  # what was asked (the street modes name the legs)
+    window_s: int = 0  # seconds of departures searched (0: one departure)
 
 
 def plan(network: "Network", origin: str, destination: str, date: dt.date, seconds: int,
-         options: QueryOptions = QueryOptions()) -> Answer:
+         options: QueryOptions = QueryOptions(), window_s: int = 0) -> Answer:
     """Journeys from `origin` to `destination` (stop ids or "lat,lon") leaving on `date` at
-    `seconds` after midnight. Raises QueryError for a place that is unknown or malformed."""
+    `seconds` after midnight, or, with window_s, every journey leaving in the window that no
+    other beats on (later departure, earlier arrival, fewer trips): Router.plan_range. Sorted
+    by arrival, then later departure, then fewer transfers. Raises QueryError for a place
+    that is unknown or malformed."""
     places = network.places
     start = places.parse(origin, "from")
     end = places.parse(destination, "to")
@@ -93,12 +97,27 @@ def plan(network: "Network", origin: str, destination: str, date: dt.date, secon
         if not found
     ]
     if errors:
-        return Answer(_with_direct(PlanResult([]), direct), view, coordinates, [] if direct else errors, options)
+        return Answer(_with_direct(PlanResult([]), direct, window_s), view, coordinates, [] if direct else errors,
+                      options, window_s)
     origins = [(s, t0 + secs) for s, secs in starts]
-    result = view.router.plan(origins, targets, options, access=access, egress_walks=egress)
+    if window_s > 0:
+        result = _in_window(view.router.plan_range(starts, t0, t0 + window_s, targets, options, access=access,
+                                                   egress_walks=egress), t0 + window_s)
+    else:
+        result = view.router.plan(origins, targets, options, access=access, egress_walks=egress)
     if not result.journeys and not direct:
         errors = _why_none(network, view, origins, targets, options, date, seconds)
-    return Answer(_with_direct(result, direct), view, coordinates, errors, options)
+    return Answer(_with_direct(result, direct, window_s), view, coordinates, errors, options, window_s)
+
+
+def _in_window(result: PlanResult, t_last: int) -> PlanResult:
+    """The journeys of a range answer that leave by the window's end; when none does, those
+    leaving first after it (the next journeys, as a single departure would answer)."""
+    inside = [i for i, j in enumerate(result.journeys) if j.t_dep <= t_last]
+    if not inside and result.journeys:
+        first = min(j.t_dep for j in result.journeys)
+        inside = [i for i, j in enumerate(result.journeys) if j.t_dep == first]
+    return PlanResult([result.journeys[i] for i in inside], [result.arrivals[i] for i in inside], result.work)
 
 
 def _direct_walk(network: "Network", view: DayView, start, end, t0: int, options: QueryOptions) -> Journey | None:
@@ -121,14 +140,18 @@ def _direct_walk(network: "Network", view: DayView, start, end, t0: int, options
     return Journey((Leg("walk", a, b, t0, t0 + seconds),))
 
 
-def _with_direct(result: PlanResult, direct: Journey | None) -> PlanResult:
-    """The walk offered beside transit: the journeys it beats (arriving no earlier, with
-    trips) are left out, so it comes first when it arrives no later than every one of them,
-    and after the quicker ones otherwise."""
-    if direct is None:
-        return result
-    kept = [(j, a) for j, a in zip(result.journeys, result.arrivals) if j.t_arr < direct.t_arr]
-    return PlanResult([j for j, _ in kept] + [direct], [a for _, a in kept] + [direct.t_arr], result.work)
+def _with_direct(result: PlanResult, direct: Journey | None, window_s: int = 0) -> PlanResult:
+    """The journeys sorted by arrival, then later departure, then fewer transfers, with the
+    walk offered beside them: the journeys it beats are left out (arriving no earlier; in a
+    window, where the walk may leave whenever the traveller does, taking no less time), and
+    it comes first when it arrives no later than every other."""
+    pairs = list(zip(result.journeys, result.arrivals))
+    if direct is not None:
+        walk_s = direct.t_arr - direct.t_dep
+        pairs = [(j, a) for j, a in pairs if (j.t_arr - j.t_dep < walk_s if window_s else j.t_arr < direct.t_arr)]
+        pairs.append((direct, direct.t_arr))
+    pairs.sort(key=lambda p: (p[0].t_arr, -p[0].t_dep, p[0].n_trips > 0, p[0].transfers, p[0].n_trips))
+    return PlanResult([j for j, _ in pairs], [a for _, a in pairs], result.work)
 
 
 def _why_none(network: "Network", view: DayView, origins, targets, options: QueryOptions, date: dt.date,

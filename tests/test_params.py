@@ -124,7 +124,7 @@ def test_the_cli_takes_the_flags(tmp_path):
     feed = str(write_feed(tmp_path / "f", trips, files={
         "trips.txt": "route_id,service_id,trip_id,wheelchair_accessible\nRstep,ALL,step,2\nRlow,ALL,low,1\n"}))
     base = ["plan", "--feed", feed, "--from", "A", "--to", "B", "--date", "2024-03-12", "--time", "07:50",
-            "--max-direct-time", "0", "--json"]
+            "--max-direct-time", "0", "--search-window", "0", "--json"]
 
     def trips_taken(*flags):
         body = orjson.loads(trajet(*base, *flags, tmp_path=tmp_path).stdout)
