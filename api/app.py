@@ -1,6 +1,7 @@
 """The HTTP API: `create_app(network, config, setup, ledger)` builds the aiohttp application.
 
-Handlers are in handlers.py, the middlewares (errors and ids outermost, then accounting) in
+Handlers are in handlers.py, the query parameters each GET route takes in endpoints.py
+(checked before its handler runs), the middlewares (errors and ids outermost, then accounting) in
 middleware.py; `trajet serve` runs the app with the metering server of metering.py.
 """
 
@@ -18,12 +19,31 @@ from trajet.service.network import Network
 from trajet.service.plan import warm_up
 
 from . import handlers as h
+from .endpoints import accepting
 from .keys import BACKLOG, CONFIG, EXECUTOR, LEDGER, METRICS, NETWORK, SETUP, ServiceConfig
 from .metrics import Metrics
 from .middleware import make_accounting, make_errors_and_ids
 from .responses import GZIP_MIN_BYTES
 
 __all__ = ["ServiceConfig", "create_app"]
+
+# every GET route and its handler; each takes the query parameters endpoints.GET_QUERIES
+# declares for it (a route not declared there fails create_app); a POST route, later, is
+# added without that check
+GET_HANDLERS = {
+    "/v1/health": h.health,
+    "/v1/ready": h.ready,
+    "/v1/feeds": h.feeds,
+    "/v1/plan": h.plan,
+    "/v1/stops": h.stops_search,
+    "/v1/places": h.places_search,
+    "/v1/places/reverse": h.places_reverse,
+    "/v1/stops/{stop_id}/departures": h.stops_departures,
+    "/v1/costs": h.costs,
+    "/v1/funding": h.funding,
+    "/openapi.json": h.openapi,
+    "/metrics": h.metrics,
+}
 
 
 def create_app(network: Network, config: ServiceConfig = ServiceConfig(), setup: Config | None = None,
@@ -53,16 +73,6 @@ def create_app(network: Network, config: ServiceConfig = ServiceConfig(), setup:
         app[EXECUTOR].shutdown(wait=True, cancel_futures=True)
 
     app.cleanup_ctx.append(executor_ctx)
-    app.router.add_get("/v1/health", h.health)
-    app.router.add_get("/v1/ready", h.ready)
-    app.router.add_get("/v1/feeds", h.feeds)
-    app.router.add_get("/v1/plan", h.plan)
-    app.router.add_get("/v1/stops", h.stops_search)
-    app.router.add_get("/v1/places", h.places_search)
-    app.router.add_get("/v1/places/reverse", h.places_reverse)
-    app.router.add_get("/v1/stops/{stop_id}/departures", h.stops_departures)
-    app.router.add_get("/v1/costs", h.costs)
-    app.router.add_get("/v1/funding", h.funding)
-    app.router.add_get("/openapi.json", h.openapi)
-    app.router.add_get("/metrics", h.metrics)
+    for route, handler in GET_HANDLERS.items():  # each behind the check of its declared query
+        app.router.add_get(route, accepting(route, handler))
     return app

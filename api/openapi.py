@@ -1,39 +1,28 @@
 """The OpenAPI 3.1 document of the API, served at /openapi.json.
 
 tests/api/test_openapi.py validates the document and real responses against it, so it
-stays true.
+stays true. Each GET path's parameters and its 400 are not written here: they come from the
+endpoint's declaration (endpoints.GET_QUERIES), the one its requests are checked against.
 """
 
 from __future__ import annotations
 
 from trajet.feeds.footpaths import MODEL_NAMES
 from trajet.feeds.modes import MODES
-from trajet.router.query import ALLOW, EXCLUDE, STREET_MODES
 from trajet.service.access import BIKES_NAMES, WHEELCHAIR_NAMES
-from trajet.service.params import ACCESS_PARAMETERS, PLAN_PARAMETERS
+from trajet.service.params import ACCESS_PARAMETERS
+
+from .endpoints import BOOLEAN, GET_QUERIES, INTEGER, NUMBER, OPTION_TYPES, PARAMETER_TYPES, STRING, openapi_path
+
+__all__ = ["OPTION_TYPES", "PARAMETER_TYPES", "document"]
 
 
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _q(name: str, description: str, schema: dict | None = None, required: bool = False) -> dict:
-    return {"name": name, "in": "query", "required": required, "description": description,
-            "schema": schema or {"type": "string"}}
-
-
-STRING, NUMBER, INTEGER, BOOLEAN = ({"type": t} for t in ("string", "number", "integer", "boolean"))
 NULLABLE_STRING = {"type": ["string", "null"]}
 TIME = {"type": "string", "format": "date-time"}
-
-# the plan options echoed in every answer, and the types of the plan's query parameters
-STREET_MODE, UNKNOWN = {"enum": list(STREET_MODES)}, {"enum": [ALLOW, EXCLUDE]}
-OPTION_TYPES = {"maxTransfers": INTEGER, "transferSlack": INTEGER, "maxTransferWalk": INTEGER,
-                "maxPreTransitTime": INTEGER, "maxPostTransitTime": INTEGER, "maxDirectTime": INTEGER,
-                "walkSpeed": NUMBER, "accessMode": STREET_MODE, "egressMode": STREET_MODE, "directMode": STREET_MODE,
-                "bikeSpeed": NUMBER, "bikeOnBoard": BOOLEAN, "bikeUnknown": UNKNOWN, "wheelchair": BOOLEAN,
-                "wheelchairUnknown": UNKNOWN}
-PARAMETER_TYPES = {**OPTION_TYPES, "maxWalk": INTEGER}
 
 SCHEMAS = {
     "Error": {
@@ -270,6 +259,18 @@ def _ok(schema: dict, description: str) -> dict:
 
 
 def document() -> dict:
+    """The document; every GET path's parameters and its 400 come from its declaration
+    (endpoints.GET_QUERIES), the one the requests are checked against."""
+    spec = _document()
+    for route, query in GET_QUERIES.items():
+        operation = spec["paths"][openapi_path(route)]["get"]  # a KeyError: a declared route left undocumented
+        operation["parameters"] = [p.openapi() for p in query.parameters]
+        operation["responses"]["400"] = {"description": query.bad_request(),
+                                         "content": {"application/json": {"schema": _ref("Error")}}}
+    return spec
+
+
+def _document() -> dict:
     obj = lambda required, props: {"type": "object", "required": required, "properties": props}  # noqa: E731
     return {
         "openapi": "3.1.0",
@@ -279,15 +280,6 @@ def document() -> dict:
         "paths": {
             "/v1/plan": {"get": {
                 "summary": "Journeys between two places",
-                "parameters": [
-                    _q("from", "stop id, or lat,lon", required=True),
-                    _q("to", "stop id, or lat,lon", required=True),
-                    _q("date", "YYYY-MM-DD (default: today in the feed's timezone)",
-                       {"type": "string", "format": "date"}),
-                    _q("time", "HH:MM[:SS] (default: now)"),
-                    *[_q(name, text, PARAMETER_TYPES.get(name)) for name, text in PLAN_PARAMETERS.items()],
-                    _q("numItineraries", "1..20 (default 5)", {"type": "integer", "minimum": 1, "maximum": 20}),
-                ],
                 "responses": {**_ok(_ref("PlanResponse"), "The Pareto set over arrival and transfers"),
                               "503": {"description": "Saturated or over the time budget; see Retry-After",
                                       "content": {"application/json": {"schema": _ref("Error")}}}},
@@ -295,10 +287,6 @@ def document() -> dict:
             "/v1/places": {"get": {
                 "summary": "Stations, stops, addresses, streets and named places by name, in one ranked list "
                            "(addresses and places from the territory's OpenStreetMap extract, when it has one)",
-                "parameters": [_q("q", "what to search: a stop, station, address (street and number) or place name",
-                                  required=True),
-                               _q("near", "lat,lon: breaks ties by distance"),
-                               _q("limit", "1..100 (default 10)", {"type": "integer"})],
                 "responses": _ok(obj(["places", "sources"], {
                     "places": {"type": "array", "items": {"type": "object", "required": ["type", "place", "score"],
                                                           "properties": {"type": {"enum": ["stop", "osm"]},
@@ -310,28 +298,17 @@ def document() -> dict:
             }},
             "/v1/places/reverse": {"get": {
                 "summary": "The nearest address of a coordinate (OpenStreetMap) and the stops around it",
-                "parameters": [_q("point", "lat,lon", required=True),
-                               _q("radius", "metres (default 200)", {"type": "integer"})],
                 "responses": _ok(obj(["address", "stops"], {"address": {"type": ["object", "null"]},
                                                            "stops": {"type": "array", "items": _ref("Stop")}}),
                                  "The address (null beyond the radius or without an extract) and up to 5 stops"),
             }},
             "/v1/stops": {"get": {
                 "summary": "Stations (with their platforms) and stops by name (typo-tolerant) or near a position",
-                "parameters": [_q("q", "name to search"), _q("near", "lat,lon"),
-                               _q("radius", "metres around near (default 500)", {"type": "integer"}),
-                               _q("limit", "1..100 (default 10)", {"type": "integer"})],
                 "responses": _ok(obj(["stops"], {"stops": {"type": "array", "items": _ref("Stop")}}),
                                  "Stops, best first"),
             }},
             "/v1/stops/{stopId}/departures": {"get": {
                 "summary": "The next departures from a stop (a station: all its platforms)",
-                "parameters": [{"name": "stopId", "in": "path", "required": True, "schema": STRING},
-                               _q("date", "YYYY-MM-DD"), _q("time", "HH:MM[:SS]"),
-                               _q("limit", "1..200 (default 10)", {"type": "integer"}),
-                               *[_q(name, f"{PLAN_PARAMETERS[name]}; on a board: only the platforms and trips "
-                                          "the traveller can take", PARAMETER_TYPES[name])
-                                 for name in ACCESS_PARAMETERS]],
                 "responses": _ok(obj(["stop", "options", "departures"],
                                      {"stop": _ref("Stop"),
                                       "options": obj(list(ACCESS_PARAMETERS),
@@ -340,7 +317,6 @@ def document() -> dict:
                                  "Departures in time order"),
             }},
             "/v1/feeds": {"get": {"summary": "The loaded feeds, their service days and validation",
-                                  "parameters": [_q("report", "full: every validation finding of each feed")],
                                   "responses": _ok(obj(["feeds"], {"feeds": {"type": "array", "items": _ref("Feed")}}),
                                                    "Feeds")}},
             "/v1/health": {"get": {"summary": "Alive",
@@ -355,10 +331,6 @@ def document() -> dict:
                                       "Ready")}},
             "/v1/funding": {"get": {
                 "summary": "Funding models side by side on the ledger's period (admin keys)",
-                "parameters": [_q("model", "territory, travellers, operators, pooling, metered or all (default)"),
-                               _q("basis", "operators: legs|minutes; pooling: population|usage|equal"),
-                               _q("since", "YYYY-MM-DD, UTC", {"type": "string", "format": "date"}),
-                               _q("until", "YYYY-MM-DD, UTC, inclusive", {"type": "string", "format": "date"})],
                 "responses": {**_ok({"type": "object", "required": ["since", "until", "totalEur", "models"],
                                      "properties": {"totalEur": NUMBER, "models": {"type": "object"}}},
                                     "Tables of payers"),
@@ -370,10 +342,6 @@ def document() -> dict:
             "/v1/costs": {"get": {
                 "summary": "Ledger totals by key, territory, endpoint and day "
                            "(admin keys: all; client keys: their own)",
-                "parameters": [_q("since", "YYYY-MM-DD, UTC (default: first day of this month)",
-                                  {"type": "string", "format": "date"}),
-                               _q("until", "YYYY-MM-DD, UTC, inclusive (default: today)",
-                                  {"type": "string", "format": "date"})],
                 "responses": {**_ok(_ref("Costs"), "Totals"),
                               "401": {"description": "No or unknown API key",
                                       "content": {"application/json": {"schema": _ref("Error")}}}},
@@ -381,6 +349,10 @@ def document() -> dict:
             "/metrics": {"get": {"summary": "Prometheus metrics",
                                  "responses": {"200": {"description": "Text exposition format",
                                                        "content": {"text/plain": {"schema": STRING}}}}}},
+            "/openapi.json": {"get": {"summary": "This document",
+                                      "responses": {"200": {"description": "OpenAPI 3.1",
+                                                            "content": {"application/json": {
+                                                                "schema": {"type": "object"}}}}}}},
         },
         "components": {
             "schemas": SCHEMAS,

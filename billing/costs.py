@@ -29,10 +29,10 @@ def parse_day(text: str, field: str) -> dt.date:
 
 
 def period(query) -> tuple[dt.date, dt.date]:
-    """since / until (inclusive, UTC days); default: this month so far."""
+    """since / until (inclusive, UTC days); default (absent or empty): this month so far."""
     today = dt.datetime.now(dt.timezone.utc).date()
-    since = parse_day(query["since"], "since") if "since" in query else today.replace(day=1)
-    until = parse_day(query["until"], "until") if "until" in query else today
+    since = parse_day(query["since"], "since") if query.get("since") else today.replace(day=1)
+    until = parse_day(query["until"], "until") if query.get("until") else today
     if until < since:
         raise ReportError(f"until {until} is before since {since}", "until")
     return since, until

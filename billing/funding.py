@@ -28,6 +28,8 @@ from .errors import ReportError
 from .ledger import Ledger
 
 MODELS = ("territory", "travellers", "operators", "pooling", "metered")
+# what the models that take a basis split by, the first by default; the others take none
+BASES = {"operators": ("legs", "minutes"), "pooling": ("population", "usage", "equal")}
 DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_YEAR = 365.25
 
@@ -190,9 +192,30 @@ def metered(usage: Usage, setup: Config, free_monthly: int, price_per_1000_eur: 
     return rows
 
 
+def check_basis(query) -> None:
+    """basis that the model asked does not split by (operators: legs or minutes; pooling: population, usage or
+    equal; the other models take none; model=all: either model's)
+
+    Raises ReportError naming basis. funding_json itself falls back to a model's default
+    basis; the API (a conflict of /v1/funding) and `trajet costs report` call this first, so
+    that a basis asked is never silently replaced."""
+    basis, model = query.get("basis"), query.get("model") or "all"
+    if not basis or model not in (*MODELS, "all"):
+        return  # no basis, or an unknown model: funding_json names that
+    takes = [m for m in BASES if model in (m, "all")]
+
+    def bases(models) -> str:
+        return "; ".join(f"{m}: {'|'.join(BASES[m])}" for m in models)
+
+    if not takes:
+        raise ReportError(f"basis and model conflict: model {model} takes no basis (only {bases(BASES)})", "basis")
+    if not any(basis in BASES[m] for m in takes):
+        raise ReportError(f"basis {basis!r} is not a basis of model {model} ({bases(takes)})", "basis")
+
+
 def funding_json(ledger: Ledger, setup: Config, query) -> dict:
     since, until = period(query)
-    name = query.get("model", "all")
+    name = query.get("model") or "all"
     if name != "all" and name not in MODELS:
         raise ReportError(f"unknown model {name!r}; known: {', '.join(MODELS)} or all", "model")
     usage = read_usage(ledger, setup, since, until)
@@ -200,8 +223,8 @@ def funding_json(ledger: Ledger, setup: Config, query) -> dict:
     tables = {
         "territory": lambda: territory_pays(usage, setup),
         "travellers": lambda: travellers_pay(usage, setup),
-        "operators": lambda: operators_pay(usage, setup, basis if basis in ("legs", "minutes") else "legs"),
-        "pooling": lambda: pooling(usage, setup, basis if basis in ("population", "usage", "equal") else "population"),
+        "operators": lambda: operators_pay(usage, setup, basis if basis in BASES["operators"] else "legs"),
+        "pooling": lambda: pooling(usage, setup, basis if basis in BASES["pooling"] else "population"),
         "metered": lambda: metered(usage, setup, setup.free_monthly_requests, setup.price_per_1000_eur),
     }
     chosen = MODELS if name == "all" else (name,)

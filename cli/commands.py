@@ -51,6 +51,11 @@ def _texts(params: dict) -> dict[str, str]:
     return {k: str(v) for k, v in texts.items() if v is not None}
 
 
+def _fold(name: str) -> str:
+    """A name as compared with an option's: maxTransfers, max_transfers, max-transfers alike."""
+    return re.sub(r"[-_\s]", "", name.lower())
+
+
 def _options(params: dict, network: Network | None = None) -> QueryOptions:
     """QueryOptions from the command's query flags (a QueryError names the API parameter)."""
     return query_options(_texts(params), network.walking.speed_m_s if network else WALK_SPEED_M_S)
@@ -208,6 +213,14 @@ def batch(feeds, queries, out, **query):
         missing = {"from", "to", "date", "time"} - set(reader.fieldnames or [])
         if missing:
             raise CommandError(f"{queries}: header lacks {', '.join(sorted(missing))} (need from,to,date,time)")
+        # other columns (a note, an id) are carried along unread; one named as a plan option
+        # would be a per-row option silently ignored: refused, as the API refuses what it does not take
+        option_names = {_fold(name): name for name in PLAN_PARAMETERS}
+        for column in reader.fieldnames or []:
+            if _fold(column) in option_names:
+                name = option_names[_fold(column)]
+                raise CommandError(f"{queries}: column {column!r} is the plan option {name}, which applies to the "
+                                   f"whole batch: give {_flag(name)} instead")
         with open(out, "wb") as sink:
             for line, row in enumerate(reader, start=2):
                 record: dict = {"line": line, "from": row["from"], "to": row["to"], "date": row["date"],

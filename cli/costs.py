@@ -37,14 +37,15 @@ def costs():
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table")
 def costs_report(config_path, ledger_path, since, until, territory, model, basis, fmt):
     """Funding models side by side on the ledger's period."""
-    from trajet.billing.funding import funding_json
+    from trajet.billing.funding import check_basis, funding_json
     from trajet.billing.ledger import LedgerReader
 
+    query = {k: v for k, v in {"since": since, "until": until, "model": model, "basis": basis}.items() if v}
+    check_basis(query)  # a basis the model does not split by is refused, as the API refuses it
     setup = load_config(config_path, None) if config_path else default_config([])
     path = Path(ledger_path) if ledger_path else setup.ledger_path
     if not path.exists():
         raise NoLedger(f"no ledger at {path} (serve some requests first, or give --ledger)")
-    query = {k: v for k, v in {"since": since, "until": until, "model": model, "basis": basis}.items() if v}
     body = funding_json(LedgerReader(path), setup, query)
     rows = [
         dict(model=name, **row)

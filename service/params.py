@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 
 from trajet.feeds.geo import WALK_SPEED_M_S
 from trajet.feeds.modes import MODES, mode_mask
@@ -131,6 +132,45 @@ PLAN_PARAMETERS = {
 }
 
 
+def given(params, name: str) -> bool:
+    """Whether a mapping of texts gives `name` a value: absent or empty ("") is the default."""
+    return params.get(name) not in (None, "")
+
+
+@dataclass(frozen=True)
+class Exclusive:
+    """Two parameters that cannot both be given (each with a value: an empty one is the default).
+
+    A conflict is any callable taking the mapping of texts and raising QueryError when the
+    parameters contradict each other; its `description` (else its docstring) says when, for
+    the OpenAPI document. This one names both parameters and what to give instead."""
+
+    first: str
+    second: str
+    advice: str  # what to give instead
+    field: str = ""  # the parameter error.field names (default: first)
+
+    def __call__(self, params) -> None:
+        if given(params, self.first) and given(params, self.second):
+            raise QueryError(f"{self.first} and {self.second} conflict: {self.advice}", self.field or self.first)
+
+    @property
+    def description(self) -> str:
+        return f"{self.first} with {self.second}: {self.advice}"
+
+
+def describe(conflict) -> str:
+    """What a conflict refuses, in one line: its `description`, else its docstring's first paragraph."""
+    text = getattr(conflict, "description", None) or (conflict.__doc__ or "").strip().split("\n\n")[0]
+    return " ".join(text.split())
+
+
+def check_conflicts(params, conflicts) -> None:
+    """Raises the QueryError of the first of `conflicts` that the mapping of texts meets."""
+    for conflict in conflicts:
+        conflict(params)
+
+
 def parse_speed(text: str | None, field: str = "walkSpeed", lo: float = 0.3, hi: float = 3.0) -> float | None:
     if text is None or text == "":
         return None
@@ -162,6 +202,14 @@ def parse_choice(text: str | None, field: str, choices: tuple[str, ...], default
     return value
 
 
+# Parameters of a plan that contradict each other: refused (QueryError) by query_options, so
+# by the API (before any work, api/endpoints.py) and the command line alike. A conflict is a
+# callable on the mapping of texts (see Exclusive); add one here and OpenAPI documents it.
+MAX_WALK_ADVICE = ("maxWalk is the former single walking limit and sets maxTransferWalk, maxPreTransitTime and "
+                   "maxPostTransitTime; give those instead of maxWalk")
+PLAN_CONFLICTS = tuple(Exclusive("maxWalk", name, MAX_WALK_ADVICE)
+                       for name in ("maxTransferWalk", "maxPreTransitTime", "maxPostTransitTime"))
+
 # the PLAN_PARAMETERS a departure board takes too: who travels (a wheelchair, a bike on board)
 ACCESS_PARAMETERS = ("wheelchair", "wheelchairUnknown", "bikeOnBoard", "bikeUnknown")
 
@@ -190,7 +238,9 @@ def access_json(options: QueryOptions) -> dict:
 
 def query_options(params, compiled_speed_m_s: float = WALK_SPEED_M_S) -> QueryOptions:
     """QueryOptions from a mapping of PLAN_PARAMETERS names to texts (absent or "": the
-    default); raises QueryError naming the field."""
+    default); raises QueryError naming the field, or at the first of PLAN_CONFLICTS met
+    (its message naming both parameters)."""
+    check_conflicts(params, PLAN_CONFLICTS)
     get = params.get
     speed = parse_speed(get("walkSpeed"))
     max_walk = parse_int(get("maxWalk"), "maxWalk", -1, 0, 5000, " m")

@@ -194,6 +194,17 @@ def test_batch_needs_the_header(tmp_path, feed):
     assert run.returncode == 2 and "header lacks" in run.stderr
 
 
+@pytest.mark.parametrize("column", ["maxTransfers", "max_transfers"])
+def test_batch_refuses_a_column_named_as_a_plan_option(tmp_path, feed, column):
+    """A plan option applies to the whole batch (a flag): as a column it would be ignored."""
+    queries = tmp_path / "q.csv"
+    queries.write_text(f"from,to,date,time,{column}\nA,C,2024-03-12,07:50,0\n")
+    run = trajet("batch", "--feed", feed, "--queries", str(queries), "--out", str(tmp_path / "o.jsonl"),
+                 tmp_path=tmp_path, check=False)
+    assert run.returncode == 2 and f"column '{column}' is the plan option maxTransfers" in run.stderr
+    assert "give --max-transfers instead" in run.stderr
+
+
 def test_several_feeds_prefix_their_ids(tmp_path):
     one = write_feed(tmp_path / "1", {"t1": "A 08:00, B 08:10"}, name="north")
     two = write_feed(tmp_path / "2", {"t1": "A 09:00, C 09:10"}, name="south")

@@ -66,6 +66,21 @@ def test_a_bad_value_names_its_field(field, text, message):
     assert e.value.field == field and message in str(e.value)
 
 
+@pytest.mark.parametrize("other", ["maxTransferWalk", "maxPreTransitTime", "maxPostTransitTime"])
+def test_max_walk_conflicts_with_the_walks_it_sets(other):
+    """The API, the command line and batches alike (query_options checks PLAN_CONFLICTS)."""
+    with pytest.raises(QueryError) as e:
+        query_options({"maxWalk": "400", other: "300"})
+    assert e.value.field == "maxWalk" and str(e.value).startswith(f"maxWalk and {other} conflict: ")
+    assert query_options({"maxWalk": "400", other: ""}) == query_options({"maxWalk": "400"})  # empty: not given
+
+
+def test_every_plan_conflict_is_described():
+    from trajet.service.params import PLAN_CONFLICTS, describe
+
+    assert PLAN_CONFLICTS and all(describe(c) for c in PLAN_CONFLICTS)
+
+
 def test_the_options_are_echoed():
     echo = options_json(query_options({"wheelchair": "true", "bikeOnBoard": "true", "accessMode": "BICYCLE"}), 1.33)
     assert {k: echo[k] for k in NEW} == {
