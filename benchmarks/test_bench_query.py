@@ -95,3 +95,28 @@ def test_planner_latency(benchmark):
     benchmark.pedantic(one_query, rounds=400, iterations=1, warmup_rounds=20)
     answered = sum(bool(network.plan(o, d, date, s, options).result.journeys) for o, d, s in places)
     assert answered >= 0.8 * len(places), f"only {answered} of {len(places)} coordinate queries found a journey"
+
+
+RANGE_WINDOW_S = 3600
+
+
+@pytest.mark.parametrize("case", ["helsinki", "ny-region-walk400"])
+def test_range_latency(benchmark, case):
+    """A one-hour departure window from a stop (Router.plan_range, rRAPTOR): every journey
+    no other beats on (later departure, earlier arrival, fewer trips). Issue 11's target on
+    the New York region with default walks: under 60 ms median."""
+    names, date, walk, least_answered = CASES[case]
+    view, queries = seeded_queries(open_network(*names), date, 100)
+    router = view.router
+    options = QueryOptions(max_transfer_walk_m=walk)
+    cycle = itertools.cycle(queries)
+
+    def one_window():
+        a, b, t = next(cycle)
+        return router.plan_range([(a, 0)], t, t + RANGE_WINDOW_S, [(b, 0)], options)
+
+    benchmark.pedantic(one_window, rounds=100, iterations=1, warmup_rounds=5)
+    answered = sum(bool(router.plan_range([(a, 0)], t, t + RANGE_WINDOW_S, [(b, 0)], options).journeys)
+                   for a, b, t in queries)
+    assert answered >= least_answered * len(queries) * 0.9, (
+        f"{case}: only {answered} of {len(queries)} windows found a journey")

@@ -33,9 +33,22 @@ def peak_rss_mb() -> float | None:
 
 
 def write_result(path: str | Path, planner: str, load_s: float, arrivals: list, seconds: list[float],
-                 notes: str = "") -> None:
+                 notes: str = "", window: int = 0) -> None:
+    """arrivals: per query the earliest arrival (or null); for range queries (window > 0) the
+    [departure, arrival] pairs of the journeys leaving in the window."""
     Path(path).write_text(json.dumps({"planner": planner, "load_s": load_s, "arrivals": arrivals,
-                                      "seconds": seconds, "notes": notes, "peak_rss_mb": peak_rss_mb()}))
+                                      "seconds": seconds, "notes": notes, "peak_rss_mb": peak_rss_mb(),
+                                      "window": window}))
+
+
+def in_window_pareto(pairs, t_last: int) -> list[list[int]]:
+    """(departure, arrival, transfers) journeys -> the [departure, arrival] of those leaving by
+    t_last that no other of them beats (later or same departure, earlier or same arrival,
+    no more transfers), once each: the common ground of range answers."""
+    kept = {(d, a) for d, a, n in pairs
+            if d <= t_last and not any((d2, a2, n2) != (d, a, n) and d2 >= d and a2 <= a and n2 <= n
+                                       for d2, a2, n2 in pairs if d2 <= t_last)}
+    return sorted([d, a] for d, a in kept)
 
 
 def timed(fn, *args):
