@@ -171,6 +171,7 @@ class Network:
         return routes_by_stop(self.net, self.children)
 
     def plan(self, origin: str, destination: str, date: dt.date, seconds: int,
-             options: QueryOptions = QueryOptions()) -> Answer:
-        """Journeys between two places leaving at a clock time (service.plan.plan)."""
-        return plan(self, origin, destination, date, seconds, options)
+             options: QueryOptions = QueryOptions(), arrive_by: bool = False) -> Answer:
+        """Journeys between two places leaving at a clock time, or with `arrive_by` arriving
+        by it (service.plan.plan)."""
+        return plan(self, origin, destination, date, seconds, options, arrive_by)

@@ -12,13 +12,18 @@ the input it concerns and a sentence a traveller can act on:
 | NO_TRANSIT_CONNECTION_WITHIN_LIMITS | (the limit) | connected, but only beyond maxTransfers, the modes or maxWalk |
 | NO_TRANSIT_CONNECTION_WITHIN_LIMITS | wheelchair(Unknown), bike(OnBoard, Unknown) | only by trips, stops they close |
 | NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW | time | connected earlier that day, not after the time asked |
+| NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW | time | arriveBy: connected that day, but no journey arrives by the time |
 | NO_TRANSIT_CONNECTION | null | no journey at all between the two places that day |
 
 Finding the reason costs at most five more router queries, and only when the answer is empty:
 with the stops and trips of unknown access let in, then without the wheelchair and bike
 restrictions (when the query has them), without the limits, without both (the answer then
 names the restrictions and the limits the journey found breaks), then from the start of the
-service day.
+service day (arriveBy: the first arrival of the day, by a forward query from its start).
+
+An arrive-by plan (`arrive_by`) asks the router's mirrored timetable (router/mirror.py) for
+the latest departures that arrive by the time asked; its walks to and from the stops are
+those a forward plan takes (`_arrive_by_walks`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from trajet.feeds.modes import MODES
 from trajet.feeds.pathways import describe_modes
+from trajet.router.mirror import arrive_earliest, plan_arrive_by
 from trajet.router.planner import Journey, Leg, PlanResult
 from trajet.router.query import ALL_MODES, ALLOW, MAX_TRANSFERS_LIMIT, QueryOptions
 
@@ -62,9 +68,10 @@ class Answer(NamedTuple):
 
 
 def plan(network: "Network", origin: str, destination: str, date: dt.date, seconds: int,
-         options: QueryOptions = QueryOptions()) -> Answer:
+         options: QueryOptions = QueryOptions(), arrive_by: bool = False) -> Answer:
     """Journeys from `origin` to `destination` (stop ids or "lat,lon") leaving on `date` at
-    `seconds` after midnight. Raises QueryError for a place that is unknown or malformed."""
+    `seconds` after midnight, or with `arrive_by` arriving by then (latest departure first).
+    Raises QueryError for a place that is unknown or malformed."""
     places = network.places
     start = places.parse(origin, "from")
     end = places.parse(destination, "to")
@@ -80,9 +87,12 @@ def plan(network: "Network", origin: str, destination: str, date: dt.date, secon
             f"{date} is outside the feeds' service days, {network.service_period()}")])
     view = network.day(date)
     t0 = network.local_seconds(date, seconds) - view.origin
-    starts, access = places.walks(start, view.router, options, ORIGIN, forward=True)
-    targets, egress = places.walks(end, view.router, options, DESTINATION, forward=False)
-    direct = _direct_walk(network, view, start, end, t0, options)
+    if arrive_by:
+        (starts, access, targets, egress), forward = _arrive_by_walks(network, view, start, end, options)
+    else:
+        starts, access = places.walks(start, view.router, options, ORIGIN, forward=True)
+        targets, egress = places.walks(end, view.router, options, DESTINATION, forward=False)
+    direct = _direct_walk(network, view, start, end, t0, options, arrive_by)
     errors = [
         RoutingError("NO_STOPS_IN_RANGE", field,
                      f"no stop within {limit} s on foot ({round(places.crow_fly_reach_m(limit, options))} m "
@@ -93,17 +103,45 @@ def plan(network: "Network", origin: str, destination: str, date: dt.date, secon
         if not found
     ]
     if errors:
-        return Answer(_with_direct(PlanResult([]), direct), view, coordinates, [] if direct else errors, options)
-    origins = [(s, t0 + secs) for s, secs in starts]
-    result = view.router.plan(origins, targets, options, access=access, egress_walks=egress)
+        return Answer(_with_direct(PlanResult([]), direct, arrive_by), view, coordinates, [] if direct else errors,
+                      options)
+    if arrive_by:
+        result = plan_arrive_by(view.mirror, starts, targets, t0, options, access, egress)
+        f_starts, f_access, f_targets, f_egress = forward
+        result = arrive_earliest(view.router, result, f_starts, f_targets, options, f_access, f_egress)
+    else:
+        result = view.router.plan([(s, t0 + secs) for s, secs in starts], targets, options, access=access,
+                                  egress_walks=egress)
     if not result.journeys and not direct:
-        errors = _why_none(network, view, origins, targets, options, date, seconds)
-    return Answer(_with_direct(result, direct), view, coordinates, errors, options)
+        errors = _why_none(network, view, starts, targets, t0, options, date, seconds, arrive_by)
+    return Answer(_with_direct(result, direct, arrive_by), view, coordinates, errors, options)
 
 
-def _direct_walk(network: "Network", view: DayView, start, end, t0: int, options: QueryOptions) -> Journey | None:
+def _arrive_by_walks(network: "Network", view: DayView, start, end, options: QueryOptions):
+    """The walks of an arrive-by plan: (stop, seconds) to start and to end at and the walk
+    legs, as places.walks gives them, for the mirrored search, then the same four for the
+    forward queries that make each journey arrive earliest (router/mirror.py arrive_earliest).
+
+    A coordinate's walks are the forward plan's own (street walks found from the origin and
+    to the destination, as a forward plan finds them). From stops the roles of the kernel's
+    footpaths swap: a forward plan starts at the origin stops and the stops one footpath
+    from them, and the kernel walks into the destination stops; the mirrored search starts
+    at the destination stops and the stops one (forward) footpath into them, the mirror's
+    footpaths from them, and its kernel walks into the origin stops along the mirror's
+    footpaths, which are the forward footpaths out of them."""
+    places, mirror = network.places, view.mirror
+    forward = (places.walks(start, view.router, options, ORIGIN, forward=True)
+               + places.walks(end, view.router, options, DESTINATION, forward=False))
+    starts = forward[:2] if isinstance(start, tuple) else places.walks(start, mirror, options, ORIGIN, forward=False)
+    ends = forward[2:] if isinstance(end, tuple) else places.walks(end, mirror, options, DESTINATION, forward=True)
+    return starts + ends, forward
+
+
+def _direct_walk(network: "Network", view: DayView, start, end, t0: int, options: QueryOptions,
+                 arrive_by: bool = False) -> Journey | None:
     """The journey on foot alone from start to end when it takes at most maxDirectTime: the
-    footpath between two stops when there is one, else the walk between their positions."""
+    footpath between two stops when there is one, else the walk between their positions.
+    It leaves at t0, or with `arrive_by` arrives at t0."""
     if options.max_direct_s <= 0:
         return None
     seconds = -1
@@ -118,21 +156,28 @@ def _direct_walk(network: "Network", view: DayView, start, end, t0: int, options
         return None
     a = ORIGIN if isinstance(start, tuple) else start[-1]
     b = DESTINATION if isinstance(end, tuple) else end[-1]
-    return Journey((Leg("walk", a, b, t0, t0 + seconds),))
+    t_dep = t0 - seconds if arrive_by else t0
+    return Journey((Leg("walk", a, b, t_dep, t_dep + seconds),))
 
 
-def _with_direct(result: PlanResult, direct: Journey | None) -> PlanResult:
+def _with_direct(result: PlanResult, direct: Journey | None, arrive_by: bool = False) -> PlanResult:
     """The walk offered beside transit: the journeys it beats (arriving no earlier, with
-    trips) are left out, so it comes first when it arrives no later than every one of them,
-    and after the quicker ones otherwise."""
+    trips; arrive-by: leaving no later) are left out, so it comes first when it arrives no
+    later (leaves no earlier) than every one of them, and after the others otherwise."""
     if direct is None:
         return result
-    kept = [(j, a) for j, a in zip(result.journeys, result.arrivals) if j.t_arr < direct.t_arr]
+    kept = [(j, a) for j, a in zip(result.journeys, result.arrivals)
+            if (j.t_dep > direct.t_dep if arrive_by else j.t_arr < direct.t_arr)]
     return PlanResult([j for j, _ in kept] + [direct], [a for _, a in kept] + [direct.t_arr], result.work)
 
 
-def _why_none(network: "Network", view: DayView, origins, targets, options: QueryOptions, date: dt.date,
-              seconds: int) -> list[RoutingError]:
+def _why_none(network: "Network", view: DayView, starts, targets, t0: int, options: QueryOptions, date: dt.date,
+              seconds: int, arrive_by: bool = False) -> list[RoutingError]:
+    def search(looser: QueryOptions) -> list[Journey]:
+        if arrive_by:
+            return plan_arrive_by(view.mirror, starts, targets, t0, looser).journeys
+        return view.router.plan([(s, t0 + secs) for s, secs in starts], targets, looser).journeys
+
     if not network.runs_on(date):
         return [RoutingError("NO_SERVICE_ON_DATE", "date",
                              f"no trip runs on {date}; the feeds' service days are {network.service_period()}")]
@@ -144,20 +189,26 @@ def _why_none(network: "Network", view: DayView, origins, targets, options: Quer
                       bike_unknown=ALLOW if options.bike_on_board else options.bike_unknown)
     unrestricted = replace(options, wheelchair=False, bike_on_board=False)
     for looser in dict.fromkeys(o for o in (lenient, unrestricted) if o != options):
-        found = view.router.plan(origins, targets, looser).journeys
+        found = search(looser)
         if found:
             return _closed(network, view, found[0], options, looser is lenient)
     if relaxed != options:
-        found = view.router.plan(origins, targets, relaxed).journeys
+        found = search(relaxed)
         if found:
             return [_beyond_limits(network, view, found[0], options)]
         if unrestricted != options:
-            found = view.router.plan(origins, targets, replace(relaxed, wheelchair=False, bike_on_board=False)).journeys
+            found = search(replace(relaxed, wheelchair=False, bike_on_board=False))
             if found:
                 return _closed(network, view, found[0], options) + [_beyond_limits(network, view, found[0], options)]
     day_start = network.local_seconds(date, 0) - view.origin
-    shift = min(t for _, t in origins) - day_start
-    earlier = view.router.plan([(s, t - shift) for s, t in origins], targets, relaxed).journeys
+    shift = min(secs for _, secs in starts)
+    found_day = view.router.plan([(s, day_start + secs - shift) for s, secs in starts], targets, relaxed)
+    if found_day.journeys and arrive_by:  # none arrives by the time asked: when does the first?
+        first = min(found_day.arrivals) - day_start
+        return [RoutingError("NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW", "time",
+                             f"no journey arrives by {clock_text(seconds)[:5]} on {date}; on that day journeys "
+                             f"arrive later (the first at {clock_text(first)[:5]})")]
+    earlier = found_day.journeys
     if earlier:
         first = earlier[0].t_dep - day_start
         return [RoutingError("NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW", "time",
