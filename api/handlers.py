@@ -29,6 +29,7 @@ from trajet.service.params import (
     DEFAULT_NUM_ITINERARIES,
     MAX_NUM_ITINERARIES,
     access_options,
+    arrive_by,
     clock_text,
     options_json,
     parse_int,
@@ -94,10 +95,11 @@ async def feeds(request: web.Request) -> web.Response:
     return json_response(request, {"feeds": feeds_json(request.app[NETWORK], report == "full")})
 
 
-def _plan_job(network: Network, origin, destination, date, seconds, options, limit: int, metering: bool):
+def _plan_job(network: Network, origin, destination, date, seconds, options, limit: int, metering: bool,
+              arrive_by: bool = False):
     """Runs in a routing thread: the plan's JSON (its first `limit` journeys) and the
     operators whose trips it uses."""
-    answer = network.plan(origin, destination, date, seconds, options)
+    answer = network.plan(origin, destination, date, seconds, options, arrive_by)
     del answer.result.journeys[limit:], answer.result.arrivals[limit:]
     body = plan_json(network, answer)
     return body, operator_shares(network, answer.view, answer.result.journeys) if metering else []
@@ -108,6 +110,7 @@ async def plan(request: web.Request) -> web.Response:
     network, config = app[NETWORK], app[CONFIG]
     date, seconds = when(network, q.get("date"), q.get("time"))
     options = query_options(q, network.walking.speed_m_s)
+    by = arrive_by(q)
     limit = parse_int(q.get("numItineraries"), "numItineraries", DEFAULT_NUM_ITINERARIES, 1, MAX_NUM_ITINERARIES)
     origin, destination = q.get("from", ""), q.get("to", "")
     # bad places fail here, before a thread is taken
@@ -117,7 +120,7 @@ async def plan(request: web.Request) -> web.Response:
     meter = request[METER]
     try:
         body, operators = await meter.in_thread(app[EXECUTOR], _plan_job, network, origin, destination, date, seconds,
-                                                options, limit, config.metering, timeout=config.time_budget_s,
+                                                options, limit, config.metering, by, timeout=config.time_budget_s,
                                                 backlog=app[BACKLOG])
     except Busy:
         return busy()
@@ -136,7 +139,7 @@ async def plan(request: web.Request) -> web.Response:
         "date": date.isoformat(),
         "time": clock_text(seconds),
         **body,
-        "options": {**options_json(options, network.walking.speed_m_s), "numItineraries": limit},
+        "options": {**options_json(options, network.walking.speed_m_s), "numItineraries": limit, "arriveBy": by},
         "feeds": [{"name": f["name"], "publisher": f["publisher"], "version": f["version"]}
                   for f in network.meta["feeds"]],
     }

@@ -33,7 +33,7 @@ OPTION_TYPES = {"maxTransfers": INTEGER, "transferSlack": INTEGER, "maxTransferW
                 "walkSpeed": NUMBER, "accessMode": STREET_MODE, "egressMode": STREET_MODE, "directMode": STREET_MODE,
                 "bikeSpeed": NUMBER, "bikeOnBoard": BOOLEAN, "bikeUnknown": UNKNOWN, "wheelchair": BOOLEAN,
                 "wheelchairUnknown": UNKNOWN}
-PARAMETER_TYPES = {**OPTION_TYPES, "maxWalk": INTEGER}
+PARAMETER_TYPES = {**OPTION_TYPES, "maxWalk": INTEGER, "arriveBy": BOOLEAN}
 
 SCHEMAS = {
     "Error": {
@@ -165,9 +165,9 @@ SCHEMAS = {
                               "description": "Why there is no itinerary; empty when there is one"},
             "walking": _ref("Walking"),
             "options": {"type": "object",
-                        "required": [*OPTION_TYPES, "modes", "numItineraries"],
+                        "required": [*OPTION_TYPES, "modes", "numItineraries", "arriveBy"],
                         "properties": {**OPTION_TYPES, "modes": {"type": "array", "items": {"enum": list(MODES)}},
-                                       "numItineraries": INTEGER}},
+                                       "numItineraries": INTEGER, "arriveBy": BOOLEAN}},
             "feeds": {"type": "array", "items": _ref("FeedVersion")},
             "computation": _ref("Computation"),
         },

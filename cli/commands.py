@@ -44,13 +44,16 @@ def _flag(name: str) -> str:
 
 def _options(params: dict, network: Network | None = None) -> QueryOptions:
     """QueryOptions from the command's query flags (a QueryError names the API parameter)."""
-    texts = {name: params.get(_flag(name)[2:].replace("-", "_")) for name in PLAN_PARAMETERS}
+    texts = {name: params.get(_flag(name)[2:].replace("-", "_")) for name in PLAN_PARAMETERS if name not in SWITCHES}
     return query_options({k: str(v) for k, v in texts.items() if v is not None},
                          network.walking.speed_m_s if network else WALK_SPEED_M_S)
 
 
-# one flag per query parameter of the API, same meaning (service/params.py)
-QUERY_FLAGS = [click.option(_flag(name), default=None, help=text) for name, text in PLAN_PARAMETERS.items()]
+# one flag per query parameter of the API, same meaning (service/params.py); arriveBy is a
+# switch (--arrive-by), as the time it turns into a deadline is given anyway
+SWITCHES = ("arriveBy",)
+QUERY_FLAGS = [click.option(_flag(name), is_flag=True, default=False, help=text) if name in SWITCHES
+               else click.option(_flag(name), default=None, help=text) for name, text in PLAN_PARAMETERS.items()]
 
 
 def with_query_options(f):
@@ -122,10 +125,12 @@ def _network_at(feeds, date_text: str | None, time_text: str | None):
 @with_query_options
 @click.option("--json", "as_json", is_flag=True, help="print the API's JSON")
 def plan(feeds, from_id, to_id, date_text, time_text, as_json, **query):
-    """Plan journeys between two places; exits 3 when there is none, saying why."""
+    """Plan journeys between two places; exits 3 when there is none, saying why. With
+    --arrive-by, --time is the latest arrival: the latest departures that arrive by it."""
     _options(query)  # a bad flag fails before the network loads
     network, date, seconds = _network_at(feeds, date_text, time_text)
-    body = plan_json(network, network.plan(from_id, to_id, date, seconds, _options(query, network)))
+    body = plan_json(network, network.plan(from_id, to_id, date, seconds, _options(query, network),
+                                           arrive_by=query["arrive_by"]))
     if as_json:
         click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
     elif body["itineraries"]:

@@ -94,6 +94,9 @@ def parse_modes(allowed: str | None, excluded: str | None = None, field: str = "
 # the CLI's --help read this table). maxWalk is the former single walking limit, kept for
 # existing clients: it sets the three walks (metres; access and egress at the walking speed).
 PLAN_PARAMETERS = {
+    "arriveBy": "true: `time` is the latest arrival, and the answer the latest departures that arrive by it, latest "
+                "first (by a search of the timetable mirrored in time); false: the earliest arrivals leaving at "
+                "`time` or later (default false)",
     "maxTransfers": f"most changes of vehicle (0..{MAX_TRANSFERS_LIMIT}, default {DEFAULT_MAX_TRANSFERS})",
     "transferSlack": f"seconds at least to change vehicles at one stop (default {DEFAULT_TRANSFER_SLACK})",
     "maxTransferWalk": "metres walked at most between two stops on a change (default "
@@ -142,6 +145,11 @@ def parse_bool(text: str | None, field: str, default: bool = False) -> bool:
     if value not in ("true", "false"):
         raise QueryError(f"{field} {text!r} is not true or false", field)
     return value == "true"
+
+
+def arrive_by(params) -> bool:
+    """The plan's arriveBy (a mapping of PLAN_PARAMETERS names to texts); QueryError names it."""
+    return parse_bool(params.get("arriveBy"), "arriveBy")
 
 
 def parse_choice(text: str | None, field: str, choices: tuple[str, ...], default: str, upper: bool = False) -> str:
