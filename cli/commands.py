@@ -188,7 +188,8 @@ def departures(feeds, stop_id, date_text, time_text, limit_text, as_json, **acce
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSON lines, one per query")
 @with_query_options
 def batch(feeds, queries, out, **query):
-    """Answer many queries in one process, in input order."""
+    """Answer many queries in one process, in input order (with --arrive-by, each time a
+    latest arrival)."""
     _options(query)
     network = open_network(feeds)
     options = _options(query, network)
@@ -206,7 +207,7 @@ def batch(feeds, queries, out, **query):
                 try:
                     date, seconds = parse_date(row["date"] or ""), parse_time(row["time"] or "")
                     record.update(plan_json(network, network.plan(row["from"] or "", row["to"] or "", date, seconds,
-                                                                  options)))
+                                                                  options, arrive_by=query["arrive_by"])))
                     if record["itineraries"]:
                         n_ok += 1
                     else:

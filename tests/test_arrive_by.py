@@ -9,8 +9,9 @@ helsinki has stops where only boarding or alighting is allowed, nyc-subway times
 midnight and station changes, hart-tampa blocks (block_id: seated continuations), the Bay
 Area two feeds joined at Millbrae on foot.
 
-Then through the service: a plan from a coordinate, whose walks to and from the stops must
-be those of the forward plan leaving at the arrive-by plan's departure.
+Then through the service, on the bundled Helsinki with its streets: a plan between two
+coordinates, whose walks to and from the stops (on the streets) must be those of the forward
+plan leaving at the arrive-by plan's departure, leg for leg.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from trajet.feeds.load import BUNDLED_FEED, BUNDLED_OSM
 from trajet.router.query import QueryOptions
 from trajet.service.itineraries import plan_json
 from trajet.service.network import Network
@@ -74,15 +76,21 @@ def test_the_mirror_keeps_fifo(feed):
 
 def legs_summary(itinerary: dict) -> list[tuple]:
     return [(leg["mode"], leg["from"].get("stopId"), leg["to"].get("stopId"), leg["startTime"], leg["endTime"],
-             leg.get("tripId")) for leg in itinerary["legs"]]
+             leg.get("tripId"), leg.get("distance"), leg.get("legGeometry")) for leg in itinerary["legs"]]
+
+
+@pytest.fixture(scope="module")
+def streets(cache_dir) -> Network:
+    """The bundled central Helsinki with its streets: walks to and from coordinates on them."""
+    return Network.open([BUNDLED_FEED], cache_dir=cache_dir / "streets", osm=BUNDLED_OSM)
 
 
 @pytest.mark.parametrize(("frm", "to", "deadline"), [
     ("60.1699,24.9384", "60.2055,24.9630", "09:30"),  # Helsinki centre -> Pasila area
     ("60.1632,24.9140", "60.1876,24.9546", "17:45"),
 ])
-def test_the_walks_are_those_of_the_forward_plan(cache_dir, frm, to, deadline):
-    network = Network.open([shared_feed("helsinki")], cache_dir=cache_dir)
+def test_the_walks_are_those_of_the_forward_plan(streets, frm, to, deadline):
+    network = streets
     date = dt.date(2022, 2, 22)
     seconds = int(deadline[:2]) * 3600 + int(deadline[3:]) * 60
     options = QueryOptions(max_direct_s=0)

@@ -65,6 +65,13 @@ def test_plan_arrive_by(tmp_path, feed):
     assert run.returncode == 3
     assert "no journey arrives by 08:39 on 2024-03-12; on that day journeys arrive later (the first at 08:40)" in (
         run.stderr)
+    queries = tmp_path / "q.csv"
+    queries.write_text("from,to,date,time\nA,C,2024-03-12,09:00\nA,B,2024-03-12,08:09\n")
+    trajet("batch", "--feed", feed, "--queries", str(queries), "--out", str(tmp_path / "o.jsonl"), "--arrive-by",
+           "--max-direct-time", "0", tmp_path=tmp_path)
+    lines = [orjson.loads(x) for x in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert [x["itineraries"][0]["startTime"][11:16] for x in lines[:1]] == ["08:00"]
+    assert lines[1]["itineraries"] == [] and lines[1]["routingErrors"][0]["inputField"] == "time"
 
 
 @pytest.mark.parametrize(
