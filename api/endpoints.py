@@ -54,7 +54,7 @@ OPTION_TYPES = {"maxTransfers": INTEGER, "transferSlack": INTEGER, "maxTransferW
                 "walkSpeed": NUMBER, "accessMode": STREET_MODE, "egressMode": STREET_MODE, "directMode": STREET_MODE,
                 "bikeSpeed": NUMBER, "bikeOnBoard": BOOLEAN, "bikeUnknown": UNKNOWN, "wheelchair": BOOLEAN,
                 "wheelchairUnknown": UNKNOWN}
-PARAMETER_TYPES = {**OPTION_TYPES, "maxWalk": INTEGER, "searchWindow": INTEGER}
+PARAMETER_TYPES = {**OPTION_TYPES, "maxWalk": INTEGER, "searchWindow": INTEGER, "arriveBy": BOOLEAN}
 COMMA_SEPARATED = frozenset({"modes", "excludeModes"})  # lists: one parameter, values joined by commas
 
 # names other planners use for one of ours (OpenTripPlanner's and MOTIS's fromPlace, toPlace)

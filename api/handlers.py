@@ -95,10 +95,11 @@ async def feeds(request: web.Request) -> web.Response:
     return json_response(request, {"feeds": feeds_json(request.app[NETWORK], report == "full")})
 
 
-def _plan_job(network: Network, origin, destination, page: Page, options, limit: int, metering: bool):
+def _plan_job(network: Network, origin, destination, page: Page, options, limit: int, metering: bool,
+              arrive_by: bool = False):
     """Runs in a routing thread: the plan's JSON (its first `limit` journeys) and the
     operators whose trips it uses."""
-    answer = network.plan(origin, destination, page.date, page.seconds, options, page.window_s)
+    answer = network.plan(origin, destination, page.date, page.seconds, options, page.window_s, arrive_by)
     del answer.result.journeys[limit:], answer.result.arrivals[limit:]
     body = plan_json(network, answer)
     return body, operator_shares(network, answer.view, answer.result.journeys) if metering else []
@@ -109,6 +110,7 @@ async def plan(request: web.Request) -> web.Response:
     network, config = app[NETWORK], app[CONFIG]
     page = page_of(network, q, config.max_search_window_s)
     options = query_options(q, network.walking.speed_m_s)
+    by = page.arrive_by
     limit = parse_int(q.get("numItineraries"), "numItineraries", DEFAULT_NUM_ITINERARIES, 1, MAX_NUM_ITINERARIES)
     origin, destination = q.get("from", ""), q.get("to", "")
     # bad places fail here, before a thread is taken
@@ -118,7 +120,7 @@ async def plan(request: web.Request) -> web.Response:
     meter = request[METER]
     try:
         body, operators = await meter.in_thread(app[EXECUTOR], _plan_job, network, origin, destination, page,
-                                                options, limit, config.metering, timeout=config.time_budget_s,
+                                                options, limit, config.metering, by, timeout=config.time_budget_s,
                                                 backlog=app[BACKLOG])
     except Busy:
         return busy()
@@ -139,7 +141,7 @@ async def plan(request: web.Request) -> web.Response:
         **body,
         **page_cursors(network, q, page),
         "options": {**options_json(options, network.walking.speed_m_s), "numItineraries": limit,
-                    "searchWindow": page.window_s},
+                    "searchWindow": page.window_s, "arriveBy": by},
         "feeds": [{"name": f["name"], "publisher": f["publisher"], "version": f["version"]}
                   for f in network.meta["feeds"]],
     }

@@ -47,7 +47,7 @@ def _flag(name: str) -> str:
 
 def _texts(params: dict) -> dict[str, str]:
     """The command's query flags given, by their API parameter's name."""
-    texts = {name: params.get(_flag(name)[2:].replace("-", "_")) for name in PLAN_PARAMETERS}
+    texts = {name: params.get(_flag(name)[2:].replace("-", "_")) for name in PLAN_PARAMETERS if name not in SWITCHES}
     return {k: str(v) for k, v in texts.items() if v is not None}
 
 
@@ -61,8 +61,11 @@ def _options(params: dict, network: Network | None = None) -> QueryOptions:
     return query_options(_texts(params), network.walking.speed_m_s if network else WALK_SPEED_M_S)
 
 
-# one flag per query parameter of the API, same meaning (service/params.py)
-QUERY_FLAGS = [click.option(_flag(name), default=None, help=text) for name, text in PLAN_PARAMETERS.items()]
+# one flag per query parameter of the API, same meaning (service/params.py); arriveBy is a
+# switch (--arrive-by), as the time it turns into a deadline is given anyway
+SWITCHES = ("arriveBy",)
+QUERY_FLAGS = [click.option(_flag(name), is_flag=True, default=False, help=text) if name in SWITCHES
+               else click.option(_flag(name), default=None, help=text) for name, text in PLAN_PARAMETERS.items()]
 
 
 def with_query_options(f):
@@ -135,16 +138,19 @@ def _network_at(feeds, date_text: str | None, time_text: str | None):
 @click.option("--json", "as_json", is_flag=True, help="print the API's JSON")
 def plan(feeds, from_id, to_id, date_text, time_text, as_json, **query):
     """Plan journeys between two places, every one leaving in --search-window seconds from
-    the time asked (default one hour) that no other beats; exits 3 when there is none,
-    saying why."""
+    the time asked (default one hour) that no other beats; with --arrive-by, --time is the
+    latest arrival: the latest departures that arrive by it (in the window before it). Exits
+    3 when there is none, saying why."""
     _options(query)  # a bad flag fails before the network loads
     params = {"from": from_id, "to": to_id, "date": date_text, "time": time_text, **_texts(query)}
     params = {k: v for k, v in params.items() if v is not None}
+    if query["arrive_by"]:
+        params["arriveBy"] = "true"
     parse_search_window(params.get("searchWindow"))
     network, _, _ = _network_at(feeds, date_text, time_text)
     page = page_of(network, params, MAX_SEARCH_WINDOW_S)
     body = plan_json(network, network.plan(from_id, to_id, page.date, page.seconds, _options(query, network),
-                                           page.window_s))
+                                           page.window_s, arrive_by=query["arrive_by"]))
     body.update(page_cursors(network, params, page))
     if as_json:
         click.echo(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
@@ -203,7 +209,8 @@ def departures(feeds, stop_id, date_text, time_text, limit_text, as_json, **acce
 @click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSON lines, one per query")
 @with_query_options
 def batch(feeds, queries, out, **query):
-    """Answer many queries in one process, in input order."""
+    """Answer many queries in one process, in input order (with --arrive-by, each time a
+    latest arrival)."""
     _options(query)
     network = open_network(feeds)
     options = _options(query, network)
@@ -229,7 +236,7 @@ def batch(feeds, queries, out, **query):
                 try:
                     date, seconds = parse_date(row["date"] or ""), parse_time(row["time"] or "")
                     record.update(plan_json(network, network.plan(row["from"] or "", row["to"] or "", date, seconds,
-                                                                  options)))
+                                                                  options, arrive_by=query["arrive_by"])))
                     if record["itineraries"]:
                         n_ok += 1
                     else:

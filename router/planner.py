@@ -218,19 +218,27 @@ class Router:
         rows = ws.legs[: ws.journey_ends[n_journeys - 1] if n_journeys else 0].tolist()
         start = 0
         for end, k in zip(ws.journey_ends[:n_journeys].tolist(), ws.journey_rounds[:n_journeys].tolist()):
-            legs_of = [_leg(row) for row in rows[start:end]]
+            journeys.append(with_walks([_leg(row) for row in rows[start:end]], access, egress_walks))
             start = end
-            first = legs_of[0].from_stop
-            if access and first in access and legs_of[0].kind == "trip":
-                src, secs = access[first]
-                legs_of.insert(0, Leg("walk", src, first, legs_of[0].t_dep - secs, legs_of[0].t_dep))
-            last = legs_of[-1].to_stop
-            if egress_walks and last in egress_walks and legs_of[-1].kind == "trip":
-                dst, secs = egress_walks[last]
-                legs_of.append(Leg("walk", last, dst, legs_of[-1].t_arr, legs_of[-1].t_arr + secs))
-            journeys.append(Journey(tuple(legs_of)))
             arrivals.append(int(ws.target_arr[k]))
         return journeys, arrivals
+
+
+def with_walks(legs: list[Leg] | tuple[Leg, ...], access: dict[int, tuple[int, int]] | None,
+               egress_walks: dict[int, tuple[int, int]] | None) -> Journey:
+    """The journey of `legs` with the walk from the requested place to its first stop and
+    from its last stop to the requested place (Router.plan's access / egress_walks), where
+    it starts or ends with a trip at such a stop."""
+    legs = list(legs)
+    first = legs[0].from_stop
+    if access and first in access and legs[0].kind == "trip":
+        src, secs = access[first]
+        legs.insert(0, Leg("walk", src, first, legs[0].t_dep - secs, legs[0].t_dep))
+    last = legs[-1].to_stop
+    if egress_walks and last in egress_walks and legs[-1].kind == "trip":
+        dst, secs = egress_walks[last]
+        legs.append(Leg("walk", last, dst, legs[-1].t_arr, legs[-1].t_arr + secs))
+    return Journey(tuple(legs))
 
 
 def _leg(row: list[int]) -> Leg:

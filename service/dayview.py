@@ -13,7 +13,8 @@ trips of consecutive days, which is why the split is done per view.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -23,6 +24,7 @@ from trajet.feeds.compile import sequence_groups
 from trajet.feeds.compiled import CHANGE_FORBIDDEN, DROP_OFF, PICKUP, CompiledNetwork
 from trajet.feeds.footpaths import FEED_TIMED as FEED_TIMED_MODELS
 from trajet.feeds.step_free import Footpaths
+from trajet.router.mirror import mirror_router
 from trajet.router.planner import Router
 from trajet.router.timetable import (
     ACCESS_SHIFT,
@@ -57,10 +59,24 @@ class DayView:
     trip_source: np.ndarray  # int32
     # View trip -> service day, in days relative to the view date (-3 .. +1)
     trip_day: np.ndarray  # int8
+    # the Router on the mirrored timetable (arrive-by), built by the first query that needs it
+    _mirror: list = field(default_factory=list, compare=False, repr=False)
+    _mirror_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     @property
     def tt(self) -> Timetable:
         return self.router.tt
+
+    @property
+    def mirror(self) -> Router:
+        """The Router of arrive-by queries: `router`'s timetable mirrored in time
+        (router/mirror.py), with its step-free footpaths. Built once, on first use: most
+        day views never answer an arrive-by query, and the mirror holds about as much
+        memory as the view (benchmarks/README.md)."""
+        with self._mirror_lock:
+            if not self._mirror:
+                self._mirror.append(mirror_router(self.router))
+            return self._mirror[0]
 
     def source_trip(self, trip: int) -> int:
         """The compiled network's trip of a view trip (its ids, route, headsign)."""

@@ -183,7 +183,7 @@ class Network:
         return routes_by_stop(self.net, self.children)
 
     def plan(self, origin: str, destination: str, date: dt.date, seconds: int,
-             options: QueryOptions = QueryOptions(), window_s: int = 0) -> Answer:
-        """Journeys between two places leaving at a clock time, or in a window of departures
-        from it (service.plan.plan)."""
-        return plan(self, origin, destination, date, seconds, options, window_s)
+             options: QueryOptions = QueryOptions(), window_s: int = 0, arrive_by: bool = False) -> Answer:
+        """Journeys between two places leaving at a clock time (with `arrive_by`, arriving by
+        it), or in a window of departures from it (arrivals before it) (service.plan.plan)."""
+        return plan(self, origin, destination, date, seconds, options, window_s, arrive_by)

@@ -103,6 +103,9 @@ PLAN_PARAMETERS = {
                     "the journeys of one departure)",
     "pageCursor": "nextPageCursor or previousPageCursor of an earlier answer: the window after or before it, "
                   "with the same from, to and options (it replaces date, time and searchWindow)",
+    "arriveBy": "true: `time` is the latest arrival, and the answer the latest departures that arrive by it, latest "
+                "first (by a search of the timetable mirrored in time); false: the earliest arrivals leaving at "
+                "`time` or later (default false)",
     "maxTransfers": f"most changes of vehicle (0..{MAX_TRANSFERS_LIMIT}, default {DEFAULT_MAX_TRANSFERS})",
     "transferSlack": f"seconds at least to change vehicles at one stop (default {DEFAULT_TRANSFER_SLACK})",
     "maxTransferWalk": "metres walked at most between two stops on a change (default "
@@ -190,6 +193,11 @@ def parse_bool(text: str | None, field: str, default: bool = False) -> bool:
     if value not in ("true", "false"):
         raise QueryError(f"{field} {text!r} is not true or false", field)
     return value == "true"
+
+
+def arrive_by(params) -> bool:
+    """The plan's arriveBy (a mapping of PLAN_PARAMETERS names to texts); QueryError names it."""
+    return parse_bool(params.get("arriveBy"), "arriveBy")
 
 
 def parse_choice(text: str | None, field: str, choices: tuple[str, ...], default: str, upper: bool = False) -> str:

@@ -12,13 +12,18 @@ the input it concerns and a sentence a traveller can act on:
 | NO_TRANSIT_CONNECTION_WITHIN_LIMITS | (the limit) | connected, but only beyond maxTransfers, the modes or maxWalk |
 | NO_TRANSIT_CONNECTION_WITHIN_LIMITS | wheelchair(Unknown), bike(OnBoard, Unknown) | only by trips, stops they close |
 | NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW | time | connected earlier that day, not after the time asked |
+| NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW | time | arriveBy: connected that day, but no journey arrives by the time |
 | NO_TRANSIT_CONNECTION | null | no journey at all between the two places that day |
 
 Finding the reason costs at most five more router queries, and only when the answer is empty:
 with the stops and trips of unknown access let in, then without the wheelchair and bike
 restrictions (when the query has them), without the limits, without both (the answer then
 names the restrictions and the limits the journey found breaks), then from the start of the
-service day.
+service day (arriveBy: the first arrival of the day, by a forward query from its start).
+
+An arrive-by plan (`arrive_by`) asks the router's mirrored timetable (router/mirror.py) for
+the latest departures that arrive by the time asked; its walks to and from the stops are
+those a forward plan takes (`_arrive_by_walks`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from trajet.feeds.modes import MODES
 from trajet.feeds.pathways import describe_modes
+from trajet.router.mirror import arrive_earliest, plan_arrive_by, plan_arrive_by_range
 from trajet.router.planner import Journey, Leg, PlanResult
 from trajet.router.query import ALL_MODES, ALLOW, MAX_TRANSFERS_LIMIT, QueryOptions
 
@@ -63,12 +69,14 @@ class Answer(NamedTuple):
 
 
 def plan(network: "Network", origin: str, destination: str, date: dt.date, seconds: int,
-         options: QueryOptions = QueryOptions(), window_s: int = 0) -> Answer:
+         options: QueryOptions = QueryOptions(), window_s: int = 0, arrive_by: bool = False) -> Answer:
     """Journeys from `origin` to `destination` (stop ids or "lat,lon") leaving on `date` at
-    `seconds` after midnight, or, with window_s, every journey leaving in the window that no
-    other beats on (later departure, earlier arrival, fewer trips): Router.plan_range. Sorted
-    by arrival, then later departure, then fewer transfers. Raises QueryError for a place
-    that is unknown or malformed."""
+    `seconds` after midnight, sorted by arrival, then later departure, then fewer transfers;
+    with `arrive_by`, arriving by then, sorted latest departure first. With window_s, every
+    journey leaving in the window from that time (arriving in the window before it, with
+    `arrive_by`) that no other beats on (later departure, earlier arrival, fewer trips):
+    Router.plan_range, on the mirrored timetable for `arrive_by`. Raises QueryError for a
+    place that is unknown or malformed."""
     places = network.places
     start = places.parse(origin, "from")
     end = places.parse(destination, "to")
@@ -84,9 +92,12 @@ def plan(network: "Network", origin: str, destination: str, date: dt.date, secon
             f"{date} is outside the feeds' service days, {network.service_period()}")])
     view = network.day(date)
     t0 = network.local_seconds(date, seconds) - view.origin
-    starts, access = places.walks(start, view.router, options, ORIGIN, forward=True)
-    targets, egress = places.walks(end, view.router, options, DESTINATION, forward=False)
-    direct = _direct_walk(network, view, start, end, t0, options)
+    if arrive_by:
+        (starts, access, targets, egress), forward = _arrive_by_walks(network, view, start, end, options)
+    else:
+        starts, access = places.walks(start, view.router, options, ORIGIN, forward=True)
+        targets, egress = places.walks(end, view.router, options, DESTINATION, forward=False)
+    direct = _direct_walk(network, view, start, end, t0, options, arrive_by)
     errors = [
         RoutingError("NO_STOPS_IN_RANGE", field,
                      f"no stop within {limit} s on foot ({round(places.crow_fly_reach_m(limit, options))} m "
@@ -97,32 +108,67 @@ def plan(network: "Network", origin: str, destination: str, date: dt.date, secon
         if not found
     ]
     if errors:
-        return Answer(_with_direct(PlanResult([]), direct, window_s), view, coordinates, [] if direct else errors,
-                      options, window_s)
-    origins = [(s, t0 + secs) for s, secs in starts]
-    if window_s > 0:
+        return Answer(_with_direct(PlanResult([]), direct, window_s, arrive_by), view, coordinates,
+                      [] if direct else errors, options, window_s)
+    if arrive_by:
+        if window_s > 0:
+            result = _in_window(plan_arrive_by_range(view.mirror, starts, targets, t0 - window_s, t0, options,
+                                                     access, egress), t0 - window_s, arrive_by)
+        else:
+            result = plan_arrive_by(view.mirror, starts, targets, t0, options, access, egress)
+        f_starts, f_access, f_targets, f_egress = forward
+        result = arrive_earliest(view.router, result, f_starts, f_targets, options, f_access, f_egress)
+    elif window_s > 0:
         result = _in_window(view.router.plan_range(starts, t0, t0 + window_s, targets, options, access=access,
                                                    egress_walks=egress), t0 + window_s)
     else:
-        result = view.router.plan(origins, targets, options, access=access, egress_walks=egress)
+        result = view.router.plan([(s, t0 + secs) for s, secs in starts], targets, options, access=access,
+                                  egress_walks=egress)
     if not result.journeys and not direct:
-        errors = _why_none(network, view, origins, targets, options, date, seconds)
-    return Answer(_with_direct(result, direct, window_s), view, coordinates, errors, options, window_s)
+        errors = _why_none(network, view, starts, targets, t0, options, date, seconds, arrive_by)
+    return Answer(_with_direct(result, direct, window_s, arrive_by), view, coordinates, errors, options, window_s)
 
 
-def _in_window(result: PlanResult, t_last: int) -> PlanResult:
-    """The journeys of a range answer that leave by the window's end; when none does, those
-    leaving first after it (the next journeys, as a single departure would answer)."""
-    inside = [i for i, j in enumerate(result.journeys) if j.t_dep <= t_last]
+def _in_window(result: PlanResult, edge: int, arrive_by: bool = False) -> PlanResult:
+    """The journeys of a range answer that leave by the window's end (arrive-by: that arrive
+    from the window's start, `edge`); when none does, those leaving first after it (arriving
+    last before it), the next journeys as a single departure would answer."""
+    inside = [i for i, j in enumerate(result.journeys) if (j.t_arr >= edge if arrive_by else j.t_dep <= edge)]
     if not inside and result.journeys:
-        first = min(j.t_dep for j in result.journeys)
-        inside = [i for i, j in enumerate(result.journeys) if j.t_dep == first]
+        if arrive_by:
+            last = max(j.t_arr for j in result.journeys)
+            inside = [i for i, j in enumerate(result.journeys) if j.t_arr == last]
+        else:
+            first = min(j.t_dep for j in result.journeys)
+            inside = [i for i, j in enumerate(result.journeys) if j.t_dep == first]
     return PlanResult([result.journeys[i] for i in inside], [result.arrivals[i] for i in inside], result.work)
 
 
-def _direct_walk(network: "Network", view: DayView, start, end, t0: int, options: QueryOptions) -> Journey | None:
+def _arrive_by_walks(network: "Network", view: DayView, start, end, options: QueryOptions):
+    """The walks of an arrive-by plan: (stop, seconds) to start and to end at and the walk
+    legs, as places.walks gives them, for the mirrored search, then the same four for the
+    forward queries that make each journey arrive earliest (router/mirror.py arrive_earliest).
+
+    A coordinate's walks are the forward plan's own (street walks found from the origin and
+    to the destination, as a forward plan finds them). From stops the roles of the kernel's
+    footpaths swap: a forward plan starts at the origin stops and the stops one footpath
+    from them, and the kernel walks into the destination stops; the mirrored search starts
+    at the destination stops and the stops one (forward) footpath into them, the mirror's
+    footpaths from them, and its kernel walks into the origin stops along the mirror's
+    footpaths, which are the forward footpaths out of them."""
+    places, mirror = network.places, view.mirror
+    forward = (places.walks(start, view.router, options, ORIGIN, forward=True)
+               + places.walks(end, view.router, options, DESTINATION, forward=False))
+    starts = forward[:2] if isinstance(start, tuple) else places.walks(start, mirror, options, ORIGIN, forward=False)
+    ends = forward[2:] if isinstance(end, tuple) else places.walks(end, mirror, options, DESTINATION, forward=True)
+    return starts + ends, forward
+
+
+def _direct_walk(network: "Network", view: DayView, start, end, t0: int, options: QueryOptions,
+                 arrive_by: bool = False) -> Journey | None:
     """The journey on foot alone from start to end when it takes at most maxDirectTime: the
-    footpath between two stops when there is one, else the walk between their positions."""
+    footpath between two stops when there is one, else the walk between their positions.
+    It leaves at t0, or with `arrive_by` arrives at t0."""
     if options.max_direct_s <= 0:
         return None
     seconds = -1
@@ -137,25 +183,38 @@ def _direct_walk(network: "Network", view: DayView, start, end, t0: int, options
         return None
     a = ORIGIN if isinstance(start, tuple) else start[-1]
     b = DESTINATION if isinstance(end, tuple) else end[-1]
-    return Journey((Leg("walk", a, b, t0, t0 + seconds),))
+    t_dep = t0 - seconds if arrive_by else t0
+    return Journey((Leg("walk", a, b, t_dep, t_dep + seconds),))
 
 
-def _with_direct(result: PlanResult, direct: Journey | None, window_s: int = 0) -> PlanResult:
-    """The journeys sorted by arrival, then later departure, then fewer transfers, with the
-    walk offered beside them: the journeys it beats are left out (arriving no earlier; in a
+def _with_direct(result: PlanResult, direct: Journey | None, window_s: int = 0, arrive_by: bool = False) -> PlanResult:
+    """The journeys sorted by arrival, then later departure, then fewer transfers (arrive-by:
+    latest departure first, then earlier arrival), with the walk offered beside them: the
+    journeys it beats are left out (arriving no earlier; arrive-by: leaving no later; in a
     window, where the walk may leave whenever the traveller does, taking no less time), and
-    it comes first when it arrives no later than every other."""
+    it comes first when it arrives no later (leaves no earlier) than every other."""
     pairs = list(zip(result.journeys, result.arrivals))
     if direct is not None:
         walk_s = direct.t_arr - direct.t_dep
-        pairs = [(j, a) for j, a in pairs if (j.t_arr - j.t_dep < walk_s if window_s else j.t_arr < direct.t_arr)]
+        if window_s:
+            pairs = [(j, a) for j, a in pairs if j.t_arr - j.t_dep < walk_s]
+        else:
+            pairs = [(j, a) for j, a in pairs if (j.t_dep > direct.t_dep if arrive_by else j.t_arr < direct.t_arr)]
         pairs.append((direct, direct.t_arr))
-    pairs.sort(key=lambda p: (p[0].t_arr, -p[0].t_dep, p[0].n_trips > 0, p[0].transfers, p[0].n_trips))
+    if arrive_by:
+        pairs.sort(key=lambda p: (-p[0].t_dep, p[0].t_arr, p[0].n_trips > 0, p[0].transfers, p[0].n_trips))
+    else:
+        pairs.sort(key=lambda p: (p[0].t_arr, -p[0].t_dep, p[0].n_trips > 0, p[0].transfers, p[0].n_trips))
     return PlanResult([j for j, _ in pairs], [a for _, a in pairs], result.work)
 
 
-def _why_none(network: "Network", view: DayView, origins, targets, options: QueryOptions, date: dt.date,
-              seconds: int) -> list[RoutingError]:
+def _why_none(network: "Network", view: DayView, starts, targets, t0: int, options: QueryOptions, date: dt.date,
+              seconds: int, arrive_by: bool = False) -> list[RoutingError]:
+    def search(looser: QueryOptions) -> list[Journey]:
+        if arrive_by:
+            return plan_arrive_by(view.mirror, starts, targets, t0, looser).journeys
+        return view.router.plan([(s, t0 + secs) for s, secs in starts], targets, looser).journeys
+
     if not network.runs_on(date):
         return [RoutingError("NO_SERVICE_ON_DATE", "date",
                              f"no trip runs on {date}; the feeds' service days are {network.service_period()}")]
@@ -167,20 +226,26 @@ def _why_none(network: "Network", view: DayView, origins, targets, options: Quer
                       bike_unknown=ALLOW if options.bike_on_board else options.bike_unknown)
     unrestricted = replace(options, wheelchair=False, bike_on_board=False)
     for looser in dict.fromkeys(o for o in (lenient, unrestricted) if o != options):
-        found = view.router.plan(origins, targets, looser).journeys
+        found = search(looser)
         if found:
             return _closed(network, view, found[0], options, looser is lenient)
     if relaxed != options:
-        found = view.router.plan(origins, targets, relaxed).journeys
+        found = search(relaxed)
         if found:
             return [_beyond_limits(network, view, found[0], options)]
         if unrestricted != options:
-            found = view.router.plan(origins, targets, replace(relaxed, wheelchair=False, bike_on_board=False)).journeys
+            found = search(replace(relaxed, wheelchair=False, bike_on_board=False))
             if found:
                 return _closed(network, view, found[0], options) + [_beyond_limits(network, view, found[0], options)]
     day_start = network.local_seconds(date, 0) - view.origin
-    shift = min(t for _, t in origins) - day_start
-    earlier = view.router.plan([(s, t - shift) for s, t in origins], targets, relaxed).journeys
+    shift = min(secs for _, secs in starts)
+    found_day = view.router.plan([(s, day_start + secs - shift) for s, secs in starts], targets, relaxed)
+    if found_day.journeys and arrive_by:  # none arrives by the time asked: when does the first?
+        first = min(found_day.arrivals) - day_start
+        return [RoutingError("NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW", "time",
+                             f"no journey arrives by {clock_text(seconds)[:5]} on {date}; on that day journeys "
+                             f"arrive later (the first at {clock_text(first)[:5]})")]
+    earlier = found_day.journeys
     if earlier:
         first = earlier[0].t_dep - day_start
         return [RoutingError("NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW", "time",

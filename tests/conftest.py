@@ -40,7 +40,8 @@ def describe(itinerary: dict) -> str:
 
 @pytest.fixture
 def plan(tmp_path):
-    """plan(trips, from, to, time, date=..., options=..., **write_feed kwargs) -> list of str.
+    """plan(trips, from, to, time, date=..., options=..., arrive_by=..., window_s=..., **write_feed kwargs)
+    -> list of str.
 
     The stops of a scenario lie close together, so a journey on foot alone would answer
     most of them: it is left out (maxDirectTime 0) unless the test asks for it (direct=True).
@@ -48,12 +49,13 @@ def plan(tmp_path):
     `walking` says otherwise."""
 
     def run(trips, frm, to, time, date="2024-03-12", options=QueryOptions(), full=False, direct=False,
-            walking=WalkSettings(detour=1.0), **feed):
+            walking=WalkSettings(detour=1.0), arrive_by=False, window_s=0, **feed):
         if not direct:
             options = replace(options, max_direct_s=0)
         path = write_feed(tmp_path / "feed", trips, **feed)
         network = Network.open([path], cache_dir=tmp_path / "cache", walking=walking)
-        body = plan_json(network, network.plan(frm, to, dt.date.fromisoformat(date), parse_time(time), options))
+        body = plan_json(network, network.plan(frm, to, dt.date.fromisoformat(date), parse_time(time), options,
+                                                window_s, arrive_by))
         return body if full else [describe(it) for it in body["itineraries"]]
 
     return run

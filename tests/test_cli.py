@@ -54,6 +54,26 @@ def test_plan_prints_readably(tmp_path, feed):
     assert "journey 1: 08:00:00 -> 08:40:00, 40 min, 1 transfer(s)" in run.stdout
 
 
+def test_plan_arrive_by(tmp_path, feed):
+    """--arrive-by: --time is the latest arrival; nothing arrives by 08:39, and the error says when."""
+    run = trajet("plan", "--feed", feed, "--from", "A", "--to", "C", "--date", "2024-03-12", "--time", "09:00",
+                 "--arrive-by", "--json", tmp_path=tmp_path)
+    (it,) = orjson.loads(run.stdout)["itineraries"]
+    assert (it["startTime"], it["endTime"]) == ("2024-03-12T08:00:00+02:00", "2024-03-12T08:40:00+02:00")
+    run = trajet("plan", "--feed", feed, "--from", "A", "--to", "C", "--date", "2024-03-12", "--time", "08:39",
+                 "--arrive-by", tmp_path=tmp_path, check=False)
+    assert run.returncode == 3
+    assert "no journey arrives by 08:39 on 2024-03-12; on that day journeys arrive later (the first at 08:40)" in (
+        run.stderr)
+    queries = tmp_path / "q.csv"
+    queries.write_text("from,to,date,time\nA,C,2024-03-12,09:00\nA,B,2024-03-12,08:09\n")
+    trajet("batch", "--feed", feed, "--queries", str(queries), "--out", str(tmp_path / "o.jsonl"), "--arrive-by",
+           "--max-direct-time", "0", tmp_path=tmp_path)
+    lines = [orjson.loads(x) for x in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert [x["itineraries"][0]["startTime"][11:16] for x in lines[:1]] == ["08:00"]
+    assert lines[1]["itineraries"] == [] and lines[1]["routingErrors"][0]["inputField"] == "time"
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -40,6 +40,7 @@ import pytest
 from trajet.router.query import QueryOptions
 from trajet.service.network import Network
 
+from .arrive_by_check import pareto_problems as arrive_by_problems
 from .inline_gtfs import write_feed
 from .random_feeds import TIMEZONES, RandomFeed, days, expected_footpaths, random_network
 from .reference import Reference
@@ -318,3 +319,32 @@ def test_masked_queries_agree_with_the_reference(seed, tmp_path):
     if failures:
         pytest.fail(f"[seed {seed}] {len(failures)} of {MASKED_QUERIES} masked queries disagree; the first ones:\n\n"
                     + "\n\n".join(failures[:3]), pytrace=False)
+
+
+ARRIVE_BY_SEEDS = 40
+ARRIVE_BY_QUERIES = 30
+
+
+@pytest.mark.parametrize("seed", range(ARRIVE_BY_SEEDS), ids=lambda s: f"seed-{s}")
+def test_arrive_by_is_the_latest_forward_departure_on_a_random_feed(seed, tmp_path):
+    """Arrive-by on the mirrored timetable of random feeds (overtaking, loops, DST, every
+    transfers.txt rule, frequencies, boarding rules, stations) against forward RAPTOR, which
+    the tests above check against the reference: tests/arrive_by_check.py's property, with
+    the deadline two hours after the query's time, and the masks half of the time."""
+    models = random_network(seed)
+    network = Network.open([m.write(tmp_path / m.name) for m in models], cache_dir=tmp_path / "cache")
+    ref = Reference(network.net, network.meta)
+    r = random.Random(f"{seed}/arrive-by")
+    failures, n_journeys = [], 0
+    for date, (frm, to, secs, options) in random_queries(models, network, ref, seed, ARRIVE_BY_QUERIES):
+        if r.random() < 0.5:
+            options = replace(options, wheelchair=True, wheelchair_unknown=r.choice(["allow", "exclude"]))
+        view = network.day(date)
+        deadline = network.local_seconds(date, secs + 2 * H) - view.origin
+        problems, n = arrive_by_problems(view.router, view.mirror, list(ref.stops_of(frm)), list(ref.stops_of(to)),
+                                         deadline, options)
+        n_journeys += n
+        failures += [f"{frm} -> {to} on {date} by {deadline} ({options}): {p}" for p in problems]
+    if failures:
+        pytest.fail(f"[seed {seed}] " + "\n".join(failures[:5]), pytrace=False)
+    assert n_journeys > 0

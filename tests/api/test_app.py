@@ -57,7 +57,7 @@ async def test_plan_answers_with_legs_and_its_computation(client):
                                "walkSpeed": 1.33, "modes": body["options"]["modes"], "accessMode": "WALK",
                                "egressMode": "WALK", "directMode": "WALK", "bikeSpeed": 5.0, "bikeOnBoard": False,
                                "bikeUnknown": "exclude", "wheelchair": False, "wheelchairUnknown": "allow",
-                               "numItineraries": 5, "searchWindow": 3600}
+                               "numItineraries": 5, "searchWindow": 3600, "arriveBy": False}
     assert body["feeds"] == [{"name": "helsinki", "publisher": body["feeds"][0]["publisher"],
                               "version": body["feeds"][0]["version"]}]
     assert float(response.headers["X-Trajet-Cpu-Ms"]) > 0 and response.headers["X-Request-Id"]
