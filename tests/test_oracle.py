@@ -27,6 +27,7 @@ import pytest
 
 from trajet.feeds.compiled import CHANGE_FORBIDDEN, DROP_OFF, PICKUP
 from trajet.router._kernels import departure_times
+from trajet.router.mirror import mirror_time
 from trajet.router.planner import pareto
 from trajet.router.query import QueryOptions
 from trajet.router.timetable import CAN_ALIGHT, CAN_BOARD
@@ -431,15 +432,17 @@ RANGE_QUERIES = 12  # per feed
 RANGE_WINDOW_S = 3600
 
 
-def test_range_queries_equal_the_pareto_union_of_single_departures(feed: Feed):
+@pytest.mark.parametrize("direction", ["forward", "mirrored"])
+def test_range_queries_equal_the_pareto_union_of_single_departures(feed: Feed, direction: str):
     """rRAPTOR (Router.plan_range) against single queries at every departure that matters:
     for each time a trip can be caught at an origin stop in the window, the single query's
     journeys (some may leave after the window); the union, Pareto-filtered over (later departure,
     earlier arrival, fewer trips), is the range answer, with and without walks between
-    stops, from a stop and the stops a footpath away (each with its walk's seconds)."""
+    stops, from a stop and the stops a footpath away (each with its walk's seconds). The
+    same on the mirrored timetable (the Router that arrive-by windows search)."""
     view = feed.network.day(feed.date)
-    router = view.router
-    rng = np.random.default_rng([SEED, 11, sum(feed.name.encode())])
+    router = view.router if direction == "forward" else view.mirror
+    rng = np.random.default_rng([SEED, 11, sum(feed.name.encode()), direction == "mirrored"])
     failures, n_journeys = [], 0
     tt = router.tt
     for i in range(RANGE_QUERIES):
@@ -453,6 +456,8 @@ def test_range_queries_equal_the_pareto_union_of_single_departures(feed: Feed):
             b = int(rng.choice(feed.served[feed.served != a]))
         options = QueryOptions(max_transfer_walk_m=(0, 400)[i % 2], max_transfers=(20, 2)[i % 3 == 2])
         t_first = feed.network.local_seconds(feed.date, int(rng.integers(DAY_FROM, DAY_TO))) - view.origin
+        if direction == "mirrored":  # the window of arrivals up to that time, mirrored
+            t_first = mirror_time(t_first)
         t_last = t_first + RANGE_WINDOW_S
         origins = [(a, 0)] + [(s, secs) for s, secs in router.footpaths_from(a, options) if s != b]
         targets = [(b, 0)]
@@ -468,6 +473,7 @@ def test_range_queries_equal_the_pareto_union_of_single_departures(feed: Feed):
         if got != want:
             failures.append(f"{feed.net.stop_id[a]} -> {feed.net.stop_id[b]} from {t_first} s, {options}: missing "
                             f"{sorted(want - got)[:4]}, extra {sorted(got - want)[:4]}")
-    print(f"\n[{feed.name}] {RANGE_QUERIES} range queries of {RANGE_WINDOW_S} s, {n_journeys} journeys")
+    print(f"\n[{feed.name}] {RANGE_QUERIES} {direction} range queries of {RANGE_WINDOW_S} s, {n_journeys} journeys")
     fail_on(feed.name, failures, RANGE_QUERIES)
-    assert n_journeys >= RANGE_QUERIES // 2, f"[{feed.name}] too few journeys to test much"
+    if direction == "forward":  # mirrored, the sparse feeds (amtrak-2021, region-nord) find few or none
+        assert n_journeys >= RANGE_QUERIES // 2, f"[{feed.name}] too few journeys to test much"

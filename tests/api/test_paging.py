@@ -128,3 +128,29 @@ def test_the_cli_pages_too(tmp_path):
     later = orjson.loads(trajet(*base, "--search-window", "600", "--page-cursor", body["nextPageCursor"],
                                 tmp_path=tmp_path).stdout)
     assert later["itineraries"] and all(it["startTime"] > "2022-02-22T08:09" for it in later["itineraries"])
+
+
+async def test_an_arrive_by_window_is_the_arrivals_before_the_deadline_latest_departure_first(client):
+    body = await plan(client, arriveBy="true", time="09:00", searchWindow="1800")
+    its = body["itineraries"]
+    assert len(its) >= 3 and body["options"]["arriveBy"] is True
+    assert all("2022-02-22T08:30" <= it["endTime"] <= "2022-02-22T09:00:00+02:00" for it in its)
+    starts = [it["startTime"] for it in its]
+    assert starts == sorted(starts, reverse=True)
+    assert set(keys(body)) == pareto(keys(body))
+    earlier = await plan(client, arriveBy="true", time="09:00", searchWindow="1800",
+                         pageCursor=body["previousPageCursor"])
+    assert earlier["time"] == "08:30:00" and all(it["endTime"] <= "2022-02-22T08:30:00+02:00"
+                                                 for it in earlier["itineraries"])
+
+
+async def test_a_departure_cursor_with_arrive_by_is_refused(client):
+    cursor = (await plan(client, searchWindow="1200"))["nextPageCursor"]
+    for params, words in (({"arriveBy": "true", "pageCursor": cursor}, "pages a departure search"),):
+        response = await client.get("/v1/plan", params={**SEARCH, **params})
+        assert response.status == 400
+        error = (await response.json())["error"]
+        assert error["field"] == "pageCursor" and words in error["message"], error
+    arrive_cursor = (await plan(client, arriveBy="true", searchWindow="1200"))["nextPageCursor"]
+    response = await client.get("/v1/plan", params={**SEARCH, "pageCursor": arrive_cursor})
+    assert response.status == 400 and "pages an arrive-by search" in (await response.json())["error"]["message"]
