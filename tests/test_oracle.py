@@ -26,14 +26,13 @@ import numpy as np
 import pytest
 
 from trajet.feeds.compiled import CHANGE_FORBIDDEN, DROP_OFF, PICKUP
-from trajet.router._kernels import departure_times
 from trajet.router.mirror import mirror_time
-from trajet.router.planner import pareto
 from trajet.router.query import QueryOptions
 from trajet.router.timetable import CAN_ALIGHT, CAN_BOARD
 from trajet.service.network import Network
 
 from .inline_gtfs import write_feed
+from .range_check import range_mismatch, reachable_pair
 from .reference import (
     ALIGHT_BIT,
     BOARD_BIT,
@@ -444,35 +443,16 @@ def test_range_queries_equal_the_pareto_union_of_single_departures(feed: Feed, d
     router = view.router if direction == "forward" else view.mirror
     rng = np.random.default_rng([SEED, 11, sum(feed.name.encode()), direction == "mirrored"])
     failures, n_journeys = [], 0
-    tt = router.tt
     for i in range(RANGE_QUERIES):
-        a = b = int(rng.choice(feed.served))
-        for _ in range(1 + i % 2):  # b: one or two rides on from a, so that most queries find journeys
-            e = int(rng.integers(tt.stop_pattern_offsets[b], tt.stop_pattern_offsets[b + 1]))
-            lo, hi = tt.pattern_stop_offsets[tt.stop_patterns[e]], tt.pattern_stop_offsets[tt.stop_patterns[e] + 1]
-            if lo + tt.stop_pattern_positions[e] + 1 < hi:
-                b = int(rng.choice(tt.pattern_stops[lo + tt.stop_pattern_positions[e] + 1:hi]))
-        if b == a:
-            b = int(rng.choice(feed.served[feed.served != a]))
+        a, b = reachable_pair(router.tt, feed.served, rng, 1 + i % 2)
         options = QueryOptions(max_transfer_walk_m=(0, 400)[i % 2], max_transfers=(20, 2)[i % 3 == 2])
         t_first = feed.network.local_seconds(feed.date, int(rng.integers(DAY_FROM, DAY_TO))) - view.origin
         if direction == "mirrored":  # the window of arrivals up to that time, mirrored
             t_first = mirror_time(t_first)
-        t_last = t_first + RANGE_WINDOW_S
-        origins = [(a, 0)] + [(s, secs) for s, secs in router.footpaths_from(a, options) if s != b]
-        targets = [(b, 0)]
-        got = {(j.t_dep, j.t_arr, j.n_trips) for j in router.plan_range(origins, t_first, t_last, targets,
-                                                                         options).journeys}
-        stops, access_s = np.array([s for s, _ in origins], np.int32), np.array([t for _, t in origins], np.int32)
-        times = departure_times(router.tt, stops, access_s, np.int32(t_first), np.int32(t_last),
-                                np.int64(options.mode_mask))
-        union = [j for t in times.tolist()
-                 for j in router.plan([(s, t + secs) for s, secs in origins], targets, options).journeys]
-        want = {(j.t_dep, j.t_arr, j.n_trips) for j in pareto(union)}
-        n_journeys += len(got)
-        if got != want:
-            failures.append(f"{feed.net.stop_id[a]} -> {feed.net.stop_id[b]} from {t_first} s, {options}: missing "
-                            f"{sorted(want - got)[:4]}, extra {sorted(got - want)[:4]}")
+        problem, n = range_mismatch(router, a, b, t_first, t_first + RANGE_WINDOW_S, options)
+        n_journeys += n
+        if problem:
+            failures.append(f"{feed.net.stop_id[a]} -> {feed.net.stop_id[b]} from {t_first} s, {options}: {problem}")
     print(f"\n[{feed.name}] {RANGE_QUERIES} {direction} range queries of {RANGE_WINDOW_S} s, {n_journeys} journeys")
     fail_on(feed.name, failures, RANGE_QUERIES)
     if direction == "forward":  # mirrored, the sparse feeds (amtrak-2021, region-nord) find few or none

@@ -37,12 +37,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
+from trajet.router.mirror import mirror_time
 from trajet.router.query import QueryOptions
 from trajet.service.network import Network
 
 from .arrive_by_check import pareto_problems as arrive_by_problems
 from .inline_gtfs import write_feed
 from .random_feeds import TIMEZONES, RandomFeed, days, expected_footpaths, random_network
+from .range_check import range_mismatch
 from .reference import Reference
 from .test_oracle import (
     Feed,
@@ -348,3 +350,30 @@ def test_arrive_by_is_the_latest_forward_departure_on_a_random_feed(seed, tmp_pa
     if failures:
         pytest.fail(f"[seed {seed}] " + "\n".join(failures[:5]), pytrace=False)
     assert n_journeys > 0
+
+
+RANGE_SEEDS = 30
+RANGE_QUERIES = 8
+
+
+@pytest.mark.parametrize("seed", range(RANGE_SEEDS), ids=lambda s: f"seed-{s}")
+def test_range_queries_equal_the_pareto_union_of_single_departures_on_a_random_feed(seed, tmp_path):
+    """tests/range_check.py on random feeds (overtaking, loops, DST, every transfers.txt rule,
+    frequencies, boarding rules, stations): one-hour windows, forward and on the mirrored
+    timetable (arrive-by windows), from the stops of the generated queries."""
+    models = random_network(seed)
+    network = Network.open([m.write(tmp_path / m.name) for m in models], cache_dir=tmp_path / "cache")
+    ref = Reference(network.net, network.meta)
+    failures = []
+    for i, (date, (frm, to, secs, options)) in enumerate(random_queries(models, network, ref, seed, RANGE_QUERIES)):
+        view = network.day(date)
+        router = view.mirror if i % 2 else view.router
+        a, b = ref.stops_of(to if i % 2 else frm)[0], ref.stops_of(frm if i % 2 else to)[0]
+        t = network.local_seconds(date, secs) - view.origin
+        t_first = mirror_time(t + H) if i % 2 else t
+        problem, _ = range_mismatch(router, int(a), int(b), t_first, t_first + H, options)
+        if problem:
+            failures.append(f"{'mirrored' if i % 2 else 'forward'} {frm} -> {to} on {date} from {secs} s "
+                            f"({options}): {problem}")
+    if failures:
+        pytest.fail(f"[seed {seed}] " + "\n".join(failures[:5]), pytrace=False)
