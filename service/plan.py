@@ -86,7 +86,7 @@ def plan(network: "Network", origin: str, destination: str, date: dt.date, secon
     t0 = network.local_seconds(date, seconds) - view.origin
     starts, access = places.walks(start, view.router, options, ORIGIN, forward=True)
     targets, egress = places.walks(end, view.router, options, DESTINATION, forward=False)
-    direct = _direct_walk(network, view, start, end, t0, options)
+    direct = direct_walk(network, view, start, end, t0, options)
     errors = [
         RoutingError("NO_STOPS_IN_RANGE", field,
                      f"no stop within {limit} s on foot ({round(places.crow_fly_reach_m(limit, options))} m "
@@ -120,7 +120,7 @@ def _in_window(result: PlanResult, t_last: int) -> PlanResult:
     return PlanResult([result.journeys[i] for i in inside], [result.arrivals[i] for i in inside], result.work)
 
 
-def _direct_walk(network: "Network", view: DayView, start, end, t0: int, options: QueryOptions) -> Journey | None:
+def direct_walk(network: "Network", view: DayView, start, end, t0: int, options: QueryOptions) -> Journey | None:
     """The journey on foot alone from start to end when it takes at most maxDirectTime: the
     footpath between two stops when there is one, else the walk between their positions."""
     if options.max_direct_s <= 0:
