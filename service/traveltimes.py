@@ -47,6 +47,13 @@ MINUTE = 60
 MAX_PERCENTILES = 5
 DEFAULT_BUDGET_S = 5.0  # routing seconds of an analysis (the API's --analysis-budget)
 NONE = np.int32(UNREACHED)  # a travel time not reached within maxTravelTime
+# the plan's options (service.params.PLAN_PARAMETERS) a journey from the origin to a stop
+# depends on: /v1/traveltimes and `trajet traveltimes` take these
+TRAVELTIME_OPTIONS = ("maxTransfers", "transferSlack", "maxTransferWalk", "maxPreTransitTime", "walkSpeed", "maxWalk",
+                      "modes", "excludeModes", "accessMode", "bikeSpeed", "bikeOnBoard", "bikeUnknown", "wheelchair",
+                      "wheelchairUnknown")
+# and the matrix those of the walk to a coordinate destination and of a journey on foot alone
+MATRIX_OPTIONS = TRAVELTIME_OPTIONS + ("maxPostTransitTime", "maxDirectTime", "egressMode", "directMode")
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,16 @@ def parse_percentiles(text: str | None, field_name: str = "percentiles") -> tupl
 def parse_window(text: str | None, field_name: str = "window") -> int:
     """Seconds of departure minutes, 0 (one departure, the default) to MAX_WINDOW_S."""
     return parse_int(text, field_name, 0, 0, MAX_WINDOW_S, " s")
+
+
+def parse_max_travel(text: str | None, field_name: str = "maxTravelTime") -> int:
+    return parse_int(text, field_name, DEFAULT_MAX_TRAVEL_S, 60, MAX_TRAVEL_S, " s")
+
+
+def work_json(work: Work) -> dict:
+    """The kernel's work as the computation block shows it (and the ledger records it)."""
+    return {"rounds": work.rounds, "patternsScanned": work.patterns_scanned, "tripsExamined": work.trips_examined,
+            "stopsImproved": work.stops_improved}
 
 
 def departure_minutes(t0: int, window_s: int) -> list[int]:
