@@ -75,3 +75,23 @@ def test_bad_points_name_their_item(network):
             parse_points(network, values, "origins")
         assert e.value.field == field
     assert parse_points(network, [[60.17, 24.94]], "destinations") == [(60.17, 24.94)]
+
+
+def test_a_coordinate_is_walked_to_from_where_a_trip_alights_as_a_plan_does(tmp_path):
+    """t1 runs A -> P. S lies 300 m from P (a footpath), D 900 m beyond S: D's walk reaches
+    S within maxPostTransitTime but not P. A plan from A to D walks from the stop a trip
+    alights at, never a footpath and then the walk on: it finds no journey, and neither does
+    the matrix, though it reaches S on foot from P."""
+    from .inline_gtfs import write_feed
+
+    stops = {"A": (59.95, 25.0), "P": (60.0, 25.0), "S": (60.0027, 25.0)}
+    path = write_feed(tmp_path / "feed", {"t1": "A 08:00, P 08:10"}, stops=stops)
+    network = Network.open([path], cache_dir=tmp_path / "cache")
+    day, destination = dt.date(2024, 3, 12), "60.0108,25.0"
+    assert not network.plan("A", destination, day, 7 * 3600 + 55 * 60).result.journeys
+    places = parse_points(network, ["A", "S", destination], "destinations")
+    result = matrix(MatrixJob(network, places[:1], places, day, 7 * 3600 + 55 * 60))
+    to_s = network.plan("A", "S", day, 7 * 3600 + 55 * 60).result
+    assert to_s.journeys and result.travel_s[0, 1] == min(to_s.arrivals) + network.day(day).origin - (
+        network.local_seconds(day, 7 * 3600 + 55 * 60))
+    assert result.travel_s[0].tolist()[::2] == [0, NONE]
