@@ -18,6 +18,7 @@ from trajet.billing.ledger import Ledger
 from trajet.service.network import Network
 from trajet.service.plan import warm_up
 
+from . import analyses
 from . import handlers as h
 from .endpoints import accepting
 from .keys import BACKLOG, CONFIG, EXECUTOR, LEDGER, METRICS, NETWORK, SETUP, ServiceConfig
@@ -28,13 +29,14 @@ from .responses import GZIP_MIN_BYTES
 __all__ = ["ServiceConfig", "create_app"]
 
 # every GET route and its handler; each takes the query parameters endpoints.GET_QUERIES
-# declares for it (a route not declared there fails create_app); a POST route, later, is
-# added without that check
+# declares for it (a route not declared there fails create_app); a POST route takes a JSON
+# body, checked by its handler
 GET_HANDLERS = {
     "/v1/health": h.health,
     "/v1/ready": h.ready,
     "/v1/feeds": h.feeds,
     "/v1/plan": h.plan,
+    "/v1/traveltimes": analyses.traveltimes,
     "/v1/stops": h.stops_search,
     "/v1/places": h.places_search,
     "/v1/places/reverse": h.places_reverse,
@@ -43,6 +45,10 @@ GET_HANDLERS = {
     "/v1/funding": h.funding,
     "/openapi.json": h.openapi,
     "/metrics": h.metrics,
+}
+
+POST_HANDLERS = {
+    "/v1/matrix": analyses.matrix,
 }
 
 
@@ -75,4 +81,6 @@ def create_app(network: Network, config: ServiceConfig = ServiceConfig(), setup:
     app.cleanup_ctx.append(executor_ctx)
     for route, handler in GET_HANDLERS.items():  # each behind the check of its declared query
         app.router.add_get(route, accepting(route, handler))
+    for route, handler in POST_HANDLERS.items():
+        app.router.add_post(route, handler)
     return app

@@ -43,6 +43,13 @@ from trajet.service.params import (
     check_conflicts,
     describe,
 )
+from trajet.service.traveltimes import (
+    DEFAULT_MAX_TRAVEL_S,
+    MAX_PERCENTILES,
+    MAX_TRAVEL_S,
+    MAX_WINDOW_S,
+    TRAVELTIME_OPTIONS,
+)
 
 STRING, NUMBER, INTEGER, BOOLEAN = ({"type": t} for t in ("string", "number", "integer", "boolean"))
 DATE = {"type": "string", "format": "date"}
@@ -176,11 +183,38 @@ STOPS_CONFLICTS = (
     Exclusive("q", "radius", "radius is the distance around near; a search by name (q) takes none", field="radius"),
 )
 
+# /v1/traveltimes: one origin, every stop; the plan's options that bear on a journey from
+# the origin to a stop (not those of the destination's walk nor of a journey on foot alone)
+TRAVELTIMES = Query(
+    parameters=(
+        _q("from", "stop id, or lat,lon: travel times from there to every stop (one of from and to)"),
+        _q("to", "stop id, or lat,lon: travel times from every stop to there, arriving by time (many-to-one, "
+                 "by the backward search on the mirrored timetable; each stop with its latestDeparture)"),
+        _q("date", "YYYY-MM-DD (default: today in the feed's timezone)", DATE),
+        _q("time", "HH:MM[:SS]: the departure, or the first minute of the window (default: now); with to, the "
+                   "deadline, or the last minute of the window"),
+        _q("window", f"seconds of departure minutes from time (0..{MAX_WINDOW_S}, default 0: one departure); over "
+                     "a window each stop has the minimum, median and percentiles of its travel time from each minute "
+                     "(with to, of the deadlines in the window before time)",
+           {"type": "integer", "minimum": 0, "maximum": MAX_WINDOW_S}),
+        _q("percentiles", f"with a window, up to {MAX_PERCENTILES} whole percentiles 1..99, comma-separated "
+                          "(nearest rank: the smallest time at least p % of the minutes reach)"),
+        _q("maxTravelTime", f"seconds: stops reached later are left out (60..{MAX_TRAVEL_S}, default "
+                            f"{DEFAULT_MAX_TRAVEL_S})", {"type": "integer", "minimum": 60, "maximum": MAX_TRAVEL_S}),
+        _q("format", "json (default) or geojson: a FeatureCollection of the stops as Points (also with "
+                     "Accept: application/geo+json)", {"enum": ["json", "geojson"]}),
+        *(_q(name, PLAN_PARAMETERS[name], PARAMETER_TYPES.get(name)) for name in TRAVELTIME_OPTIONS),
+    ),
+    conflicts=(Exclusive("from", "to", "give from for the travel times from a place, or to for those to it"),
+               *(c for c in PLAN_CONFLICTS if c.second in TRAVELTIME_OPTIONS)),
+)
+
 GET_QUERIES: dict[str, Query] = {
     "/v1/health": Query(),
     "/v1/ready": Query(),
     "/v1/feeds": Query((_q("report", "full: every validation finding of each feed"),)),
     "/v1/plan": PLAN,
+    "/v1/traveltimes": TRAVELTIMES,
     "/v1/stops": Query(
         (_q("q", "name to search (or near)"), _q("near", "lat,lon (or q)"),
          _q("radius", "metres around near (default 500)", INTEGER), _limit(100)),

@@ -151,7 +151,8 @@ async def plan(request: web.Request) -> web.Response:
     return metered_response(request, body, work, meter.routing_s, wall_s)
 
 
-def metered_response(request: web.Request, body: dict, work: dict, cpu_s: float, wall_s: float) -> web.Response:
+def metered_response(request: web.Request, body: dict, work: dict, cpu_s: float, wall_s: float,
+                     content_type: str = "application/json") -> web.Response:
     """The answer with its computation block, whose size and cost fields are spliced into the
     serialised JSON so that the answer is serialised once and its size is exact."""
     model = request.app[SETUP].costs
@@ -176,7 +177,7 @@ def metered_response(request: web.Request, body: dict, work: dict, cpu_s: float,
         size = total
     data = data[:-2] + b"," + tail[1:] + pad + b"}"
     headers = {"X-Trajet-Cpu-Ms": f"{cpu_s * 1000:.3f}", "X-Trajet-Cost-Eur": f"{cost:.3e}"}
-    return bytes_response(request, data, headers)
+    return bytes_response(request, data, headers, content_type)
 
 
 def _end(network: Network, place) -> dict:

@@ -21,6 +21,9 @@ class ServiceConfig:
     workers: int = 2  # routing threads
     max_pending: int = 32  # routing jobs running or waiting before 503
     time_budget_s: float = 10.0  # a plan request answers 503 past this
+    # routing seconds of a travel-time map or a matrix: past them it answers what it found,
+    # flagged partial (below time_budget_s, past which any request answers 503)
+    analysis_budget_s: float = 5.0
     gzip_min_bytes: int = 1024
     metering: bool = True  # off only to measure what metering itself costs (benchmarks)
     max_search_window_s: int = MAX_SEARCH_WINDOW_S  # the largest searchWindow a plan may ask

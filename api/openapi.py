@@ -10,7 +10,9 @@ from __future__ import annotations
 from trajet.feeds.footpaths import MODEL_NAMES
 from trajet.feeds.modes import MODES
 from trajet.service.access import BIKES_NAMES, WHEELCHAIR_NAMES
+from trajet.service.matrix import MAX_POINTS
 from trajet.service.params import ACCESS_PARAMETERS
+from trajet.service.traveltimes import DEFAULT_MAX_TRAVEL_S, MATRIX_OPTIONS, MAX_TRAVEL_S
 
 from .endpoints import BOOLEAN, GET_QUERIES, INTEGER, NUMBER, OPTION_TYPES, PARAMETER_TYPES, STRING, openapi_path
 
@@ -242,6 +244,89 @@ SCHEMAS = {
     },
 }
 
+NULLABLE_NUMBER = {"type": ["number", "null"]}
+COMPUTATION = {"type": "object", "description": "what the answer cost: CPU and wall time, the kernel's work, bytes, "
+                                                "euros (as a plan's)"}
+ANALYSIS_FIELDS = {
+    "date": STRING, "time": STRING, "maxTravelTime": INTEGER, "partial": BOOLEAN,
+    "partialReason": {"type": ["string", "null"],
+                      "description": "why the answer is partial: the routing time budget spent (the minutes or "
+                                     "origins done are said)"},
+}
+SCHEMAS.update({
+    "TravelTimeStop": {
+        "type": "object",
+        "required": ["stopId", "name", "lat", "lon", "transfers"],
+        "description": "One departure: seconds and minutes to the stop. Over a window, in minutes: min, median and "
+                       "p<N> (nearest rank) over the departure minutes, null when fewer minutes reach it within "
+                       "maxTravelTime; transfers: of the quickest journey (a stay-seated continuation counts)",
+        "properties": {"stopId": STRING, "name": STRING, "lat": NUMBER, "lon": NUMBER, "seconds": INTEGER,
+                       "minutes": NUMBER, "min": NUMBER, "median": NULLABLE_NUMBER, "transfers": INTEGER,
+                       "latestDeparture": {"type": "string", "description": "to a destination (many-to-one), one "
+                                           "deadline: the latest departure from the stop that arrives by it, "
+                                           "HH:MM:SS"}},
+        "additionalProperties": NULLABLE_NUMBER,
+    },
+    "TravelTimes": {
+        "type": "object",
+        "required": ["date", "time", "arriveBy", "window", "departures", "departuresDone", "maxTravelTime",
+                     "percentiles", "reached", "partial", "partialReason", "stops"],
+        "description": "from the place (`from`) to every stop, or with `arriveBy` from every stop to it (`to`)",
+        "properties": {**ANALYSIS_FIELDS, "from": {"type": "object"}, "to": {"type": "object"},
+                       "arriveBy": BOOLEAN, "window": INTEGER, "departures": INTEGER,
+                       "departuresDone": INTEGER, "percentiles": {"type": "array", "items": INTEGER},
+                       "reached": INTEGER, "stops": {"type": "array", "items": _ref("TravelTimeStop")},
+                       "computation": COMPUTATION},
+    },
+    "TravelTimesGeoJSON": {
+        "type": "object",
+        "required": ["type", "features", "properties"],
+        "description": "A GeoJSON FeatureCollection: each stop reached a Point (lon, lat) with the properties of "
+                       "TravelTimeStop but lat and lon; what was asked in the collection's properties",
+        "properties": {"type": {"const": "FeatureCollection"}, "properties": {"type": "object"},
+                       "features": {"type": "array", "items": {
+                           "type": "object", "required": ["type", "geometry", "properties"],
+                           "properties": {"type": {"const": "Feature"}, "properties": {"type": "object"},
+                                          "geometry": {"type": "object", "required": ["type", "coordinates"]}}}},
+                       "computation": COMPUTATION},
+    },
+    "MatrixRequest": {
+        "type": "object",
+        "required": ["origins", "destinations"],
+        "additionalProperties": False,
+        "properties": {
+            "origins": {"type": "array", "minItems": 1, "maxItems": MAX_POINTS,
+                        "items": {"oneOf": [STRING, {"type": "array", "items": NUMBER, "minItems": 2, "maxItems": 2}]},
+                        "description": "stop ids, \"lat,lon\" texts or [lat, lon] pairs"},
+            "destinations": {"type": "array", "minItems": 1, "maxItems": MAX_POINTS,
+                             "items": {"oneOf": [STRING, {"type": "array", "items": NUMBER, "minItems": 2,
+                                                          "maxItems": 2}]}},
+            "date": {"type": "string", "format": "date", "description": "default: today in the feed's timezone"},
+            "time": {"type": "string", "description": "HH:MM[:SS], the departure (default: now)"},
+            "maxTravelTime": {"type": "integer", "minimum": 60, "maximum": MAX_TRAVEL_S,
+                              "description": f"seconds; pairs beyond are null (default {DEFAULT_MAX_TRAVEL_S})"},
+            **{name: {"description": f"as /v1/plan's {name}"} for name in MATRIX_OPTIONS},
+        },
+    },
+    "Matrix": {
+        "type": "object",
+        "required": ["origins", "destinations", "date", "time", "maxTravelTime", "travelTimes", "transfers",
+                     "originsDone", "partial", "partialReason"],
+        "properties": {
+            **ANALYSIS_FIELDS,
+            "origins": {"type": "array", "items": {"type": "object"}},
+            "destinations": {"type": "array", "items": {"type": "object"}},
+            "travelTimes": {"type": "array", "description": "per origin (null: not computed, partial) its seconds to "
+                                                            "each destination (null: not within the limits)",
+                            "items": {"type": ["array", "null"], "items": {"type": ["integer", "null"]}}},
+            "transfers": {"type": "array",
+                          "items": {"type": ["array", "null"], "items": {"type": ["integer", "null"]}}},
+            "originsDone": INTEGER,
+            "computation": COMPUTATION,
+        },
+    },
+})
+
 ERRORS = {
     "400": {"description": "A bad parameter, named in error.field",
             "content": {"application/json": {"schema": _ref("Error")}}},
@@ -283,6 +368,33 @@ def _document() -> dict:
                 "responses": {**_ok(_ref("PlanResponse"), "The Pareto set over arrival and transfers"),
                               "503": {"description": "Saturated or over the time budget; see Retry-After",
                                       "content": {"application/json": {"schema": _ref("Error")}}}},
+            }},
+            "/v1/traveltimes": {"get": {
+                "summary": "Travel times from one place (stop or coordinate) to every stop, at one departure or over "
+                           "a window of departure minutes (minimum, median, percentiles, as Conveyal R5 reports "
+                           "them); JSON or GeoJSON points",
+                "responses": {
+                    "200": {"description": "The stops reached within maxTravelTime; partial when the routing time "
+                                           "budget was spent (over the latest minutes done)",
+                            "content": {"application/json": {"schema": _ref("TravelTimes")},
+                                        "application/geo+json": {"schema": _ref("TravelTimesGeoJSON")}}},
+                    **ERRORS,
+                    "503": {"description": "Saturated or over the time budget; see Retry-After",
+                            "content": {"application/json": {"schema": _ref("Error")}}}},
+            }},
+            "/v1/matrix": {"post": {
+                "summary": f"Travel times and transfers between up to {MAX_POINTS} origins and {MAX_POINTS} "
+                           "destinations (stops or coordinates) at one departure",
+                "requestBody": {"required": True,
+                                "content": {"application/json": {"schema": _ref("MatrixRequest")}}},
+                "responses": {
+                    **_ok(_ref("Matrix"), "Each pair's earliest arrival as /v1/plan finds it; partial when the "
+                                          "routing time budget was spent (the origins not begun are null)"),
+                    "400": {"description": "A bad body (error.field names the field: body, origins, origins[3], "
+                                           "an unknown field, a bad option) or too many points",
+                            "content": {"application/json": {"schema": _ref("Error")}}},
+                    "503": {"description": "Saturated or over the time budget; see Retry-After",
+                            "content": {"application/json": {"schema": _ref("Error")}}}},
             }},
             "/v1/places": {"get": {
                 "summary": "Stations, stops, addresses, streets and named places by name, in one ranked list "

@@ -44,12 +44,13 @@ def json_response(request: web.Request, body: dict, headers: dict | None = None)
     return bytes_response(request, orjson.dumps(body), headers)
 
 
-def bytes_response(request: web.Request, data: bytes, headers: dict | None = None) -> web.Response:
+def bytes_response(request: web.Request, data: bytes, headers: dict | None = None,
+                   content_type: str = "application/json") -> web.Response:
     """Serialised JSON, gzipped when large and the client accepts it.
 
     Compression runs in the request's own task, not in aiohttp's executor threads (its
     default above 4 KiB), so that its CPU is billed to the request that asked."""
-    response = web.Response(body=data, content_type="application/json", headers=headers,
+    response = web.Response(body=data, content_type=content_type, headers=headers,
                             zlib_executor_size=SYNC_COMPRESSION_BYTES)
     if len(data) >= request.app[GZIP_MIN_BYTES]:
         response.enable_compression()

@@ -6,7 +6,8 @@ days. Every model splits exactly that total, in whole cents (largest remainders)
 table sums to the ledger's cost to the cent:
 
 - territory: each territory pays its own requests and a usage share of the fixed costs;
-  per inhabitant per year.
+  per inhabitant per year, with what its travellers' plans and its analyses (travel-time
+  maps and matrices, ANALYSIS_ENDPOINTS) cost of it shown apart.
 - travellers: the cost per planned journey, and the surcharge per ticket (a year of this
   cost over the territory's annual journeys) that would cover it.
 - operators: split by the operators' share of transit legs (or of in-vehicle minutes) in
@@ -30,6 +31,9 @@ from .ledger import Ledger
 MODELS = ("territory", "travellers", "operators", "pooling", "metered")
 # what the models that take a basis split by, the first by default; the others take none
 BASES = {"operators": ("legs", "minutes"), "pooling": ("population", "usage", "equal")}
+# the endpoints of a territory's own analyses (api/analyses.py), beside travellers' plans
+PLAN_ENDPOINT = "/v1/plan"
+ANALYSIS_ENDPOINTS = ("/v1/traveltimes", "/v1/matrix")
 DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_YEAR = 365.25
 
@@ -42,6 +46,8 @@ class Usage:
     until: dt.date
     by_territory: dict[str, tuple[int, float]]  # territory -> (requests, variable EUR)
     journeys_by_territory: dict[str, int]  # territory -> plan requests answered (200)
+    plans_by_territory: dict[str, tuple[int, float]]  # territory -> (plan requests, their variable EUR)
+    analyses_by_territory: dict[str, tuple[int, float]]  # territory -> (analysis requests, their variable EUR)
     by_key: dict[str, tuple[int, float]]  # api key -> (requests, variable EUR)
     operators: dict[tuple[str, str], tuple[float, float]]  # (agency, feed) -> (legs, minutes) shares summed
     fixed_eur: float
@@ -77,7 +83,10 @@ def read_usage(ledger: Ledger, setup: Config, since: dt.date, until: dt.date) ->
         return {g: (n, model.variable_eur(cpu + process.allocated(cpu), int(b)))
                 for g, n, cpu, b in ledger.query(sql, (start, end))}
 
-    journeys = {g: n for g, (n, _) in grouped("territory", " AND endpoint = '/v1/plan' AND status = 200").items()}
+    plans = grouped("territory", f" AND endpoint = '{PLAN_ENDPOINT}'")
+    answered = grouped("territory", f" AND endpoint = '{PLAN_ENDPOINT}' AND status = 200")
+    journeys = {g: n for g, (n, _) in answered.items()}
+    analyses = grouped("territory", " AND endpoint IN (" + ", ".join(f"'{e}'" for e in ANALYSIS_ENDPOINTS) + ")")
     operators = {
         (agency, feed): (legs, minutes)
         for agency, feed, legs, minutes in ledger.query(
@@ -85,7 +94,7 @@ def read_usage(ledger: Ledger, setup: Config, since: dt.date, until: dt.date) ->
             "JOIN requests r ON r.id = o.request_id WHERE r.ts >= ? AND r.ts < ? GROUP BY agency, feed", (start, end))
     }
     days = (until - since).days + 1
-    return Usage(since, until, grouped("territory"), journeys, grouped("api_key"), operators,
+    return Usage(since, until, grouped("territory"), journeys, plans, analyses, grouped("api_key"), operators,
                  model.fixed_monthly_total * days / DAYS_PER_MONTH, process)
 
 
@@ -120,9 +129,13 @@ def territory_pays(usage: Usage, setup: Config) -> list[dict]:
     rows = []
     for t in setup.territories:
         budget = t.annual_budget_eur * years if t.annual_budget_eur is not None else None
+        plans = usage.plans_by_territory.get(t.name, (0, 0.0))
+        analyses = usage.analyses_by_territory.get(t.name, (0, 0.0))
         rows.append(_row(t.name, cents[t.name], "inhabitant-year", t.population * years or None,
                          budgetEur=None if budget is None else round(budget, 2),
-                         budgetShare=None if not budget else round(cents[t.name] / 100 / budget, 6)))
+                         budgetShare=None if not budget else round(cents[t.name] / 100 / budget, 6),
+                         plans=plans[0], plansVariableEur=round(plans[1], 9),
+                         analyses=analyses[0], analysesVariableEur=round(analyses[1], 9)))
     return rows
 
 

@@ -259,7 +259,10 @@ def batch(feeds, queries, out, **query):
               help="TOML: territories, API keys, cost model, ledger (see billing/config.py)")
 @click.option("--max-search-window", default=MAX_SEARCH_WINDOW_S, show_default=True,
               type=click.IntRange(0, 48 * 3600), help="largest searchWindow a plan may ask, seconds")
-def serve(feeds, host, port, workers, config_path, max_search_window):
+@click.option("--analysis-budget", default=5.0, show_default=True, type=click.FloatRange(0.1, 600),
+              help="routing seconds of a /v1/traveltimes or /v1/matrix answer; then what was found, partial "
+                   "(capped by the 10 s budget of every request)")
+def serve(feeds, host, port, workers, config_path, max_search_window, analysis_budget):
     """Serve the JSON API (see README: /v1/plan, /v1/stops, /v1/costs, ...)."""
     import logging
 
@@ -274,7 +277,8 @@ def serve(feeds, host, port, workers, config_path, max_search_window):
     ledger = SqliteLedger(setup.ledger_path, setup.batch_size, setup.flush_seconds)
     if ledger.degraded:
         click.echo(f"warning: {ledger.degraded}; serving without recording until it can be written", err=True)
-    app = create_app(network, ServiceConfig(workers=workers, max_search_window_s=max_search_window), setup, ledger)
+    app = create_app(network, ServiceConfig(workers=workers, max_search_window_s=max_search_window,
+                                            analysis_budget_s=analysis_budget), setup, ledger)
 
     async def close_ledger(app):
         ledger.close()

@@ -17,7 +17,11 @@ from trajet.billing.errors import ReportError
 from trajet.feeds.report import FeedError
 from trajet.service.errors import QueryError
 
+from .analyses import matrix_cmd, traveltimes
 from .commands import cli
+
+cli.add_command(traveltimes)
+cli.add_command(matrix_cmd)
 
 EXIT_BAD_INPUT = 2
 

@@ -37,6 +37,7 @@ from trajet.feeds.pathways import describe_modes
 from trajet.router.mirror import arrive_earliest, plan_arrive_by, plan_arrive_by_range
 from trajet.router.planner import Journey, Leg, PlanResult
 from trajet.router.query import ALL_MODES, ALLOW, MAX_TRANSFERS_LIMIT, QueryOptions
+from trajet.router.reach import earliest_arrivals
 
 from .access import barrier_text, journey_barriers
 from .dayview import DayView
@@ -97,7 +98,7 @@ def plan(network: "Network", origin: str, destination: str, date: dt.date, secon
     else:
         starts, access = places.walks(start, view.router, options, ORIGIN, forward=True)
         targets, egress = places.walks(end, view.router, options, DESTINATION, forward=False)
-    direct = _direct_walk(network, view, start, end, t0, options, arrive_by)
+    direct = direct_walk(network, view, start, end, t0, options, arrive_by)
     errors = [
         RoutingError("NO_STOPS_IN_RANGE", field,
                      f"no stop within {limit} s on foot ({round(places.crow_fly_reach_m(limit, options))} m "
@@ -164,7 +165,7 @@ def _arrive_by_walks(network: "Network", view: DayView, start, end, options: Que
     return starts + ends, forward
 
 
-def _direct_walk(network: "Network", view: DayView, start, end, t0: int, options: QueryOptions,
+def direct_walk(network: "Network", view: DayView, start, end, t0: int, options: QueryOptions,
                  arrive_by: bool = False) -> Journey | None:
     """The journey on foot alone from start to end when it takes at most maxDirectTime: the
     footpath between two stops when there is one, else the walk between their positions.
@@ -338,16 +339,23 @@ def _not_step_free(network: "Network", view: DayView, journey: Journey) -> list[
 
 
 def warm_up(network: "Network") -> None:
-    """Compile (or load from numba's cache) every kernel a plan uses, on the first service
-    day, so that no request waits for the JIT: a fresh checkout compiles for tens of seconds."""
+    """Compile (or load from numba's cache) every kernel a plan uses (one departure, a
+    window, arrive-by on the mirror) and the one-to-all kernels of travel-time maps, on the
+    first service day, so that no request waits for the JIT: a fresh checkout compiles for
+    tens of seconds."""
     if not network.runs_on(network.first_date):
         return
-    tt = network.day(network.first_date).tt
+    view = network.day(network.first_date)
+    tt = view.tt
     if tt.n_patterns == 0:
         return
     stops = tt.pattern_stops[tt.pattern_stop_offsets[0]:tt.pattern_stop_offsets[1]]
     ids = [str(network.net.stop_id[s]) for s in (stops[0], stops[-1])]
-    try:
-        plan_json(network, plan(network, ids[0], ids[1], network.first_date, 0))
-    except QueryError:  # a loop line: its first and last stop are one place
-        pass
+    for window_s, arrive_by in ((0, False), (600, False), (0, True), (600, True)):
+        try:
+            plan_json(network, plan(network, ids[0], ids[1], network.first_date, 8 * 3600, window_s=window_s,
+                                    arrive_by=arrive_by))
+        except QueryError:  # a loop line: its first and last stop are one place
+            pass
+    earliest_arrivals(view.router, [(int(stops[0]), 0)], network.local_seconds(network.first_date, 8 * 3600)
+                      - view.origin, QueryOptions(), 600)

@@ -152,3 +152,26 @@ def test_simulate_replays_a_day_through_the_server(tmp_path):
     db = sqlite3.connect(tmp_path / "ledger.sqlite")
     endpoints = dict(db.execute("SELECT endpoint, COUNT(*) FROM requests GROUP BY endpoint").fetchall())
     assert sum(endpoints.values()) == 80 and endpoints["/v1/plan"] > 40 and "/v1/stops" in endpoints
+
+
+def test_the_territory_model_shows_its_analyses_beside_its_plans(tmp_path):
+    """Travel-time maps and matrices are billed to the territory like plans, and shown apart."""
+    setup = load_config(write_config(tmp_path, text=TWO_TERRITORIES), ["helsinki"])
+    ledger = SqliteLedger(setup.ledger_path, flush_seconds=0.01)
+    endpoints = ["/v1/plan", "/v1/traveltimes", "/v1/matrix", "/v1/plan", "/v1/stops"]
+    for i in range(50):
+        ledger.record(Entry(endpoints[i % 5], "espoo-key-99" if i % 2 else "admin-key-123",
+                            "espoo" if i % 2 else "helsinki", 200, cpu_s=0.01 * (1 + i % 5), wall_s=0.01,
+                            n_bytes=1000, work={"rounds": 3}, ts=DAY + i))
+    ledger.close()
+    ledger = SqliteLedger(setup.ledger_path)
+    rows = {r["payer"]: r for r in funding_json(ledger, setup, dict(QUERY, model="territory"))["models"]["territory"]
+            ["rows"]}
+    for name, parity in (("helsinki", 0), ("espoo", 1)):
+        mine = [i for i in range(50) if i % 2 == parity]
+        analyses = [i for i in mine if endpoints[i % 5] in ("/v1/traveltimes", "/v1/matrix")]
+        plans = [i for i in mine if endpoints[i % 5] == "/v1/plan"]
+        assert (rows[name]["analyses"], rows[name]["plans"]) == (len(analyses), len(plans)) == (10, 10)
+        want = setup.costs.variable_eur(sum(0.01 * (1 + i % 5) for i in analyses), 1000 * len(analyses))
+        assert rows[name]["analysesVariableEur"] == pytest.approx(want, rel=1e-4)
+        assert 0 < rows[name]["analysesVariableEur"] + rows[name]["plansVariableEur"] < rows[name]["eur"]
