@@ -43,20 +43,26 @@ DRIVERS = {
     "raptor-journey-planner": lambda: ["node", str(PEERS_DIR / "rjp_driver.mjs")],
     "minotor": lambda: ["node", str(PEERS_DIR / "minotor_driver.mjs")],
 }
-RANGE_PEERS = {"trajet", "ferrobus"}  # the drivers that answer range queries (--window)
+RANGE_PEERS = {"trajet", "ferrobus"}  # the drivers that answer range queries (--window) and matrices (--matrix)
 SLOW = {"pyraptor": 30}  # peers that take seconds a query answer only the first N queries (--limit)
 NEEDS_EXPORT = {"pyraptor"}  # peers that read the day's trips from a plain export, not the feed
 DATES = {"helsinki": "2022-02-22", "nyc-subway": "2026-09-23", "hart-tampa": "2018-07-06", "bart": "2018-05-29",
          "caltrain": "2018-06-20", "poa-eptc": "2019-04-15"}
 
 
-def write_queries(feeds: list[Path], date: dt.date, n: int, seed: int, out: Path, window_s: int = 0) -> None:
+def write_queries(feeds: list[Path], date: dt.date, n: int, seed: int, out: Path, window_s: int = 0,
+                  matrix: int = 0) -> None:
     """The seeded queries; with window_s, each asks every journey leaving in that many
-    seconds from its time (range queries: a driver answers them as [departure, arrival] pairs)."""
-    pairs = seeded_stop_pairs(Network.open(feeds), date, n, seed)
+    seconds from its time (range queries: a driver answers them as [departure, arrival] pairs);
+    with `matrix`, the matrix * matrix pairs of that many seeded stops at the first query's
+    time, in rows (a driver may answer them as one travel-time matrix, timed as a whole)."""
+    pairs = seeded_stop_pairs(Network.open(feeds), date, max(n, matrix), seed)
     queries = [{"from": a, "to": b, "time": t} for a, b, t in pairs]
+    if matrix:
+        points = list(dict.fromkeys(a for a, _, _ in pairs))[:matrix]
+        queries = [{"from": a, "to": b, "time": pairs[0][2]} for a in points for b in points]
     out.write_text(json.dumps({"feed": str(feeds[0]), "feeds": [str(f) for f in feeds], "date": date.isoformat(),
-                               "queries": queries, "window": window_s}))
+                               "queries": queries, "window": window_s, "matrix": matrix}))
 
 
 def export_trips(feeds: list[Path], date: dt.date, out: Path) -> None:
@@ -132,23 +138,23 @@ def summary(result: dict, reference: dict | None) -> str:
         pairs = list(zip(result["arrivals"], reference["arrivals"]))
         same = sum(sorted(map(tuple, a or [])) == sorted(map(tuple, b or [])) for a, b in pairs)
         n_theirs, n_ours = (sum(len(x or []) for x in side) for side in zip(*pairs))
-        line += (f"  same (departure, arrival) set as trajet {same}/{len(ms)} (journeys: {n_theirs}, trajet "
+        line += (f"  same (departure, arrival) set as trajet {same}/{len(pairs)} (journeys: {n_theirs}, trajet "
                  f"{n_ours})")
     elif reference is not None:
         pairs = list(zip(result["arrivals"], reference["arrivals"]))
         same = sum(a == b for a, b in pairs)
         earlier = sum(a is not None and (b is None or a < b) for a, b in pairs)
         later = sum(b is not None and (a is None or a > b) for a, b in pairs)
-        line += f"  same arrival as trajet {same}/{len(ms)} (earlier {earlier}, later {later})"
+        line += f"  same arrival as trajet {same}/{len(pairs)} (earlier {earlier}, later {later})"
     return line
 
 
 def compare(feeds: list[Path], date: dt.date, n: int, seed: int, peers: list[str], limits: dict,
-            timeout_s: float = 1800, window_s: int = 0) -> dict:
+            timeout_s: float = 1800, window_s: int = 0, matrix: int = 0) -> dict:
     """Each planner's result on the same seeded queries: name -> result (see run_driver)."""
     with tempfile.TemporaryDirectory() as tmp:
         queries = Path(tmp) / "queries.json"
-        write_queries(feeds, date, n, seed, queries, window_s)
+        write_queries(feeds, date, n, seed, queries, window_s, matrix)
         export = Path(tmp) / "trips.json"
         if NEEDS_EXPORT & set(peers):
             export_trips(feeds, date, export)
@@ -169,6 +175,10 @@ def main(argv=None) -> None:
                         help=f"answer only the first N queries with that peer (default {SLOW})")
     parser.add_argument("--timeout", type=float, default=1800,
                         help="seconds a peer may take in all before it is stopped")
+    parser.add_argument("--matrix", type=int, default=0, metavar="N",
+                        help="a travel-time matrix of N seeded stops at one departure, timed as a whole, for the "
+                             "peers that answer one (trajet: a one-to-all query per origin on every core; ferrobus: "
+                             "travel_time_matrix)")
     parser.add_argument("--window", type=int, default=0, metavar="SECONDS",
                         help="range queries: every journey leaving in that window that no other beats on (later "
                              "departure, earlier arrival, fewer transfers), for the peers that answer them "
@@ -180,14 +190,16 @@ def main(argv=None) -> None:
     for feed in feeds:
         if not feed.exists():
             raise SystemExit(f"{feed} is absent: the comparison needs the real feeds of ../shared")
-    if args.window and set(args.peers.split(",")) - RANGE_PEERS:
+    if (args.window or args.matrix) and set(args.peers.split(",")) - RANGE_PEERS:
         raise SystemExit(f"--window: only {', '.join(sorted(RANGE_PEERS))} answer range queries, not "
                          f"{', '.join(sorted(set(args.peers.split(',')) - RANGE_PEERS))}")
     date = dt.date.fromisoformat(args.date or DATES.get(names[0], ""))
-    results = compare(feeds, date, args.queries, args.seed, args.peers.split(","), limits, args.timeout, args.window)
+    results = compare(feeds, date, args.queries, args.seed, args.peers.split(","), limits, args.timeout, args.window,
+                      args.matrix)
     reference = results.get("trajet")
     what = (f"range queries of {args.window} s (the journeys leaving in the window that no other found beats)"
-            if args.window else "earliest arrival")
+            if args.window else f"a {args.matrix} x {args.matrix} travel-time matrix at one departure (the time is "
+            "the whole matrix's)" if args.matrix else "earliest arrival")
     print(f"{' + '.join(names)} on {date}, {args.queries} seeded queries (seed {args.seed}), {what}, "
           "no generated walking (transfers.txt links only), no change time but transfers.txt's")
     for name, result in results.items():
