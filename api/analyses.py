@@ -91,7 +91,11 @@ async def traveltimes(request: web.Request) -> web.Response:
         return busy()
     except asyncio.TimeoutError:
         return _timeout(config)
-    return _answer(request, body, work, time.perf_counter() - wall, GEOJSON if geojson else "application/json")
+    variant = ("one-to-all: rounds without a destination" + (", over each minute of the window, latest first, the "
+                                                               "labels kept (range RAPTOR)" if window_s else "")
+               + ("; on the timetable mirrored in time (to a destination)" if to_destination else ""))
+    return _answer(request, body, work, time.perf_counter() - wall, GEOJSON if geojson else "application/json",
+                   variant)
 
 
 def _timeout(config) -> web.Response:
@@ -99,12 +103,13 @@ def _timeout(config) -> web.Response:
                           headers={"Retry-After": "5"})
 
 
-def _answer(request: web.Request, body: dict, work: dict, wall_s: float, content_type: str) -> web.Response:
+def _answer(request: web.Request, body: dict, work: dict, wall_s: float, content_type: str,
+            variant: str) -> web.Response:
     if not request.app[CONFIG].metering:
         return bytes_response(request, orjson.dumps(body), content_type=content_type)
     meter = request[METER]
     meter.work = work
-    return metered_response(request, body, work, meter.routing_s, wall_s, content_type)
+    return metered_response(request, body, work, meter.routing_s, wall_s, content_type, variant)
 
 
 def _text(name: str, value) -> str:
@@ -168,4 +173,4 @@ async def matrix(request: web.Request) -> web.Response:
         add_rows(result, rows)
     finish(result, len(origins), len(destinations))
     return _answer(request, matrix_json(network, result), work_json(result.work), time.perf_counter() - wall,
-                   "application/json")
+                   "application/json", "one-to-all per origin: rounds without a destination, the destinations read out")

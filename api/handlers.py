@@ -148,17 +148,26 @@ async def plan(request: web.Request) -> web.Response:
     if not config.metering:
         return json_response(request, body)
     meter.work, meter.operators = work, operators
-    return metered_response(request, body, work, meter.routing_s, wall_s)
+    return metered_response(request, body, work, meter.routing_s, wall_s,
+                            variant=search_variant(page.window_s, page.arrive_by))
+
+
+def search_variant(window_s: int, arrive_by: bool) -> str:
+    """How a plan was searched, for the computation block's algorithm."""
+    what = ("rRAPTOR (range RAPTOR): every departure of the window, latest first, the labels kept"
+            if window_s else "RAPTOR rounds from one departure")
+    return what + ("; on the timetable mirrored in time (arrive-by)" if arrive_by else "")
 
 
 def metered_response(request: web.Request, body: dict, work: dict, cpu_s: float, wall_s: float,
-                     content_type: str = "application/json") -> web.Response:
+                     content_type: str = "application/json", variant: str | None = None) -> web.Response:
     """The answer with its computation block, whose size and cost fields are spliced into the
-    serialised JSON so that the answer is serialised once and its size is exact."""
+    serialised JSON so that the answer is serialised once and its size is exact. `variant`:
+    how the algorithm was run (a window, arrive-by, one-to-all)."""
     model = request.app[SETUP].costs
     request.app[METRICS].observe_plan(work, cpu_s)
     body["computation"] = {
-        "algorithm": ALGORITHM,
+        "algorithm": {**ALGORITHM, "variant": variant} if variant else ALGORITHM,
         "cpuTimeMs": round(cpu_s * 1000, 3),
         "wallTimeMs": round(wall_s * 1000, 3),
         "work": work,

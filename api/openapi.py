@@ -115,7 +115,10 @@ SCHEMAS = {
         "properties": {
             "algorithm": {"type": "object", "required": ["name", "version"],
                           "properties": {"name": STRING, "reference": STRING, "implementation": STRING,
-                                         "version": STRING}},
+                                         "version": STRING,
+                                         "variant": {"type": "string", "description": "how it was run: one "
+                                                     "departure, a window (rRAPTOR), arrive-by (the timetable "
+                                                     "mirrored in time), one-to-all"}}},
             "cpuTimeMs": NUMBER,
             "wallTimeMs": NUMBER,
             "work": _ref("Work"),

@@ -51,6 +51,7 @@ async def test_a_window_answers_its_pareto_set_sorted_by_arrival(client):
     assert all("T08:" in start or start.endswith("T09:00:00+02:00") for start, _, _ in got)
     assert body["searchWindowUsed"] == 3600 and body["options"]["searchWindow"] == 3600
     assert body["nextPageCursor"] and body["previousPageCursor"]
+    assert "rRAPTOR" in body["computation"]["algorithm"]["variant"]
 
 
 async def test_the_default_window_is_one_hour_and_num_itineraries_cuts_its_order(client):
@@ -134,6 +135,7 @@ async def test_an_arrive_by_window_is_the_arrivals_before_the_deadline_latest_de
     body = await plan(client, arriveBy="true", time="09:00", searchWindow="1800")
     its = body["itineraries"]
     assert len(its) >= 3 and body["options"]["arriveBy"] is True
+    assert "mirrored" in body["computation"]["algorithm"]["variant"]
     assert all("2022-02-22T08:30" <= it["endTime"] <= "2022-02-22T09:00:00+02:00" for it in its)
     starts = [it["startTime"] for it in its]
     assert starts == sorted(starts, reverse=True)
