@@ -117,7 +117,8 @@ class GtfsFeed:
     - frequencies: trip_id, start_time, end_time (int32 s), headway_secs (int32 > 0), exact_times (int8)
     - transfers: from_stop_id, to_stop_id ("" blank: only for types 4 and 5), transfer_type (int8),
       min_transfer_time (int32 s, -1 missing), from_route_id, to_route_id, from_trip_id, to_trip_id
-      (known ids or ""; both trips given for types 4 and 5)
+      (known ids or ""; both trips given for types 4 and 5), _line (int32, the row's line in the
+      file: feeds/trip_links.py names it when it drops a row)
     - feed_info: publisher_name, publisher_url, lang, start_date, end_date, version (str or None); {} if absent
     - shapes: shape_id, shape_pt_lat, shape_pt_lon (float64 degrees), shape_pt_sequence (int32);
       sorted by shape_id then sequence; empty when shapes.txt is absent
@@ -237,6 +238,7 @@ def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool
               "calendar": calendar, "calendar_dates": dates, "frequencies": frequencies, "transfers": transfers,
               "shapes": shapes, "levels": levels, "pathways": pathways}
     frames = {k: _frame(rows, columns.get(k, list(SCHEMA[f"{k}.txt"]))) for k, rows in tables.items()}
+    frames["transfers"]["_line"] = transfers["_line"]  # feeds/trip_links.py names the line of a row it drops
     return GtfsFeed(name=name, path=str(path), sha256=source.sha256, feed_info=feed_info,
                     service_ids=services.to_numpy(dtype=object), **frames)
 

@@ -124,7 +124,8 @@ def trip_links(feed: GtfsFeed, trip_index: np.ndarray, offsets: np.ndarray, stop
     for (reason, field), bad in dropped.items():
         first = ", ".join(f"{c} {tr[c].iat[bad[0]]}" for c in ("from_trip_id", "to_trip_id", "from_route_id",
                                                                  "to_route_id") if tr[c].iat[bad[0]])
-        report.warning(F, f"{reason} (the first: {first})", field=field, count=len(bad))
+        report.warning(F, f"{reason} (the first: {first})", line=int(tr["_line"].iat[bad[0]]), field=field,
+                       count=len(bad))
     return TripLinks({k: np.array(v, np.int8 if k == "link_type" else np.int32) for k, v in out.items()})
 
 

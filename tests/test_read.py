@@ -62,7 +62,7 @@ COLUMNS = {
                     "exact_times": "int8"},
     "transfers": {"from_stop_id": "object", "to_stop_id": "object", "transfer_type": "int8",
                   "min_transfer_time": "int32", "from_route_id": "object", "to_route_id": "object",
-                  "from_trip_id": "object", "to_trip_id": "object"},
+                  "from_trip_id": "object", "to_trip_id": "object", "_line": "int32"},
     "levels": {"level_id": "object", "level_index": "float64", "level_name": "object"},
     "pathways": {"pathway_id": "object", "from_stop_id": "object", "to_stop_id": "object", "pathway_mode": "int8",
                  "is_bidirectional": "int8", "length": "float64", "traversal_time": "int32", "stair_count": "int32",
@@ -206,7 +206,8 @@ def test_optional_tables(tmp_path):
     assert report.findings == []
     assert feed.calendar_dates.date.tolist() == [np.datetime64("2024-05-01"), np.datetime64("2024-05-02")]
     assert feed.frequencies.iloc[0].tolist() == ["T1", hms(6, 0), hms(25, 0), 600, 0]
-    assert feed.transfers.values.tolist() == [["S1", "S2", 2, 120, "", "", "", ""], ["S2", "S2", 0, -1, "", "", "", ""]]
+    assert feed.transfers.values.tolist() == [["S1", "S2", 2, 120, "", "", "", "", 2],
+                                              ["S2", "S2", 0, -1, "", "", "", "", 3]]
     assert feed.feed_info == {"publisher_name": "Pub", "publisher_url": "http://p.example", "lang": "fr",
                               "start_date": None, "end_date": None, "version": None}
 

@@ -132,11 +132,14 @@ def test_masks_apply_to_the_trip_entered(plan):
 def test_bad_rows_are_reported_and_dropped(tmp_path):
     files = {"transfers.txt": transfers_txt(",,in,nope,4,", "C,C,in,on,1,", ",,in,,4,", "B,B,in,on,2,")}
     network = Network.open([write_feed(tmp_path / "f", TRIPS, files=files)], cache_dir=tmp_path / "c")
-    reasons = {(w["field"], w["reason"]) for w in network.meta["feeds"][0]["report"]["warnings"]}
+    warnings = network.meta["feeds"][0]["report"]["warnings"]
+    reasons = {(w["field"], w["reason"]) for w in warnings}
     assert ("to_trip_id", "unknown id, row dropped") in reasons
     assert ("to_trip_id", "missing value (needed for transfer_type 4 and 5), row dropped") in reasons
     assert any(f == "from_stop_id" and r.startswith("the trip does not call at from_stop_id") for f, r in reasons)
     assert any(f == "min_transfer_time" and r.startswith("transfer_type 2 without") for f, r in reasons)
+    lines = {w["field"]: w["line"] for w in warnings if w["reason"].endswith(")")}  # the compiler's, by row
+    assert lines == {"from_stop_id": 3, "min_transfer_time": 5}  # the file's lines of the first rows dropped
     assert len(network.net.link_type) == 0
 
 
