@@ -142,11 +142,16 @@ def origins_of(network: "Network", view, place: Place, options: QueryOptions) ->
     QueryError naming `from` when a coordinate has no stop within maxPreTransitTime."""
     starts, _ = network.places.walks(place, view.router, options, ORIGIN, forward=True)
     if not starts:
-        limit = options.max_access_s
-        metres = round(network.places.crow_fly_reach_m(limit, options))
-        raise QueryError(f"no stop within {limit} s on foot ({metres} m crow-fly) of from {place[0]},{place[1]}; "
-                         "a larger maxPreTransitTime reaches further", "from")
+        raise _no_stop(network, place, options, options.max_access_s, "from", "maxPreTransitTime")
     return starts
+
+
+def _no_stop(network: "Network", place: Place, options: QueryOptions, limit: int, field: str,
+             name: str) -> QueryError:
+    """The error of a coordinate with no stop within `limit` seconds on foot (parameter `name`)."""
+    metres = round(network.places.crow_fly_reach_m(limit, options))
+    return QueryError(f"no stop within {limit} s on foot ({metres} m crow-fly) of {field} {place[0]},{place[1]}; "
+                      f"a larger {name} reaches further", field)
 
 
 def destinations_of(network: "Network", view, place: Place, options: QueryOptions) -> list[tuple[int, int]]:
@@ -159,10 +164,7 @@ def destinations_of(network: "Network", view, place: Place, options: QueryOption
     else:
         ends, _ = network.places.walks(place, view.mirror, options, DESTINATION, forward=True)
     if not ends:
-        limit = options.max_egress_s
-        metres = round(network.places.crow_fly_reach_m(limit, options))
-        raise QueryError(f"no stop within {limit} s on foot ({metres} m crow-fly) of to {place[0]},{place[1]}; "
-                         "a larger maxPostTransitTime reaches further", "to")
+        raise _no_stop(network, place, options, options.max_egress_s, "to", "maxPostTransitTime")
     return ends
 
 
