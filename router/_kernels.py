@@ -674,8 +674,7 @@ def raptor(tt, ws, q):
     """
     reset(ws)
     initialise(ws, q)
-    no_log = np.zeros(0, np.int32)
-    run_rounds(tt, ws, q, no_log, no_log)
+    run_rounds(tt, ws, q, ws.label_log[:0], ws.label_log[:0])  # no later departures: no round bounds
 
 
 @njit(cache=True, nogil=True)

@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 
 from .errors import QueryError
-from .params import parse_bool, parse_search_window, when
+from .params import arrive_by, parse_search_window, when
 
 # parameters a cursor replaces, or that may change between pages: not in the search's digest
 # (arriveBy is checked on its own, for a clear message)
@@ -87,7 +87,7 @@ def page_of(network, params, max_window_s: int) -> Page:
     """The window a plan request asks for: its pageCursor's, else its date, time and
     searchWindow (with a cursor, those are the first page's, kept as OpenTripPlanner 2's
     clients keep them, and the cursor's window wins)."""
-    by = parse_bool(params.get("arriveBy"), "arriveBy")
+    by = arrive_by(params)
     cursor = params.get("pageCursor")
     if cursor:
         return decode_cursor(cursor, network.version, search_digest(params), by)

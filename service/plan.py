@@ -157,12 +157,21 @@ def _arrive_by_walks(network: "Network", view: DayView, start, end, options: Que
     at the destination stops and the stops one (forward) footpath into them, the mirror's
     footpaths from them, and its kernel walks into the origin stops along the mirror's
     footpaths, which are the forward footpaths out of them."""
-    places, mirror = network.places, view.mirror
-    forward = (places.walks(start, view.router, options, ORIGIN, forward=True)
-               + places.walks(end, view.router, options, DESTINATION, forward=False))
-    starts = forward[:2] if isinstance(start, tuple) else places.walks(start, mirror, options, ORIGIN, forward=False)
-    ends = forward[2:] if isinstance(end, tuple) else places.walks(end, mirror, options, DESTINATION, forward=True)
+    forward = (network.places.walks(start, view.router, options, ORIGIN, forward=True)
+               + network.places.walks(end, view.router, options, DESTINATION, forward=False))
+    starts = forward[:2] if isinstance(start, tuple) else mirrored_walks(network, view, start, options, ORIGIN)
+    ends = forward[2:] if isinstance(end, tuple) else mirrored_walks(network, view, end, options, DESTINATION)
     return starts + ends, forward
+
+
+def mirrored_walks(network: "Network", view: DayView, place, options: QueryOptions, role: str):
+    """An end's (stop, seconds) and walk legs for a search on the mirrored timetable (role
+    ORIGIN or DESTINATION of the forward journey): a coordinate's are its forward walks (the
+    street walks a forward plan finds, which the mirror takes reversed); a stop's are found on
+    the mirror, whose footpaths run the other way (_arrive_by_walks says why)."""
+    if isinstance(place, tuple):
+        return network.places.walks(place, view.router, options, role, forward=role == ORIGIN)
+    return network.places.walks(place, view.mirror, options, role, forward=role == DESTINATION)
 
 
 def direct_walk(network: "Network", view: DayView, start, end, t0: int, options: QueryOptions,
@@ -340,9 +349,11 @@ def _not_step_free(network: "Network", view: DayView, journey: Journey) -> list[
 
 def warm_up(network: "Network") -> None:
     """Compile (or load from numba's cache) every kernel a plan uses (one departure, a
-    window, arrive-by on the mirror) and the one-to-all kernels of travel-time maps, on the
-    first service day, so that no request waits for the JIT: a fresh checkout compiles for
-    tens of seconds."""
+    window) and the one-to-all kernels of travel-time maps, on the first service day, so
+    that no request waits for the JIT: a fresh checkout compiles for tens of seconds.
+    Arrive-by runs the same kernels on the mirrored timetable (a Timetable of the same
+    types), so it needs no run here, nor the mirror built at start-up (40 MB on the New
+    York region)."""
     if not network.runs_on(network.first_date):
         return
     view = network.day(network.first_date)
@@ -351,10 +362,9 @@ def warm_up(network: "Network") -> None:
         return
     stops = tt.pattern_stops[tt.pattern_stop_offsets[0]:tt.pattern_stop_offsets[1]]
     ids = [str(network.net.stop_id[s]) for s in (stops[0], stops[-1])]
-    for window_s, arrive_by in ((0, False), (600, False), (0, True), (600, True)):
+    for window_s in (0, 600):
         try:
-            plan_json(network, plan(network, ids[0], ids[1], network.first_date, 8 * 3600, window_s=window_s,
-                                    arrive_by=arrive_by))
+            plan_json(network, plan(network, ids[0], ids[1], network.first_date, 8 * 3600, window_s=window_s))
         except QueryError:  # a loop line: its first and last stop are one place
             pass
     earliest_arrivals(view.router, [(int(stops[0]), 0)], network.local_seconds(network.first_date, 8 * 3600)

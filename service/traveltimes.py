@@ -44,6 +44,7 @@ from trajet.router.timetable import UNREACHED
 from .errors import QueryError
 from .params import clock_text, parse_int
 from .places import DESTINATION, ORIGIN, Place
+from .plan import mirrored_walks
 
 if TYPE_CHECKING:
     from .network import Network
@@ -159,10 +160,7 @@ def destinations_of(network: "Network", view, place: Place, options: QueryOption
     mirrored search (a stop: its platforms and the stops a footpath into it, by the mirror's
     footpaths; a coordinate: its walks as a plan finds them); QueryError naming `to` when a
     coordinate has no stop within maxPostTransitTime."""
-    if isinstance(place, tuple):
-        ends, _ = network.places.walks(place, view.router, options, DESTINATION, forward=False)
-    else:
-        ends, _ = network.places.walks(place, view.mirror, options, DESTINATION, forward=True)
+    ends, _ = mirrored_walks(network, view, place, options, DESTINATION)
     if not ends:
         raise _no_stop(network, place, options, options.max_egress_s, "to", "maxPostTransitTime")
     return ends

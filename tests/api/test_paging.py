@@ -8,7 +8,9 @@ the same search after and before the window, and only on the timetable they were
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 
 import pytest
 
@@ -96,6 +98,11 @@ async def test_a_cursor_of_another_search_or_timetable_is_refused(client, networ
         ({**SEARCH, "to": "1240103", "pageCursor": cursor}, "another search"),
         ({**SEARCH, "maxTransfers": "1", "pageCursor": cursor}, "another search"),
         ({**SEARCH, "pageCursor": "not-a-cursor"}, "not a cursor"),
+        ({**SEARCH, "pageCursor": base64.urlsafe_b64encode(json.dumps(  # another format, or no window
+            {"f": 99, "v": network.version, "q": search_digest(SEARCH), "d": "2022-02-22", "t": 0, "w": 600,
+             "a": False}).encode()).decode()}, "not a cursor"),
+        ({**SEARCH, "pageCursor": encode_cursor(Page(dt.date(2022, 2, 22), 30000, 0), network.version,
+                                                search_digest(SEARCH))}, "not a cursor"),
         ({**SEARCH, "pageCursor": encode_cursor(Page(dt.date(2022, 2, 22), 30000, 1200), "0123456789ab",
                                                 search_digest(SEARCH))}, "timetable has changed"),
     ):
