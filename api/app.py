@@ -18,7 +18,7 @@ from trajet.billing.ledger import Ledger
 from trajet.service.network import Network
 from trajet.service.plan import warm_up
 
-from . import analyses
+from . import analyses, dashboard
 from . import handlers as h
 from .endpoints import accepting
 from .keys import BACKLOG, CONFIG, EXECUTOR, LEDGER, METRICS, NETWORK, SETUP, ServiceConfig
@@ -45,6 +45,9 @@ GET_HANDLERS = {
     "/v1/funding": h.funding,
     "/openapi.json": h.openapi,
     "/metrics": h.metrics,
+    "/dashboard": dashboard.dashboard,
+    "/dashboard/data": dashboard.dashboard_download,
+    "/v1/reports/usage": dashboard.reports_usage,
 }
 
 POST_HANDLERS = {

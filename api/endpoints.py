@@ -209,6 +209,21 @@ TRAVELTIMES = Query(
                *(c for c in PLAN_CONFLICTS if c.second in TRAVELTIME_OPTIONS)),
 )
 
+# the funders' dashboard and the open usage report (api/dashboard.py); `key` is for a browser
+# opening the page, which cannot set X-Api-Key (the ledger records only the header)
+_PERIOD = (_q("territory", "a declared territory (default: all)"),
+           _q("since", "YYYY-MM-DD, UTC (default: the ledger's first day)", DATE),
+           _q("until", "YYYY-MM-DD, UTC, inclusive (default: the ledger's last day)", DATE))
+_KEY = _q("key", "an admin key, for a browser opening the page (which cannot send X-Api-Key); other clients send "
+                 "the header")
+_FORMAT = _q("format", "json (default) or csv", {"enum": ["json", "csv"]})
+DASHBOARD_QUERIES = {
+    "/dashboard": Query((*_PERIOD, _q("lang", "en or fr (default: from Accept-Language)", {"enum": ["en", "fr"]}),
+                         _KEY)),
+    "/dashboard/data": Query((*_PERIOD, _FORMAT, _KEY)),
+    "/v1/reports/usage": Query((*_PERIOD, _FORMAT)),
+}
+
 GET_QUERIES: dict[str, Query] = {
     "/v1/health": Query(),
     "/v1/ready": Query(),
@@ -245,6 +260,7 @@ GET_QUERIES: dict[str, Query] = {
     ),
     "/openapi.json": Query(),
     "/metrics": Query(),
+    **DASHBOARD_QUERIES,
 }
 
 

@@ -24,7 +24,10 @@ from .responses import endpoint_of, error_for, error_response
 METER = web.RequestKey("meter", Meter)
 KEY = web.RequestKey("key", object)  # the ApiKey of the request (None: anonymous)
 REQUEST_ID = web.RequestKey("request_id", str)
-OPEN_PATHS = frozenset({"/v1/health", "/v1/ready", "/metrics", "/openapi.json"})  # no key needed
+# no key needed, or checked by the handler (the dashboard takes an admin key from the header or, for a browser, the
+# query, or none when the configuration makes it public; the usage report is open)
+OPEN_PATHS = frozenset({"/v1/health", "/v1/ready", "/metrics", "/openapi.json", "/dashboard", "/dashboard/data",
+                        "/v1/reports/usage"})
 
 
 def make_errors_and_ids(metrics: Metrics):

@@ -342,6 +342,35 @@ ERRORS = {
 }
 
 
+_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_DENIED = {"401": {"description": "No or unknown admin key (X-Api-Key, or key from a browser)", **_ERROR},
+           "403": {"description": "Not an admin key", **_ERROR}}
+DASHBOARD_PATHS = {
+    "/dashboard": {"get": {
+        "summary": "The funders' dashboard: the five funding models, requests and cost per day and per endpoint, "
+                   "each a plot (inline SVG) and its table; French or English. Admin keys, or everyone with "
+                   "[dashboard] public = true",
+        "responses": {"200": {"description": "HTML page", "content": {"text/html": {"schema": {"type": "string"}}}},
+                      **_DENIED}}},
+    "/dashboard/data": {"get": {
+        "summary": "The dashboard's tables as a download (Content-Disposition: attachment)",
+        "responses": {"200": {"description": "JSON (the funding models as /v1/funding, byDay, byEndpoint) or CSV "
+                                             "(table, row, column, value)",
+                              "content": {"application/json": {"schema": {"type": "object"}},
+                                          "text/csv": {"schema": {"type": "string"}}}},
+                      **_DENIED}}},
+    "/v1/reports/usage": {"get": {
+        "summary": "Open usage-and-cost report per territory, UTC day and endpoint (CC-BY-4.0, no key needed): "
+                   "no API key, request id or time finer than a day; cells under 5 requests withheld",
+        "security": [{}],
+        "responses": {"200": {"description": "The report with its licence, data dictionary and suppression rule",
+                              "content": {"application/json": {"schema": {
+                                  "type": "object", "required": ["licence", "dataDictionary", "rows", "totals"],
+                                  "properties": {"rows": {"type": "array"}, "totals": {"type": "array"}}}},
+                                  "text/csv": {"schema": {"type": "string"}}}}}}},
+}
+
+
 def _ok(schema: dict, description: str) -> dict:
     return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}, **ERRORS}
 
@@ -461,6 +490,7 @@ def _document() -> dict:
                               "401": {"description": "No or unknown API key",
                                       "content": {"application/json": {"schema": _ref("Error")}}}},
             }},
+            **DASHBOARD_PATHS,
             "/metrics": {"get": {"summary": "Prometheus metrics",
                                  "responses": {"200": {"description": "Text exposition format",
                                                        "content": {"text/plain": {"schema": STRING}}}}}},

@@ -19,6 +19,9 @@ file raises ConfigError naming the key and, where it can be found, its line.
     [access]
     anonymous = true                # requests without X-Api-Key allowed (as "anonymous")
 
+    [dashboard]
+    public = false                  # true: GET /dashboard without an admin key
+
     [funding]                       # the metered-API model
     free_monthly_requests = 10000   # per key
     price_per_1000_eur = 0.5        # beyond the free quota
@@ -99,6 +102,7 @@ class Config:
     allow_anonymous: bool = True
     free_monthly_requests: int = 10_000
     price_per_1000_eur: float = 0.5
+    dashboard_public: bool = False  # the funders' dashboard open to all, not only admin keys
 
     @property
     def default_territory(self) -> str:
@@ -158,7 +162,7 @@ def load_config(path: str | os.PathLike, feeds: list[str] | None) -> Config:
         raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
-    known = {"ledger", "costs", "access", "funding", "territories", "keys"}
+    known = {"ledger", "costs", "access", "funding", "dashboard", "territories", "keys"}
     for key in data:
         if key not in known:
             _Reader(path, text, data, "").fail(key, f"unknown section (known: {', '.join(sorted(known))})")
@@ -224,6 +228,7 @@ def load_config(path: str | os.PathLike, feeds: list[str] | None) -> Config:
         allow_anonymous=_Reader(path, text, data.get("access", {}), "access.").get("anonymous", bool, True),
         free_monthly_requests=funding.get("free_monthly_requests", int, 10_000, lambda v: v >= 0),
         price_per_1000_eur=float(funding.get("price_per_1000_eur", (int, float), 0.5, lambda v: v >= 0)),
+        dashboard_public=_Reader(path, text, data.get("dashboard", {}), "dashboard.").get("public", bool, False),
     )
 
 
