@@ -53,7 +53,9 @@ T = {
 CSS = """body{font:16px/1.5 system-ui,sans-serif;color:#1a1a1a;background:#fff;margin:0 auto;padding:1rem;
 max-width:64rem}h1{font-size:1.6rem}h2{font-size:1.3rem;margin-top:2rem}
 table{border-collapse:collapse;margin:.5rem 0;display:block;overflow-x:auto}caption{text-align:left;font-weight:600}
-th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left}td.n{text-align:right}a{color:#0b4f8a}:focus-visible{outline:3px solid #b35900;outline-offset:2px}
+th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left}
+td.n{text-align:right}
+a{color:#0b4f8a}:focus-visible{outline:3px solid #b35900;outline-offset:2px}
 form{display:flex;flex-wrap:wrap;gap:.75rem;align-items:end}label{display:flex;flex-direction:column}
 input,select,button{font:inherit;padding:.3rem}figure{margin:1rem 0}"""
 
