@@ -35,8 +35,9 @@ def ledger_period(ledger: Ledger) -> tuple[dt.date, dt.date]:
 def chosen_period(ledger: Ledger, query) -> tuple[dt.date, dt.date]:
     """since / until from the query (YYYY-MM-DD, UTC, inclusive), each defaulting to the ledger's own."""
     first, last = ledger_period(ledger)
-    since = parse_day(query["since"], "since") if query.get("since") else first
-    until = parse_day(query["until"], "until") if query.get("until") else max(last, since)
+    until = parse_day(query["until"], "until") if query.get("until") else None
+    since = parse_day(query["since"], "since") if query.get("since") else min(first, until or first)
+    until = until or max(last, since)
     if until < since:
         raise ReportError(f"until {until} is before since {since}", "until")
     return since, until
