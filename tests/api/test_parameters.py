@@ -222,7 +222,8 @@ def url_of(route: str) -> str:
 
 @pytest.mark.parametrize(("route", "name"), DECLARED, ids=[f"{r} {n}" for r, n in DECLARED])
 async def test_every_declared_parameter_is_accepted(admin, route, name):
-    params = {**BASE_FOR.get((route, name), BASE.get(route, {})), name: VALUE_FOR.get((route, name), VALUE.get(name, ""))}
+    value = VALUE_FOR.get((route, name), VALUE.get(name, ""))
+    params = {**BASE_FOR.get((route, name), BASE.get(route, {})), name: value}
     response = await admin.get(url_of(route), params=params)
     assert response.status == 200, (params, await response.text())
 
