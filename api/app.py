@@ -17,8 +17,9 @@ from trajet.billing.config import Config, default_config
 from trajet.billing.ledger import Ledger
 from trajet.service.network import Network
 from trajet.service.plan import warm_up
+from trajet.service.text_answer import TextChannel
 
-from . import analyses, dashboard
+from . import analyses, dashboard, text
 from . import handlers as h
 from .endpoints import accepting
 from .keys import BACKLOG, CONFIG, EXECUTOR, LEDGER, METRICS, NETWORK, SETUP, ServiceConfig
@@ -48,10 +49,12 @@ GET_HANDLERS = {
     "/dashboard": dashboard.dashboard,
     "/dashboard/data": dashboard.dashboard_download,
     "/v1/reports/usage": dashboard.reports_usage,
+    "/v1/text": text.text_get,
 }
 
 POST_HANDLERS = {
     "/v1/matrix": analyses.matrix,
+    "/v1/text": text.text_post,
 }
 
 
@@ -70,6 +73,7 @@ def create_app(network: Network, config: ServiceConfig = ServiceConfig(), setup:
     app[BACKLOG] = Backlog(config.max_pending)
     app[METRICS] = metrics
     app[GZIP_MIN_BYTES] = config.gzip_min_bytes
+    app[text.CHANNEL] = TextChannel(network)  # the text channel's conversations (pending choices)
 
     async def executor_ctx(app: web.Application):
         app[EXECUTOR] = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="routing")

@@ -261,6 +261,9 @@ GET_QUERIES: dict[str, Query] = {
     "/openapi.json": Query(),
     "/metrics": Query(),
     **DASHBOARD_QUERIES,
+    "/v1/text": Query((_q("q", "the question, in French or English (\"de Kamppi à Pasila à 8h\")", required=True),
+                       _q("lang", "fr or en (default: detected from the question)", {"enum": ["fr", "en"]}),
+                       _q("sender", "who asks, to keep a pending numbered choice (kept as a hash, never logged)"))),
 }
 
 

@@ -12,6 +12,7 @@ from trajet.feeds.modes import MODES
 from trajet.service.access import BIKES_NAMES, WHEELCHAIR_NAMES
 from trajet.service.matrix import MAX_POINTS
 from trajet.service.params import ACCESS_PARAMETERS
+from trajet.service.text_answer import MAX_TEXT
 from trajet.service.traveltimes import DEFAULT_MAX_TRAVEL_S, MATRIX_OPTIONS, MAX_TRAVEL_S
 
 from .endpoints import BOOLEAN, GET_QUERIES, INTEGER, NUMBER, OPTION_TYPES, PARAMETER_TYPES, STRING, openapi_path
@@ -247,6 +248,21 @@ SCHEMAS = {
     },
 }
 
+TEXT_PLACE = {"type": "object", "required": ["place", "name"], "properties": {"place": STRING, "name": STRING}}
+SCHEMAS["TextReply"] = {
+    "type": "object",
+    "required": ["reply", "understood", "segments", "language"],
+    "properties": {
+        "reply": {"type": "string", "description": "at most 2 SMS segments, ending with the operator's contact"},
+        "understood": {"type": "object", "required": ["kind"], "properties": {
+            "kind": {"enum": ["plan", "departures", "choice", "unknown"]}, "from": TEXT_PLACE, "to": TEXT_PLACE,
+            "stop": TEXT_PLACE, "date": NULLABLE_STRING, "time": NULLABLE_STRING, "arriveBy": BOOLEAN}},
+        "segments": INTEGER, "language": {"enum": ["fr", "en"]},
+        "choices": {"type": "array", "items": {"type": "object", "required": ["number", "place", "name"],
+                                               "properties": {"number": INTEGER, "place": STRING, "name": STRING}}},
+    },
+}
+
 NULLABLE_NUMBER = {"type": ["number", "null"]}
 COMPUTATION = {"type": "object", "description": "what the answer cost: CPU and wall time, the kernel's work, bytes, "
                                                 "euros (as a plan's)"}
@@ -428,6 +444,30 @@ def _document() -> dict:
                     "503": {"description": "Saturated or over the time budget; see Retry-After",
                             "content": {"application/json": {"schema": _ref("Error")}}}},
             }},
+            "/v1/text": {
+                "get": {"summary": "A question in French or English answered in a few words (SMS-sized): a "
+                                   "journey, the next departures or numbered choices, with how it was understood "
+                                   "and the operator's contact",
+                        "responses": _ok(_ref("TextReply"), "The reply; understood.kind is unknown when the "
+                                                            "question was not understood (still answered)")},
+                "post": {"summary": "The same with a JSON body, or an SMS gateway's webhook (form-encoded: "
+                                    "Twilio's From and Body, Vonage's msisdn and text; other fields ignored), "
+                                    "answered in TwiML or, with Accept: text/plain, in plain text",
+                         "requestBody": {"required": True, "content": {
+                             "application/json": {"schema": obj(["text"], {"text": STRING, "sender": STRING,
+                                                                         "lang": {"enum": ["fr", "en"]}})},
+                             "application/x-www-form-urlencoded": {"schema": {
+                                 "type": "object", "properties": {"From": STRING, "Body": STRING},
+                                 "additionalProperties": True}}}},
+                         "responses": {
+                             "200": {"description": "The reply: JSON for a JSON body; TwiML or plain text for a form",
+                                     "content": {"application/json": {"schema": _ref("TextReply")},
+                                                 "text/xml": {"schema": STRING}, "text/plain": {"schema": STRING}}},
+                             **ERRORS,
+                             "400": {"description": f"An empty text, one over {MAX_TEXT} characters, an unreadable "
+                                                    "body or form, an unknown JSON field",
+                                     "content": {"application/json": {"schema": _ref("Error")}}}}},
+            },
             "/v1/places": {"get": {
                 "summary": "Stations, stops, addresses, streets and named places by name, in one ranked list "
                            "(addresses and places from the territory's OpenStreetMap extract, when it has one)",

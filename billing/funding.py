@@ -33,6 +33,9 @@ MODELS = ("territory", "travellers", "operators", "pooling", "metered")
 BASES = {"operators": ("legs", "minutes"), "pooling": ("population", "usage", "equal")}
 # the endpoints of a territory's own analyses (api/analyses.py), beside travellers' plans
 PLAN_ENDPOINT = "/v1/plan"
+# travellers' journeys: asked by /v1/plan, or in words on the text channel (/v1/text), billed alike
+PLAN_ENDPOINTS = (PLAN_ENDPOINT, "/v1/text")
+_PLANS_IN = "(" + ", ".join(f"'{e}'" for e in PLAN_ENDPOINTS) + ")"
 ANALYSIS_ENDPOINTS = ("/v1/traveltimes", "/v1/matrix")
 DAYS_PER_MONTH = 365.25 / 12
 DAYS_PER_YEAR = 365.25
@@ -83,8 +86,8 @@ def read_usage(ledger: Ledger, setup: Config, since: dt.date, until: dt.date) ->
         return {g: (n, model.variable_eur(cpu + process.allocated(cpu), int(b)))
                 for g, n, cpu, b in ledger.query(sql, (start, end))}
 
-    plans = grouped("territory", f" AND endpoint = '{PLAN_ENDPOINT}'")
-    answered = grouped("territory", f" AND endpoint = '{PLAN_ENDPOINT}' AND status = 200")
+    plans = grouped("territory", f" AND endpoint IN {_PLANS_IN}")
+    answered = grouped("territory", f" AND endpoint IN {_PLANS_IN} AND status = 200")
     journeys = {g: n for g, (n, _) in answered.items()}
     analyses = grouped("territory", " AND endpoint IN (" + ", ".join(f"'{e}'" for e in ANALYSIS_ENDPOINTS) + ")")
     operators = {

@@ -18,10 +18,12 @@ from trajet.feeds.report import FeedError
 from trajet.service.errors import QueryError
 
 from .analyses import matrix_cmd, traveltimes
+from .chat import chat
 from .commands import cli
 
 cli.add_command(traveltimes)
 cli.add_command(matrix_cmd)
+cli.add_command(chat)
 
 EXIT_BAD_INPUT = 2
 

@@ -289,6 +289,8 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
         parts["route_mode"].append(mode_indices(routes["route_type"].to_numpy()))
         parts["route_agency"].append((route_agency + n_agencies).astype(np.int32))
         parts["agency_name"].append(feed.agency["agency_name"].to_numpy(str))
+        for col in ("agency_url", "agency_phone", "agency_fare_url"):  # the operator's human contact
+            parts[col].append(feed.agency[col].to_numpy(str))
         parts["agency_feed"].append(np.full(len(feed.agency), f_index, np.int16))
         parts["trip_id"].append(Texts.from_strings(pre + t for t in trips["trip_id"].to_numpy()[trip_index]))
         parts["trip_headsign"].append(Texts.from_strings(trips["trip_headsign"].to_numpy()[trip_index]))

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-COMPILER_VERSION = "12"
+COMPILER_VERSION = "13"
 MARKER = "meta.json"  # every compiled folder has it, with "compiler_version" inside
 
 # bits of CompiledNetwork.pattern_stop_rules
@@ -92,8 +92,12 @@ class CompiledNetwork(NamedTuple):
     route_mode: np.ndarray  # int8
     # Route -> agency
     route_agency: np.ndarray  # int32
-    # Agency -> name, feed
+    # Agency -> name, its contact for travellers (agency.txt agency_url, agency_phone,
+    # agency_fare_url; '' unset), feed
     agency_name: np.ndarray  # str
+    agency_url: np.ndarray  # str
+    agency_phone: np.ndarray  # str
+    agency_fare_url: np.ndarray  # str
     agency_feed: np.ndarray  # int16
     # Trip -> GTFS trip_id (frequency-based trips repeat their template's id), headsign
     trip_id: Texts

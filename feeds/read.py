@@ -52,7 +52,7 @@ DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sun
 FEED_INFO = ("publisher_name", "publisher_url", "lang", "start_date", "end_date", "version")
 SCHEMA: dict[str, dict[str, Col]] = {
     "agency.txt": {"agency_id": TEXT, "agency_name": Col("text", True), "agency_url": Col("text", True),
-                   "agency_timezone": Col("text", True)},
+                   "agency_timezone": Col("text", True), "agency_phone": TEXT, "agency_fare_url": TEXT},
     "stops.txt": {"stop_id": ID, "stop_name": TEXT, "stop_lat": Col("float", False, np.nan, -90, 90),
                   "stop_lon": Col("float", False, np.nan, -180, 180), "location_type": Col("int8", False, 0, 0, 4),
                   "parent_station": TEXT, "platform_code": TEXT, "level_id": TEXT,

@@ -342,3 +342,16 @@ def test_compile_of_defective_feeds_ends_in_one_clear_line(tmp_path):
             and run.stderr.count("\n") == 1)
     assert "Traceback" not in run.stderr and "internal error" not in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_chat_runs_the_text_conversation_until_quit():
+    from click.testing import CliRunner
+
+    from trajet.cli.main import cli as trajet
+    questions = "de Kamppi à Pasila à 8h\nfrom Haaga to Kamppi\n2\n\nquit\nnever asked\n"
+    result = CliRunner().invoke(trajet, ["chat", "--date", "2022-02-22", "--time", "07:30"], input=questions)
+    assert result.exit_code == 0, result.output
+    assert "J'ai compris : de Kampin metroasema à Pasila, départ 08:00." in result.output
+    assert "1) Haagan tori 2) Haagan ammattikoulu" in result.output
+    assert "Understood: from Haagan ammattikoulu to Kampin metroasema, leaving 07:30." in result.output
+    assert "never asked" not in result.output and result.output.count("Info Helsingin seudun liikenne") == 3

@@ -43,7 +43,8 @@ BASE = {
 }
 
 COLUMNS = {
-    "agency": {"agency_id": "object", "agency_name": "object", "agency_url": "object", "agency_timezone": "object"},
+    "agency": {"agency_id": "object", "agency_name": "object", "agency_url": "object", "agency_timezone": "object",
+               "agency_phone": "object", "agency_fare_url": "object"},
     "stops": {"stop_id": "object", "stop_name": "object", "stop_lat": "float64", "stop_lon": "float64",
               "location_type": "int8", "parent_station": "object", "platform_code": "object",
               "level_id": "object", "wheelchair_boarding": "int8"},
