@@ -23,6 +23,7 @@ from trajet.billing.funding import MODELS
 from trajet.billing.usage_report import report_csv, usage_report
 
 from .dashboard_plots import bar_svg
+from .handlers import ledger_unavailable
 from .keys import EXECUTOR, LEDGER, SETUP
 from .middleware import METER
 from .responses import error_response, json_response
@@ -93,7 +94,12 @@ def allowed(request: web.Request) -> web.Response | None:
 
 
 async def _in_thread(request: web.Request, fn, *args):
-    return await request[METER].in_thread(request.app[EXECUTOR], fn, *args)
+    """fn(ledger, setup, *args) in the routing threads; sqlite3.Error becomes the 503 answer (returned)."""
+    try:
+        return await request[METER].in_thread(request.app[EXECUTOR], fn, request.app[LEDGER], request.app[SETUP],
+                                              *args)
+    except sqlite3.Error as e:
+        return ledger_unavailable(e)
 
 
 def _query(request: web.Request, *names: str) -> dict:
@@ -156,6 +162,7 @@ def render(data: dict, lang: str, key: str | None) -> str:
     keep = f'<input type="hidden" name="key" value="{escape(key)}">' if key else ""
     query = {"territory": territory, "since": data["since"], "until": data["until"], **({"key": key} if key else {})}
     link = "&amp;".join(f"{k}={escape(v)}" for k, v in query.items() if v)
+    open_link = "&amp;".join(f"{k}={escape(v)}" for k, v in query.items() if v and k != "key")  # the open report
     other = "fr" if lang == "en" else "en"
     form = (f'<form method="get" action="/dashboard"><label>{escape(t["territory"])}<select name="territory">'
             f'<option value="">{escape(t["all"])}</option>{options}</select></label>'
@@ -171,7 +178,7 @@ def render(data: dict, lang: str, key: str | None) -> str:
             f"({f['requests']} {escape(t['requests'].lower())}, {f['days']} d)</p>"
             f'<p>{escape(t["download"])}: <a href="/dashboard/data?{link}&amp;format=csv">CSV</a>, '
             f'<a href="/dashboard/data?{link}&amp;format=json">JSON</a>; '
-            f'<a href="/v1/reports/usage?{link.split("&amp;key=")[0]}">{escape(t["report"])}</a></p>'
+            f'<a href="/v1/reports/usage?{open_link}">{escape(t["report"])}</a></p>'
             f'<h2 id="models">{escape(t["models"])}</h2>{"".join(parts)}</main></body></html>')
 
 
@@ -185,11 +192,9 @@ async def dashboard(request: web.Request) -> web.Response:
         return refused
     lang = language(request)
     query = _query(request, "territory", "since", "until")
-    try:
-        page = await _in_thread(request, _data_job, request.app[LEDGER], request.app[SETUP], query, lang,
-                                request.query.get("key") or None)
-    except sqlite3.Error as e:
-        return error_response(503, "ledger_unavailable", f"the ledger cannot be read: {e}")
+    page = await _in_thread(request, _data_job, query, lang, request.query.get("key") or None)
+    if isinstance(page, web.Response):
+        return page
     return web.Response(text=page, content_type="text/html", charset="utf-8")
 
 
@@ -209,11 +214,9 @@ async def dashboard_download(request: web.Request) -> web.Response:
     if (refused := allowed(request)) is not None:
         return refused
     fmt = _format(request)
-    try:
-        data = await _in_thread(request, _data_job, request.app[LEDGER], request.app[SETUP],
-                                _query(request, "territory", "since", "until"), None, None)
-    except sqlite3.Error as e:
-        return error_response(503, "ledger_unavailable", f"the ledger cannot be read: {e}")
+    data = await _in_thread(request, _data_job, _query(request, "territory", "since", "until"), None, None)
+    if isinstance(data, web.Response):
+        return data
     name = f"trajet-dashboard-{data['territory'] or 'all'}-{data['since']}-{data['until']}.{fmt}"
     if fmt == "csv":
         return _download(data_csv(data), name, "text/csv")
@@ -222,11 +225,9 @@ async def dashboard_download(request: web.Request) -> web.Response:
 
 async def reports_usage(request: web.Request) -> web.Response:
     fmt = _format(request)
-    try:
-        report = await _in_thread(request, usage_report, request.app[LEDGER], request.app[SETUP],
-                                  _query(request, "territory", "since", "until"))
-    except sqlite3.Error as e:
-        return error_response(503, "ledger_unavailable", f"the ledger cannot be read: {e}")
+    report = await _in_thread(request, usage_report, _query(request, "territory", "since", "until"))
+    if isinstance(report, web.Response):
+        return report
     if fmt == "csv":
         name = f"trajet-usage-{report['territory'] or 'all'}-{report['since']}-{report['until']}.csv"
         return _download(report_csv(report), name, "text/csv")

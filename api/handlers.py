@@ -206,7 +206,7 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": content_type})
 
 
-def _ledger_unavailable(error: Exception) -> web.Response:
+def ledger_unavailable(error: Exception) -> web.Response:
     return error_response(503, "ledger_unavailable", f"the ledger cannot be read: {error}",
                           headers={"Retry-After": "30"})
 
@@ -216,7 +216,7 @@ async def _report(request: web.Request, fn, *args) -> web.Response:
         body = await request[METER].in_thread(request.app[EXECUTOR], fn, request.app[LEDGER], request.app[SETUP],
                                               request.query, *args)
     except sqlite3.Error as e:
-        return _ledger_unavailable(e)
+        return ledger_unavailable(e)
     return json_response(request, body)
 
 

@@ -74,7 +74,7 @@ def dashboard_data(ledger: Ledger, setup: Config, query) -> dict:
     funding = funding_json(ledger, setup, {"since": since.isoformat(), "until": until.isoformat()})
     for row in funding["models"]["metered"]["rows"]:  # an API key is a secret: the page names its owner
         if (key := setup.keys.get(row["payer"])) is not None:
-            row["payer"] = f"{key.owner} ({key.owner_kind}, key {key.key[:3]}…)"
+            row["payer"] = f"{key.owner} ({key.owner_kind})"
     start, end = bounds(since, until)
     return {
         "territory": territory,

@@ -175,3 +175,25 @@ def test_a_bad_dashboard_setting_is_named(tmp_path):
     path = write_config(tmp_path, text=TWO_TERRITORIES + '\n[dashboard]\npublic = "yes"\n')
     with pytest.raises(ConfigError, match=r"dashboard\.public: expected bool"):
         load_config(path, ["helsinki"])
+
+
+async def test_an_unreadable_ledger_answers_503_on_every_page(client, monkeypatch):
+    import sqlite3
+
+    c = await client(public=True)
+
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(SqliteLedger, "query", broken)
+    for path in ("/dashboard", "/dashboard/data", "/v1/reports/usage"):
+        r = await c.get(path)
+        assert r.status == 503, path
+        assert (await r.json())["error"]["code"] == "ledger_unavailable"
+
+
+async def test_no_part_of_an_api_key_is_on_the_page(client):
+    c = await client(public=True)
+    page = await (await c.get("/dashboard", params=PERIOD)).text()
+    for key in KEYS:  # not even a key's first characters beside its owner's name
+        assert f"{key[:3]}\u2026" not in page and "key " + key[:3] not in page, key
