@@ -33,6 +33,10 @@ from .text_understand import Understanding, understand
 
 MAX_SEGMENTS = 2
 MAX_TEXT = 500  # characters of a question; longer is refused
+# A reply names one journey, read once on a phone: each change counts as this many seconds
+# more travel (later arrival; arrive-by: earlier departure) when choosing it among the
+# answer's Pareto set, so a journey barely later with fewer changes wins (simplest_journey)
+CHANGE_PENALTY_S = 300
 MODE_WORDS = {"fr": {"BUS": "bus", "TRAM": "tram", "SUBWAY": "métro", "RAIL": "train", "FERRY": "ferry"},
               "en": {"BUS": "bus", "TRAM": "tram", "SUBWAY": "metro", "RAIL": "train", "FERRY": "ferry"}}
 WORDS = {
@@ -76,6 +80,17 @@ class TextReply:
 
 def hhmm(seconds: int) -> str:
     return f"{seconds // 3600 % 24:02d}:{seconds // 60 % 60:02d}"
+
+
+def simplest_journey(journeys: list, arrive_by: bool = False) -> int:
+    """The index of the journey to tell: the earliest arrival (arrive-by: the latest
+    departure) once each change costs CHANGE_PENALTY_S; ties go to the listed order."""
+    def cost(i: int) -> tuple:
+        j = journeys[i]
+        time = -j.t_dep if arrive_by else j.t_arr
+        return time + CHANGE_PENALTY_S * j.transfers, i
+
+    return min(range(len(journeys)), key=cost) if journeys else 0
 
 
 def short_url(url: str) -> str:
@@ -192,7 +207,9 @@ class TextChannel:
         w = WORDS[u.language]
         network = self.network
         answer = network.plan(chosen["from"]["place"], chosen["to"]["place"], date, seconds, arrive_by=u.arrive_by)
-        del answer.result.journeys[1:], answer.result.arrivals[1:]  # the first journey, as /v1/plan lists it
+        keep = simplest_journey(answer.result.journeys, u.arrive_by)
+        result = answer.result
+        result.journeys[:], result.arrivals[:] = result.journeys[keep:keep + 1], result.arrivals[keep:keep + 1]
         body = plan_json(network, answer)
         if not body["itineraries"]:
             reason = self._why(u.language, body["routingErrors"][0]) if body["routingErrors"] else ""

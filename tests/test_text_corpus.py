@@ -16,7 +16,7 @@ from trajet.service.conversations import Conversations, Pending
 from trajet.service.errors import QueryError
 from trajet.service.network import Network
 from trajet.service.sms import segments
-from trajet.service.text_answer import TextChannel
+from trajet.service.text_answer import CHANGE_PENALTY_S, TextChannel, simplest_journey
 
 CORPUS = tomllib.loads((Path(__file__).parent / "text_corpus.toml").read_text())["q"]
 CONTACT = "Info Helsingin seudun liikenne (09) 4766 4444"
@@ -75,14 +75,40 @@ def test_a_plan_answer_names_the_line_the_change_and_the_arrival(network):
     assert contact == "Info Helsingin seudun liikenne (09) 4766 4444 hsl.fi hsl.fi/liput"
 
 
-def test_the_same_journey_as_the_json_plan(network):
+def _told(body: dict) -> dict:
+    """The itinerary of the JSON plan a reply should tell: earliest arrival once each change
+    counts CHANGE_PENALTY_S more (read from the JSON, not from the router's journeys)."""
+    def cost(it):
+        end = dt.datetime.fromisoformat(it["endTime"]).timestamp()
+        return end + CHANGE_PENALTY_S * it["transfers"]
+
+    return min(body["itineraries"], key=cost)
+
+
+@pytest.mark.parametrize("text, origin, destination", [
+    ("from Hakaniemi to Kumpula at 8am", "1000012", "1240107"),
+    ("from Kamppi to Pasila at 8am", "1000102", "1000004"),
+])
+def test_the_journey_told_is_the_json_plans_simplest(network, text, origin, destination):
     from trajet.service.itineraries import plan_json
-    answer = ask(network, "from Hakaniemi to Kumpula at 8am", DEFAULT_NOW)
-    body = plan_json(network, network.plan("1000012", "1240107", dt.date(2022, 2, 22), 8 * 3600))
-    first = body["itineraries"][0]
-    transit = [leg for leg in first["legs"] if "routeId" in leg]
+    answer = ask(network, text, DEFAULT_NOW)
+    assert answer.understood["from"]["place"] == origin and answer.understood["to"]["place"] == destination
+    body = plan_json(network, network.plan(origin, destination, dt.date(2022, 2, 22), 8 * 3600))
+    told = _told(body)
+    transit = [leg for leg in told["legs"] if "routeId" in leg]
     assert f"{transit[0]['startTime'][11:16]} " in answer.reply
     assert f"arr. {transit[-1]['endTime'][11:16]}" in answer.reply
+    assert answer.reply.count("change") == told["transfers"]
+
+
+def test_a_change_is_worth_five_minutes_of_arrival():
+    from types import SimpleNamespace as J
+    journeys = [J(t_dep=0, t_arr=1000, transfers=2), J(t_dep=0, t_arr=1200, transfers=1),
+                J(t_dep=0, t_arr=1700, transfers=0)]
+    assert simplest_journey(journeys) == 1  # 1600, 1500, 1700
+    assert simplest_journey(journeys[:1]) == 0 and simplest_journey([]) == 0
+    leaving = [J(t_dep=900, t_arr=2000, transfers=2), J(t_dep=700, t_arr=2000, transfers=0)]
+    assert simplest_journey(leaving, arrive_by=True) == 1  # -900 + 600 > -700
 
 
 def test_empty_and_too_long_texts_are_refused(network):
