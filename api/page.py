@@ -11,10 +11,12 @@ spend; without one the page says it cannot plan.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from html import escape
 from pathlib import Path
 from string import Template
+from urllib.parse import quote
 
 import orjson
 from aiohttp import web
@@ -68,17 +70,23 @@ def _html(text: str, status: int = 200) -> web.Response:
                         headers={"Cache-Control": "no-cache"})
 
 
+def service_day(network, t: dict) -> tuple[dt.date, str]:
+    """The day the pages ask about: today, or the feeds' first day (and the notice saying so)
+    when today is outside their service days."""
+    today, first, last = network.now().date(), network.first_date, network.last_date
+    if network.in_service_period(today):
+        return today, ""
+    return first, t["notice_outside"].format(today=today.isoformat(), first=first.isoformat(), last=last.isoformat())
+
+
 async def traveller_page(request: web.Request) -> web.Response:
     """The journey planner: the form, the results, each journey's map."""
     lang = language(request)
     t = T[lang]
     network = request.app[NETWORK]
-    now = network.now()
-    today, first, last = now.date(), network.first_date, network.last_date
-    calls, notice, day = access(request), "", today
-    if not network.in_service_period(today):
-        day = first
-        notice = t["notice_outside"].format(today=today.isoformat(), first=first.isoformat(), last=last.isoformat())
+    now, first, last = network.now(), network.first_date, network.last_date
+    calls = access(request)
+    day, notice = service_day(network, t)
     if calls["blocked"]:
         notice = t["key_needed"]
     values = {"date_value": day.isoformat(), "time_value": now.strftime("%H:%M"), "first_date": first.isoformat(),
@@ -92,7 +100,7 @@ async def board_page(request: web.Request) -> web.Response:
     t = T[lang]
     network = request.app[NETWORK]
     stop_id = request.match_info["stop_id"]
-    values = {"path": f"/stop/{stop_id}"}
+    values = {"path": f"/stop/{quote(stop_id, safe='')}"}
     try:
         stop = network.stops_of(stop_id, "stopId")[-1]  # the stop asked (a station comes after its platforms)
     except QueryError:
@@ -102,8 +110,10 @@ async def board_page(request: web.Request) -> web.Response:
     name = str(network.net.stop_name[stop])
     values.update(name=name, title=t["board_title"].format(name=name))
     calls = access(request)
-    notice = t["key_needed"] if calls["blocked"] else ""
-    return _html(_render("board", lang, values, {**calls, "stopId": stop_id}, notice))
+    day, notice = service_day(network, t)
+    if calls["blocked"]:
+        notice = t["key_needed"]
+    return _html(_render("board", lang, values, {**calls, "stopId": stop_id, "date": day.isoformat()}, notice))
 
 
 async def static_file(request: web.Request) -> web.Response:

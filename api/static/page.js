@@ -211,9 +211,12 @@ function transfersText(n) {
   return n === 0 ? T.transfers_0 : n === 1 ? T.transfers_1 : fill(T.transfers_n, {n});
 }
 
+const endNames = {};  // the API's names of a coordinate origin and destination -> the traveller's words
+
 function stopText(place) {
+  const name = place.stopId ? place.name : endNames[place.name] || place.name;
   const code = place.platformCode;
-  return code ? `${place.name} (${fill(T.platform, {code})})` : place.name;
+  return code ? `${name} (${fill(T.platform, {code})})` : name;
 }
 
 function legItem(leg) {
@@ -222,12 +225,12 @@ function legItem(leg) {
   if (leg.mode === "WALK" || leg.mode === "BICYCLE") {
     const metres = Math.round(leg.distance || 0);
     const what = fill(leg.mode === "WALK" ? T.walk_leg : T.bike_leg, {metres});
-    return el("li", {class: "leg walk"}, from, ` ${what}: `,
+    return el("li", {class: "leg walk"}, from, ` ${what} `,
               fill(T.from_to, {from: stopText(leg.from), to: stopText(leg.to)}), " ", to);
   }
   return el("li", {class: "leg transit"}, from, " ",
             lineBadge(leg.routeShortName, leg.routeColor, leg.routeTextColor, leg.mode), " ",
-            leg.headsign ? fill(T.towards, {headsign: leg.headsign}) + ": " : "",
+            leg.headsign ? fill(T.towards, {headsign: leg.headsign}) + " " : "",
             fill(T.from_to, {from: stopText(leg.from), to: stopText(leg.to)}), " ", to);
 }
 
@@ -239,7 +242,7 @@ function summaryText(it) {
 
 function itineraryItem(it, n) {
   const summary = summaryText(it);
-  const heading = el("h3", {}, fill(T.journey, {n}), ": ",
+  const heading = el("h3", {}, fill(T.journey, {n}), " ",
                      el("time", {datetime: it.startTime}, clock(it.startTime)), " → ",
                      el("time", {datetime: it.endTime}, clock(it.endTime)));
   return el("li", {class: "itinerary"}, heading, el("p", {class: "summary"}, summary),
@@ -260,8 +263,12 @@ function itineraryMap(it, n, summary) {
   const padLat = Math.max((maxLat - minLat) * 0.08, 0.002), padLon = Math.max((maxLon - minLon) * 0.08, 0.004);
   [minLat, maxLat, minLon, maxLon] = [minLat - padLat, maxLat + padLat, minLon - padLon, maxLon + padLon];
   const shrink = Math.cos(((minLat + maxLat) / 2) * Math.PI / 180);  // a degree of longitude is shorter
+  // a frame between 2:1 and 1:1 (width:height), widened around the journey as needed
+  const wide = (maxLon - minLon) * shrink, tall = maxLat - minLat;
+  if (tall > wide) [minLon, maxLon] = [minLon - (tall - wide) / shrink / 2, maxLon + (tall - wide) / shrink / 2];
+  if (tall < wide / 2) [minLat, maxLat] = [minLat - (wide / 2 - tall) / 2, maxLat + (wide / 2 - tall) / 2];
   const scale = MAP_WIDTH / ((maxLon - minLon) * shrink);
-  const height = Math.min(Math.max((maxLat - minLat) * scale, 120), 900);
+  const height = (maxLat - minLat) * scale;
   const x = (lon) => ((lon - minLon) * shrink * scale).toFixed(1);
   const y = (lat) => ((maxLat - lat) * scale).toFixed(1);
   svg.setAttribute("viewBox", `0 0 ${MAP_WIDTH} ${height.toFixed(0)}`);
@@ -380,6 +387,7 @@ function plannerPage() {
     const destination = await resolvePlace(to, T.to);
     if (destination.error) return say(destination.error, true);
     asked = {from: origin.place, to: destination.place};
+    Object.assign(endNames, {Origin: from.value.trim(), Destination: to.value.trim()});
     if (form.elements.when.value === "arrive") asked.arriveBy = "true";
     if (document.getElementById("wheelchair").checked) asked.wheelchair = "true";
     if (document.getElementById("bike").checked) {

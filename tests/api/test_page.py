@@ -8,8 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
+import subprocess
 
 import numpy as np
+import polyline
 import pytest
 from yarl import URL
 
@@ -113,6 +116,9 @@ async def test_a_day_outside_the_feeds_starts_on_their_first_day_and_says_so(cli
     notice = re.search(r'<p id="notice" role="status">([^<]*)</p>', html).group(1)
     assert "2026-12-03" in notice and first in notice
     assert page_data(html)["date"] == first
+    board = await (await client.get(f"/stop/{PASILA}", params={"lang": "fr"})).text()
+    assert page_data(board)["date"] == first and first in re.search(r'<p id="notice" role="status">([^<]*)</p>',
+                                                                    board).group(1)
 
 
 async def test_a_day_inside_the_feeds_is_today_without_notice(client, network, monkeypatch):
@@ -292,3 +298,35 @@ def test_the_page_key_is_a_declared_client_key(tmp_path, page, message):
     with pytest.raises(ConfigError) as error:
         load_config(write(tmp_path, page), ["helsinki"])
     assert message in str(error.value)
+
+
+async def test_the_streets_answer_follows_the_document(client):
+    from .test_openapi import check
+
+    response = await client.get("/v1/streets", params={"bbox": "24.94,60.168,24.945,60.171"})
+    check(await response.json(), "/v1/streets")
+    check(await (await client.get("/v1/streets", params={"bbox": "1,2"})).json(), "/v1/streets", "400")
+
+
+def test_the_document_lists_the_pages():
+    from trajet.api.openapi import document
+
+    paths = document()["paths"]
+    for path in ("/", "/stop/{stopId}", "/static/{name}", "/v1/streets"):
+        assert "get" in paths[path], path
+    assert [p["name"] for p in paths["/v1/streets"]["get"]["parameters"]] == ["bbox"]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run page.js's decoder")
+async def test_the_page_s_polyline_decoder_agrees_with_the_api_s_encoder(client):
+    """page.js's decodePolyline, run by node, on every leg of a real plan, against the polyline package."""
+    body = await (await client.get("/v1/plan", params={"from": "1000102", "to": "1000004", "date": "2022-02-22",
+                                                        "time": "08:00"})).json()
+    encoded = [leg["legGeometry"]["points"] for it in body["itineraries"] for leg in it["legs"]]
+    script = STATIC["page.js"][0].decode()
+    decoder = re.search(r"^function decodePolyline\(text\) \{.*?^\}$", script, re.S | re.M).group(0)
+    program = decoder + f"\nconsole.log(JSON.stringify({json.dumps(encoded)}.map(decodePolyline)));"
+    decoded = json.loads(subprocess.run(["node", "-e", program], capture_output=True, text=True, check=True).stdout)
+    assert len(decoded) == len(encoded) > 5
+    for text, points in zip(encoded, decoded):
+        assert points == [list(p) for p in polyline.decode(text)]
