@@ -113,6 +113,13 @@ function decodePolyline(text) {
 // --- the place inputs: an ARIA combobox each ------------------------------------------------
 const COORDINATE = /^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$/;
 
+// what tells apart two suggestions of one name: the platform and lines of a stop, the area of an address
+function placeDetail(place) {
+  if (place.type !== "stop") return place.locality || "";
+  const lines = (place.routes || []).slice(0, 6).map((r) => r.shortName).join(" ");
+  return [place.platformCode ? fill(T.platform, {code: place.platformCode}) : "", lines].filter(Boolean).join(" · ");
+}
+
 function combobox(input) {
   const list = document.getElementById(input.getAttribute("aria-controls"));
   const status = document.getElementById("combo-status");
@@ -153,7 +160,7 @@ function combobox(input) {
     if (!answer.ok) return close();
     options = answer.body.places;
     list.replaceChildren(...options.map((place, i) => {
-      const detail = place.type === "stop" ? (place.routes || []).slice(0, 6).map((r) => r.shortName).join(" ") : "";
+      const detail = placeDetail(place);
       const li = el("li", {id: `${list.id}-${i}`, role: "option", "aria-selected": "false"}, place.name,
                     detail ? " " : null, detail ? el("small", {}, detail) : null);
       li.addEventListener("mousedown", (event) => {
