@@ -367,7 +367,8 @@ function plannerPage() {
     if (!answer.ok) return say(fill(T.error, {message: answer.message}), true);
     const body = answer.body;
     const found = body.itineraries || [];
-    if (!found.length) say(T.none, false);
+    const why = (body.routingErrors || []).map((e) => e.description).filter(Boolean).join(" ");
+    if (!found.length) say(why ? `${T.none} ${why}` : T.none, false);
     else say(found.length === 1 ? T.found_one : fill(T.found, {n: found.length}), false);
     list.replaceChildren(...found.map((it, i) => itineraryItem(it, i + 1)));
     cursors = {earlier: body.previousPageCursor, later: body.nextPageCursor};
