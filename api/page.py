@@ -124,7 +124,7 @@ async def static_file(request: web.Request) -> web.Response:
         return error_response(404, "not_found", f"no static file {name!r} (the page's files: {', '.join(STATIC)})",
                               "name")
     body, content_type = found
-    etag = ETAGS[request.match_info["name"]]
+    etag = ETAGS[name]
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": etag}
     if request.headers.get("If-None-Match") == etag:
         return web.Response(status=304, headers=headers)
