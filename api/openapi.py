@@ -41,8 +41,8 @@ SCHEMAS = {
     "Place": {
         "type": "object",
         "required": ["name", "lat", "lon"],
-        "properties": {"name": STRING, "stopId": STRING, "lat": NUMBER, "lon": NUMBER, "arrival": TIME,
-                       "departure": TIME},
+        "properties": {"name": STRING, "stopId": STRING, "platformCode": STRING, "lat": NUMBER, "lon": NUMBER,
+                       "arrival": TIME, "departure": TIME},
     },
     "Leg": {
         "type": "object",

@@ -54,7 +54,10 @@ def _place(network, places: dict, stop: int) -> dict:
     if stop < 0:
         return {"name": PLACE_NAMES[stop], "lat": lat, "lon": lon}
     net = network.net
-    return {"name": str(net.stop_name[stop]), "stopId": str(net.stop_id[stop]), "lat": lat, "lon": lon}
+    place = {"name": str(net.stop_name[stop]), "stopId": str(net.stop_id[stop]), "lat": lat, "lon": lon}
+    if net.stop_platform_code[stop]:  # GTFS platform_code, as OpenTripPlanner's platformCode
+        place["platformCode"] = str(net.stop_platform_code[stop])
+    return place
 
 
 def headsign(network, trip: int) -> str:

@@ -124,6 +124,19 @@ def test_a_station_id_is_a_board_s_stop_with_platform_codes(helsinki):
         :sum(d["stopId"] == departures[0]["stopId"] for d in departures)]
 
 
+def test_a_journey_s_legs_name_the_platforms_they_use(helsinki):
+    """Kamppi to Pasila at 08:00: the train arrives at Pasila's platform 11, as its stop's
+    platform_code says; a stop without one has no platformCode."""
+    from trajet.service.plan import plan_json
+
+    answer = plan_json(helsinki, helsinki.plan("1000102", "1000004", dt.date(2022, 2, 22), 8 * 3600))
+    ends = [end for it in answer["itineraries"] for leg in it["legs"] for end in (leg["from"], leg["to"])]
+    rail = [leg for it in answer["itineraries"] for leg in it["legs"] if leg["mode"] == "RAIL"]
+    assert rail and rail[0]["to"]["platformCode"] == "11"
+    codes = {str(s): str(c) for s, c in zip(helsinki.net.stop_id, helsinki.net.stop_platform_code)}
+    assert all(end.get("platformCode") == (codes[end["stopId"]] or None) for end in ends if "stopId" in end)
+
+
 def test_a_departure_s_headsign_is_its_trip_s(helsinki, subway):
     for network, feed, stop_id, date in ((helsinki, "helsinki", PASILA_RAIL, HELSINKI_DATE),
                                          (subway, "nyc-subway", TIMES_SQ, NY_DATE)):
