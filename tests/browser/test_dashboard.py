@@ -45,12 +45,28 @@ def test_the_language_switch_gives_french_and_back(dashboard):
     assert dashboard.locator("h1").inner_text() == "Funders' dashboard"
 
 
+def plans_asked(page) -> int:
+    """The /v1/plan requests of the page's table per endpoint."""
+    table = page.locator("table", has=page.locator("caption", has_text="Cost per endpoint"))
+    return int(table.locator("tbody tr", has=page.locator("th", has_text="/v1/plan")).locator("td").first.inner_text())
+
+
 def test_the_form_narrows_to_a_territory(dashboard):
+    everyone = plans_asked(dashboard)
     dashboard.get_by_label("Territory").select_option("espoo")
     dashboard.get_by_role("button", name="Show").click()
     dashboard.wait_for_url("**territory=espoo**")
     assert dashboard.get_by_label("Territory").input_value() == "espoo"
     assert dashboard.locator("figure svg[role=img]").count() == 9
+    espoo = plans_asked(dashboard)
+    assert 0 < espoo < everyone  # a third of the ledger's plans are espoo's
+
+
+def test_a_french_browser_gets_the_dashboard_in_french(open_page):
+    page = open_page(f"/dashboard?key={ADMIN_KEY}", locale="fr-FR")
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("h1").inner_text() == "Tableau de bord des financeurs"
+    assert page.get_by_role("link", name="English").is_visible()
 
 
 def test_the_csv_link_downloads_the_tables(dashboard):
