@@ -19,7 +19,7 @@ from trajet.service.network import Network
 from trajet.service.plan import warm_up
 from trajet.service.text_answer import TextChannel
 
-from . import analyses, dashboard, text
+from . import analyses, dashboard, page, text
 from . import handlers as h
 from .endpoints import accepting
 from .keys import BACKLOG, CONFIG, EXECUTOR, LEDGER, METRICS, NETWORK, SETUP, ServiceConfig
@@ -50,6 +50,10 @@ GET_HANDLERS = {
     "/dashboard/data": dashboard.dashboard_download,
     "/v1/reports/usage": dashboard.reports_usage,
     "/v1/text": text.text_get,
+    "/v1/streets": page.streets,
+    "/": page.traveller_page,
+    "/stop/{stop_id}": page.board_page,
+    "/static/{name}": page.static_file,
 }
 
 POST_HANDLERS = {

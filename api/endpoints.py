@@ -43,6 +43,7 @@ from trajet.service.params import (
     check_conflicts,
     describe,
 )
+from trajet.service.street_map import MAX_AREA_KM2
 from trajet.service.traveltimes import (
     DEFAULT_MAX_TRAVEL_S,
     MAX_PERCENTILES,
@@ -224,6 +225,17 @@ DASHBOARD_QUERIES = {
     "/v1/reports/usage": Query((*_PERIOD, _FORMAT)),
 }
 
+# the traveller page, the departure boards, their static files and the streets under a journey (api/page.py)
+_LANG = _q("lang", "en or fr (default: from Accept-Language)", {"enum": ["en", "fr"]})
+PAGE_QUERIES = {
+    "/v1/streets": Query((_q("bbox", f"minLon,minLat,maxLon,maxLat (WGS84 degrees), at most {MAX_AREA_KM2:.0f} km²",
+                             required=True),)),
+    "/": Query((_LANG,)),
+    "/stop/{stop_id}": Query((Parameter("stopId", "the stop, or a station (all its platforms)", location="path"),
+                              _LANG)),
+    "/static/{name}": Query((Parameter("name", "a file of the page: page.js, page.css", location="path"),)),
+}
+
 GET_QUERIES: dict[str, Query] = {
     "/v1/health": Query(),
     "/v1/ready": Query(),
@@ -261,6 +273,7 @@ GET_QUERIES: dict[str, Query] = {
     "/openapi.json": Query(),
     "/metrics": Query(),
     **DASHBOARD_QUERIES,
+    **PAGE_QUERIES,
     "/v1/text": Query((_q("q", "the question, in French or English (\"de Kamppi à Pasila à 8h\")", required=True),
                        _q("lang", "fr or en (default: detected from the question)", {"enum": ["fr", "en"]}),
                        _q("sender", "who asks, to keep a pending numbered choice (kept as a hash, never logged)"))),

@@ -12,6 +12,7 @@ from trajet.feeds.modes import MODES
 from trajet.service.access import BIKES_NAMES, WHEELCHAIR_NAMES
 from trajet.service.matrix import MAX_POINTS
 from trajet.service.params import ACCESS_PARAMETERS
+from trajet.service.street_map import MAX_SEGMENTS
 from trajet.service.text_answer import MAX_TEXT
 from trajet.service.traveltimes import DEFAULT_MAX_TRAVEL_S, MATRIX_OPTIONS, MAX_TRAVEL_S
 
@@ -237,7 +238,8 @@ SCHEMAS = {
         "required": ["time", "stopId", "platformCode", "routeId", "routeShortName", "mode", "headsign", "tripId",
                      "serviceDate", "wheelchairAccessible", "bikesAllowed"],
         "properties": {"time": TIME, "stopId": STRING, "platformCode": NULLABLE_STRING, "routeId": STRING,
-                       "routeShortName": STRING, "mode": STRING, "headsign": STRING, "tripId": STRING,
+                       "routeShortName": STRING, "routeColor": NULLABLE_STRING, "routeTextColor": NULLABLE_STRING,
+                       "mode": STRING, "headsign": STRING, "tripId": STRING,
                        "serviceDate": {"type": "string", "format": "date"},
                        "wheelchairAccessible": {"enum": list(WHEELCHAIR_NAMES),
                                                 "description": "the trip's GTFS wheelchair_accessible: 0 (blank) "
@@ -391,6 +393,36 @@ def _ok(schema: dict, description: str) -> dict:
     return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}, **ERRORS}
 
 
+_HTML = {"content": {"text/html": {"schema": STRING}}}
+PAGE_PATHS = {
+    "/v1/streets": {"get": {
+        "summary": "The street segments inside a box, to draw under a journey: each once, [lon1, lat1, lon2, lat2, "
+                   f"kind] (OpenStreetMap highway kind), with an end in the box; none without streets. Past "
+                   f"{MAX_SEGMENTS} segments the larger streets are kept and truncated is true",
+        "responses": _ok({"type": "object", "required": ["bbox", "segments", "truncated"], "properties": {
+            "bbox": {"type": "array", "items": NUMBER, "minItems": 4, "maxItems": 4},
+            "segments": {"type": "array", "items": {"type": "array", "minItems": 5, "maxItems": 5,
+                                                    "prefixItems": [NUMBER, NUMBER, NUMBER, NUMBER, STRING]}},
+            "truncated": BOOLEAN}}, "The segments"),
+    }},
+    "/": {"get": {"summary": "The traveller page: a journey planner in French or English (HTML, its script "
+                             "calling this API from the browser)",
+                  "security": [{}], "responses": {"200": {"description": "HTML page", **_HTML}}}},
+    "/stop/{stopId}": {"get": {"summary": "The departure board page of a stop or station, refreshed every 30 s",
+                               "security": [{}],
+                               "responses": {"200": {"description": "HTML page", **_HTML},
+                                             "404": {"description": "Unknown stop: an HTML page saying so",
+                                                     **_HTML}}}},
+    "/static/{name}": {"get": {"summary": "The pages' script and style sheet (Cache-Control, ETag)",
+                               "security": [{}],
+                               "responses": {"200": {"description": "The file", "content": {
+                                   "text/javascript": {"schema": STRING}, "text/css": {"schema": STRING}}},
+                                   "304": {"description": "Not modified (If-None-Match)"},
+                                   "404": {"description": "No such file",
+                                           "content": {"application/json": {"schema": _ref("Error")}}}}}},
+}
+
+
 def document() -> dict:
     """The document; every GET path's parameters and its 400 come from its declaration
     (endpoints.GET_QUERIES), the one the requests are checked against."""
@@ -531,6 +563,7 @@ def _document() -> dict:
                                       "content": {"application/json": {"schema": _ref("Error")}}}},
             }},
             **DASHBOARD_PATHS,
+            **PAGE_PATHS,
             "/metrics": {"get": {"summary": "Prometheus metrics",
                                  "responses": {"200": {"description": "Text exposition format",
                                                        "content": {"text/plain": {"schema": STRING}}}}}},

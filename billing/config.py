@@ -22,6 +22,10 @@ file raises ConfigError naming the key and, where it can be found, its line.
     [dashboard]
     public = false                  # true: GET /dashboard without an admin key
 
+    [page]                          # the traveller page (GET /) and departure boards (GET /stop/...)
+    key = "page-key-change-me"      # with anonymous = false: a declared client key the server writes
+                                    # into the pages, public, its quota bounding what they may spend
+
     [funding]                       # the metered-API model
     free_monthly_requests = 10000   # per key
     price_per_1000_eur = 0.5        # beyond the free quota
@@ -103,6 +107,7 @@ class Config:
     free_monthly_requests: int = 10_000
     price_per_1000_eur: float = 0.5
     dashboard_public: bool = False  # the funders' dashboard open to all, not only admin keys
+    page_key: str | None = None  # the client key the traveller page's requests carry (public: written into it)
 
     @property
     def default_territory(self) -> str:
@@ -162,7 +167,7 @@ def load_config(path: str | os.PathLike, feeds: list[str] | None) -> Config:
         raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
-    known = {"ledger", "costs", "access", "funding", "dashboard", "territories", "keys"}
+    known = {"ledger", "costs", "access", "funding", "dashboard", "page", "territories", "keys"}
     for key in data:
         if key not in known:
             _Reader(path, text, data, "").fail(key, f"unknown section (known: {', '.join(sorted(known))})")
@@ -218,6 +223,12 @@ def load_config(path: str | os.PathLike, feeds: list[str] | None) -> Config:
         keys[value] = ApiKey(value, owner, kind, territory,
                              k.get("role", str, "client", lambda v: v in ("client", "admin")),
                              k.get("monthly_quota", int, 0, lambda v: v >= 0))
+    page = _Reader(path, text, data.get("page", {}), "page.", max(text.find("[page]"), 0))
+    page_key = page.get("key", str, None)
+    if page_key is not None and page_key not in keys:
+        page.fail("key", "is not a declared key ([[keys]])")
+    if page_key is not None and keys[page_key].role != "client":
+        page.fail("key", "is written into a public page: it must be a client key, never an admin key")
     return Config(
         territories=tuple(territories),
         keys=keys,
@@ -229,6 +240,7 @@ def load_config(path: str | os.PathLike, feeds: list[str] | None) -> Config:
         free_monthly_requests=funding.get("free_monthly_requests", int, 10_000, lambda v: v >= 0),
         price_per_1000_eur=float(funding.get("price_per_1000_eur", (int, float), 0.5, lambda v: v >= 0)),
         dashboard_public=_Reader(path, text, data.get("dashboard", {}), "dashboard.").get("public", bool, False),
+        page_key=page_key,
     )
 
 

@@ -34,6 +34,7 @@ class Leg:
 @dataclass(frozen=True)
 class Journey:
     legs: tuple[Leg, ...]
+    direct: bool = False  # the journey without transit (its one leg goes by the query's direct mode)
 
     @property
     def t_dep(self) -> int:

@@ -45,6 +45,8 @@ def departure_board(network, stop_id: str, date: dt.date, seconds: int, limit: i
             "platformCode": platform_code(net, stop),
             "routeId": str(net.route_id[route]),
             "routeShortName": str(net.route_short_name[route]),
+            "routeColor": str(net.route_color[route]) or None,
+            "routeTextColor": str(net.route_text_color[route]) or None,
             "mode": MODES[int(net.route_mode[route])],
             "headsign": headsign(network, source),
             "tripId": net.trip_id[source],

@@ -98,20 +98,24 @@ def _trip_leg(network, view: DayView, leg, out: dict) -> None:
     )
 
 
-def street_mode(leg, options: QueryOptions) -> str:
-    """WALK or BICYCLE: how a leg that is not a trip goes (the query's access, egress or
-    direct mode at the ends; between two stops always on foot)."""
+def street_mode(leg, options: QueryOptions, direct: bool = False) -> str:
+    """WALK or BICYCLE: how a leg that is not a trip goes (the query's direct mode on the
+    journey without transit, its access or egress mode at the ends; between two stops of a
+    journey with transit always on foot)."""
+    if direct:
+        return options.direct_mode
     if leg.from_stop == ORIGIN:
         return options.direct_mode if leg.to_stop == DESTINATION else options.access_mode
     return options.egress_mode if leg.to_stop == DESTINATION else "WALK"
 
 
-def leg_json(network, view, leg, places: dict | None = None, options: QueryOptions = QueryOptions()) -> dict:
+def leg_json(network, view, leg, places: dict | None = None, options: QueryOptions = QueryOptions(),
+             direct: bool = False) -> dict:
     places = places or {}
     start, end = _place(network, places, leg.from_stop), _place(network, places, leg.to_stop)
     start["departure"] = iso(network, view.origin, leg.t_dep)
     end["arrival"] = iso(network, view.origin, leg.t_arr)
-    mode = "WALK" if leg.kind == "trip" else street_mode(leg, options)
+    mode = "WALK" if leg.kind == "trip" else street_mode(leg, options, direct)
     out = {
         "mode": mode,
         "from": start,
@@ -167,7 +171,7 @@ def model_names(model: int) -> list[str]:
 
 def journey_json(network, view, journey: Journey, places: dict | None = None,
                  options: QueryOptions = QueryOptions()) -> dict:
-    legs = [leg_json(network, view, leg, places, options) for leg in journey.legs]
+    legs = [leg_json(network, view, leg, places, options, journey.direct) for leg in journey.legs]
     walk = sum(leg.t_arr - leg.t_dep for leg in journey.legs if leg.kind == "walk")  # on foot or by bike
     walk_m = sum(leg["distance"] for leg in legs if leg["mode"] in ("WALK", "BICYCLE"))
     ride = sum(leg.t_arr - leg.t_dep for leg in journey.legs if leg.kind == "trip")

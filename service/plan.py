@@ -194,7 +194,7 @@ def direct_walk(network: "Network", view: DayView, start, end, t0: int, options:
     a = ORIGIN if isinstance(start, tuple) else start[-1]
     b = DESTINATION if isinstance(end, tuple) else end[-1]
     t_dep = t0 - seconds if arrive_by else t0
-    return Journey((Leg("walk", a, b, t_dep, t_dep + seconds),))
+    return Journey((Leg("walk", a, b, t_dep, t_dep + seconds),), direct=True)
 
 
 def _with_direct(result: PlanResult, direct: Journey | None, window_s: int = 0, arrive_by: bool = False) -> PlanResult:

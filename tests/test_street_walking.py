@@ -140,6 +140,16 @@ def test_a_bike_rides_to_the_first_stop_at_its_speed(helsinki):
     assert ride["legs"][0]["mode"] == "BICYCLE" and ride["duration"] < 300
 
 
+def test_a_bike_ride_between_two_stops_is_a_bicycle_leg(helsinki):
+    """Stop to stop (Kamppi's metro to Pasila's station, 4 km), the journey without transit by
+    bike is told as the ride it is, timed and measured at the bike's speed."""
+    answer = body(helsinki, "1000102", "1000004", QueryOptions(direct_mode="BICYCLE"))
+    [ride] = [it for it in answer["itineraries"] if len(it["legs"]) == 1]
+    leg = ride["legs"][0]
+    assert leg["mode"] == "BICYCLE" and ride["transfers"] == 0
+    assert leg["duration"] == pytest.approx(leg["distance"] / 5.0, rel=0.05)
+
+
 def test_a_bike_at_the_destination_must_ride_on_board(helsinki):
     from trajet.service.errors import QueryError
 

@@ -199,6 +199,7 @@ BASE = {
     "/v1/costs": {"since": "2026-01-01"},
     "/v1/funding": {"since": "2026-01-01"},
     "/v1/text": {"q": "departures Kamppi"},
+    "/v1/streets": {"bbox": "24.93,60.165,24.95,60.175"},
 }
 BASE_FOR = {("/v1/stops", "near"): {}, ("/v1/stops", "radius"): {"near": "60.2035,24.96"},
             ("/v1/traveltimes", "to"): {"date": DAY, "time": "09:00", "window": "120"}}
@@ -211,14 +212,15 @@ VALUE = {"from": RAUTATIENTORI, "to": KUMPULA, "date": DAY, "time": "08:00", "ma
          "wheelchair": "true", "wheelchairUnknown": "exclude", "numItineraries": "2", "q": "kumpula",
          "near": "60.2035,24.96", "radius": "400", "point": "60.1699,24.9384", "limit": "3", "report": "full",
          "since": "2026-01-01", "until": "2026-01-31", "model": "operators", "basis": "legs",
-         "window": "300", "percentiles": "25,75", "maxTravelTime": "1800", "format": "geojson"}
+         "window": "300", "percentiles": "25,75", "maxTravelTime": "1800", "format": "geojson",
+         "bbox": "24.93,60.165,24.95,60.175", "lang": "fr"}
 # a value of a parameter that differs by endpoint
 VALUE_FOR = {("/dashboard/data", "format"): "csv", ("/v1/reports/usage", "format"): "csv"}
 DECLARED = [(route, name) for route, query in GET_QUERIES.items() for name in query.names]
 
 
 def url_of(route: str) -> str:
-    return route.replace("{stop_id}", RAUTATIENTORI)
+    return route.replace("{stop_id}", RAUTATIENTORI).replace("{name}", "page.js")
 
 
 @pytest.mark.parametrize(("route", "name"), DECLARED, ids=[f"{r} {n}" for r, n in DECLARED])
