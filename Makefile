@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench compare install clean
+.PHONY: run test bench compare install clean screenshots browser-deps
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -13,6 +13,26 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The browser tests (tests/browser) drive Debian's chromium with Playwright (Playwright's own
+# browser download is not used) and check pages with axe-core from npm, kept in .cache/npm.
+# Both are installed here when missing; without npm the accessibility tests fail under CI
+# (env CI set) and are skipped with their reason elsewhere.
+CHROMIUM ?= /usr/bin/chromium
+AXE_PREFIX := .cache/npm
+AXE := $(AXE_PREFIX)/node_modules/axe-core/axe.min.js
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export TRAJET_CHROMIUM := $(CHROMIUM)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) apt-get install -y --no-install-recommends chromium
+
+$(AXE):
+	@if command -v npm >/dev/null; then npm install --prefix $(AXE_PREFIX) --no-save --no-audit --no-fund axe-core@4; \
+	else echo "warning: npm not found: axe-core not installed, the accessibility tests cannot run" >&2; fi
+
+browser-deps: $(CHROMIUM) $(AXE)
+
 # Compile the bundled Helsinki feed (cached after the first run), plan an example journey,
 # then serve the API on http://127.0.0.1:8080; the clock starts on the bundled feed's day
 TRAJET_NOW ?= 2022-02-22T08:00
@@ -20,10 +40,14 @@ run: $(STAMP)
 	$(BIN)/trajet plan --from 1020453 --to 1240118 --date 2022-02-22 --time 08:00
 	TRAJET_NOW=$(TRAJET_NOW) $(BIN)/trajet serve --host 127.0.0.1 --port 8080
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+# Refresh the README's images (docs/img) from the browser tests; CI never runs this
+screenshots: $(STAMP) browser-deps
+	TRAJET_SCREENSHOTS=docs/img $(BIN)/pytest -q tests/browser
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[test,bench]'
