@@ -312,17 +312,23 @@ function itineraryMap(it, n, summary) {
 }
 
 // --- how the answer was computed ------------------------------------------------------------
-function howText(body) {
+function howText(body, arriveBy) {
   const c = body.computation || {};
   const parts = [];
   if (body.feeds && body.feeds.length) {
     parts.push(fill(T.how_feeds, {feeds: body.feeds.map((f) => fill(T.how_feed, f)).join("; ")}));
   }
   if (c.algorithm) {
-    parts.push(fill(T.how_algorithm, {name: c.algorithm.name, reference: c.algorithm.reference,
-                                      variant: c.algorithm.variant || c.algorithm.implementation}));
+    // the search told in the page's language from the answer's window and what was asked
+    const window = body.searchWindowUsed || 0;
+    const variant = (window ? fill(T.how_window, {minutes: Math.round(window / 60)}) : T.how_single) +
+                    (arriveBy ? T.how_mirrored : "");
+    parts.push(fill(T.how_algorithm, {name: c.algorithm.name, reference: c.algorithm.reference, variant}));
   }
-  if (body.walking && body.walking.models) parts.push(fill(T.how_walking, {models: body.walking.models.join(", ")}));
+  if (body.walking && body.walking.models) {
+    const models = body.walking.models.map((model) => T[`model_${model}`] || model);
+    parts.push(fill(T.how_walking, {models: models.join(", ")}));
+  }
   if (c.cpuTimeMs !== undefined) {
     parts.push(fill(T.how_cost, {cpu: c.cpuTimeMs.toFixed(1), cost: (c.costEur || 0).toPrecision(2)}));
   }
@@ -374,7 +380,7 @@ function plannerPage() {
     cursors = {earlier: body.previousPageCursor, later: body.nextPageCursor};
     earlier.hidden = !cursors.earlier;
     later.hidden = !cursors.later;
-    howBody.replaceChildren(...howText(body));
+    howBody.replaceChildren(...howText(body, asked.arriveBy === "true"));
     how.hidden = false;
   }
 

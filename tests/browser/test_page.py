@@ -162,6 +162,26 @@ def test_how_was_this_computed(planned):
     assert body["computation"]["algorithm"]["name"] in text, text  # RAPTOR
     assert re.search(r"\d\s*ms", text), f"no CPU time in {text!r}"
     assert "EUR" in text or "€" in text, f"no cost in {text!r}"
+    minutes = body["searchWindowUsed"] // 60
+    assert f"{minutes}-minute window" in text, f"the search is not told: {text!r}"
+
+
+def test_how_was_this_computed_in_french(open_page):
+    """The French page tells the search and the walking models in French, not the API's
+    English sentences."""
+    page = open_page("/?lang=fr")
+    pick(page, "from", "Kamppi")
+    pick(page, "to", "Pasila")
+    page.locator("input[name=when][value=arrive]").check()
+    body = plan(page)
+    how = page.locator("details#how")
+    how.locator("summary").click()
+    text = how.inner_text()
+    assert f"fenêtre de {body['searchWindowUsed'] // 60} minutes" in text, text
+    assert "horaires inversés dans le temps" in text, text  # arrive-by: the mirrored timetable
+    assert body["computation"]["algorithm"]["variant"] not in text, text
+    assert body["walking"]["models"] and not any(model in text for model in body["walking"]["models"]
+                                                 if model != "transfers.txt"), text
 
 
 def test_planning_with_the_keyboard_alone(open_page):
