@@ -233,7 +233,8 @@ PAGE_QUERIES = {
     "/": Query((_LANG,)),
     "/stop/{stop_id}": Query((Parameter("stopId", "the stop, or a station (all its platforms)", location="path"),
                               _LANG)),
-    "/static/{name}": Query((Parameter("name", "a file of the page: page.js, page.css", location="path"),)),
+    "/static/{name}": Query((Parameter("name", "a file of the page: page.js, page.css", location="path"),
+                             _q("v", "the file's version, written by the pages so that a new one is fetched at once"))),
 }
 
 GET_QUERIES: dict[str, Query] = {

@@ -34,7 +34,7 @@ from .responses import error_response, json_response
 
 STATIC_DIR = Path(__file__).parent / "static"
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-CACHE_CONTROL = "public, max-age=3600"  # an hour: a new version is seen within it (the ETag revalidates)
+CACHE_CONTROL = "public, max-age=3600"  # the pages name each file with its version (?v=): a new one is fetched at once
 # the files /static/{name} serves, read once: a name is looked up here, never joined to a path
 STATIC = {p.name: (p.read_bytes(), CONTENT_TYPES[p.suffix]) for p in sorted(STATIC_DIR.iterdir())
           if p.suffix in CONTENT_TYPES}
@@ -60,6 +60,7 @@ def _render(name: str, lang: str, values: dict, data: dict, notice: str = "") ->
     other = "fr" if lang == "en" else "en"
     filled = {key: escape(text) for key, text in t.items()}
     filled.update({key: escape(str(value)) for key, value in values.items()})
+    filled.update(css_version=ETAGS["page.css"].strip('"'), js_version=ETAGS["page.js"].strip('"'))
     filled.update(lang=lang, other=other, other_lang=escape(t["other_lang"]), notice=escape(notice),
                   notice_hidden="" if notice else " hidden", data=_data_json({"lang": lang, "texts": t, **data}))
     return TEMPLATES[name].substitute(filled)

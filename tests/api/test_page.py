@@ -17,7 +17,7 @@ import pytest
 from yarl import URL
 
 from trajet.api.app import create_app
-from trajet.api.page import STATIC
+from trajet.api.page import ETAGS, STATIC
 from trajet.api.page_texts import T
 from trajet.billing.config import ConfigError, load_config
 from trajet.service.clock import Clock
@@ -136,6 +136,17 @@ async def test_the_static_files_are_served_with_their_type_and_a_cache_header(cl
     assert await response.read() == STATIC[name][0]
     again = await client.get(f"/static/{name}", headers={"If-None-Match": response.headers["ETag"]})
     assert again.status == 304
+
+
+@pytest.mark.parametrize("path", ["/", f"/stop/{PASILA}"])
+async def test_the_pages_name_their_files_with_their_version(client, path):
+    """A page asks for /static/page.js?v=<its ETag>, so a browser fetches a new script at once."""
+    html = await (await client.get(path)).text()
+    for name in ("page.js", "page.css"):
+        version = ETAGS[name].strip('"')
+        assert f"/static/{name}?v={version}" in html, name
+        response = await client.get(f"/static/{name}", params={"v": version})
+        assert response.status == 200 and response.headers["ETag"] == ETAGS[name]
 
 
 @pytest.mark.parametrize("path", [
