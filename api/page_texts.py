@@ -153,6 +153,29 @@ T = {
         "model_station default": "le temps par défaut pour changer de quai dans une gare",
         "model_crow-fly": "la distance à vol d'oiseau à la vitesse de la marche",
         "model_street network": "le réseau des rues d'OpenStreetMap",
+        # why there is no journey, by the code and inputField of the API's routingErrors (whose
+        # descriptions are in English; the English page shows those)
+        "why_OUTSIDE_SERVICE_PERIOD": "Cette date est hors de la période des horaires.",
+        "why_NO_SERVICE_ON_DATE": "Aucun trajet ne circule ce jour-là.",
+        "why_NO_STOPS_IN_RANGE_from": "Aucun arrêt n'est à distance de marche du départ.",
+        "why_NO_STOPS_IN_RANGE_to": "Aucun arrêt n'est à distance de marche de l'arrivée.",
+        "why_NO_TRANSIT_CONNECTION_WITHIN_LIMITS": "Aucun trajet dans les limites demandées.",
+        "why_NO_TRANSIT_CONNECTION_WITHIN_LIMITS_maxTransfers": "Il faudrait plus de correspondances que la limite.",
+        "why_NO_TRANSIT_CONNECTION_WITHIN_LIMITS_modes": "Le trajet trouvé emprunte un mode de transport exclu.",
+        "why_NO_TRANSIT_CONNECTION_WITHIN_LIMITS_maxTransferWalk":
+            "Le trajet demande entre deux arrêts une marche plus longue que la limite.",
+        "why_NO_TRANSIT_CONNECTION_WITHIN_LIMITS_wheelchair":
+            "Aucun trajet accessible en fauteuil roulant : un arrêt, un véhicule ou une correspondance ne l'est pas.",
+        "why_NO_TRANSIT_CONNECTION_WITHIN_LIMITS_wheelchairUnknown":
+            "Les seuls trajets passent par des arrêts ou des véhicules dont l'accessibilité n'est pas connue.",
+        "why_NO_TRANSIT_CONNECTION_WITHIN_LIMITS_bikeOnBoard": "Aucun trajet de ce parcours ne prend les vélos à bord.",
+        "why_NO_TRANSIT_CONNECTION_WITHIN_LIMITS_bikeUnknown":
+            "Les seuls trajets empruntent des véhicules dont on ne sait pas s'ils prennent les vélos.",
+        "why_NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW":
+            "Plus de trajet après cette heure-là ce jour-là ; essayez plus tôt.",
+        "why_NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW_arrive":
+            "Aucun trajet n'arrive avant cette heure-là ce jour-là ; essayez une heure plus tardive.",
+        "why_NO_TRANSIT_CONNECTION": "Aucun trajet ne relie ces lieux ce jour-là.",
         "how_cost": "Cette réponse a demandé {cpu} ms de processeur et coûté {cost} EUR à calculer.",
         "how_attribution": "Rues © les contributeurs d'OpenStreetMap (ODbL).",
         "attribution": "Horaires issus des flux GTFS des exploitants ; rues © les contributeurs d'OpenStreetMap.",
@@ -170,4 +193,5 @@ T = {
         "board_error": "Les départs n'ont pas pu être chargés : {message}",
     },
 }
-assert T["en"].keys() == T["fr"].keys()  # every text in both languages
+# every text in both languages, but the reasons for no journey: in English the API's own
+assert T["en"].keys() == {key for key in T["fr"] if not key.startswith("why_")}

@@ -311,6 +311,15 @@ function itineraryMap(it, n, summary) {
   return svg;
 }
 
+// why there is no journey: the API's description (English), else in the page's language by its
+// code and inputField (the French texts of page_texts.py)
+function whyText(error, arriveBy) {
+  if (DATA.lang === "en") return error.description;
+  const key = `why_${error.code}`;
+  const field = arriveBy && error.code === "NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW" ? "arrive" : error.inputField;
+  return T[`${key}_${field}`] || T[key] || error.description;
+}
+
 // --- how the answer was computed ------------------------------------------------------------
 function howText(body, arriveBy) {
   const c = body.computation || {};
@@ -373,7 +382,7 @@ function plannerPage() {
     if (!answer.ok) return say(fill(T.error, {message: answer.message}), true);
     const body = answer.body;
     const found = body.itineraries || [];
-    const why = (body.routingErrors || []).map((e) => e.description).filter(Boolean).join(" ");
+    const why = (body.routingErrors || []).map((e) => whyText(e, asked.arriveBy === "true")).filter(Boolean).join(" ");
     if (!found.length) say(why ? `${T.none} ${why}` : T.none, false);
     else say(found.length === 1 ? T.found_one : fill(T.found, {n: found.length}), false);
     list.replaceChildren(...found.map((it, i) => itineraryItem(it, i + 1)));

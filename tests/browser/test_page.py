@@ -184,6 +184,27 @@ def test_how_was_this_computed_in_french(open_page):
                                                  if model != "transfers.txt"), text
 
 
+def test_no_journey_is_explained_in_the_page_s_language(open_page):
+    """Arriving at Pasila by 04:00 is impossible (the first journey arrives at 05:46): the French
+    page says why in French, the English one with the API's own sentence."""
+    from trajet.api.page_texts import T
+
+    for lang in ("fr", "en"):
+        page = open_page(f"/?lang={lang}")
+        pick(page, "from", "Kamppi")
+        pick(page, "to", "Pasila")
+        page.locator("input[name=when][value=arrive]").check()
+        page.locator("#date").fill(DATE)
+        page.locator("#time").fill("04:00")
+        with page.expect_response(lambda r: "/v1/plan" in r.url) as answered:
+            page.locator("#search").click()
+        [error] = answered.value.json()["routingErrors"]
+        french = T["fr"]["why_NO_TRANSIT_CONNECTION_IN_SEARCH_WINDOW_arrive"]
+        expected = french if lang == "fr" else error["description"]
+        expect(page.locator("#results")).to_contain_text(expected)
+        expect(page.locator(ITINERARY)).to_have_count(0)
+
+
 def test_planning_with_the_keyboard_alone(open_page):
     page = open_page("/")
     page.locator("#date").fill(DATE)  # the day and time typed in, then nothing but keys
