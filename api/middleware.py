@@ -27,9 +27,8 @@ REQUEST_ID = web.RequestKey("request_id", str)
 # no key needed, or checked by the handler (the dashboard takes an admin key from the header or, for a browser, the
 # query, or none when the configuration makes it public; the usage report is open); the traveller page, the
 # departure boards and their static files are open too (their requests to the API carry the page's key, if any)
-OPEN_PATHS = frozenset({"/v1/health", "/v1/ready", "/metrics", "/openapi.json", "/dashboard", "/dashboard/data",
-                        "/v1/reports/usage", "/"})
-OPEN_ROUTES = frozenset({"/stop/{stop_id}", "/static/{name}"})  # open paths with a variable, by their route
+OPEN_ROUTES = frozenset({"/v1/health", "/v1/ready", "/metrics", "/openapi.json", "/dashboard", "/dashboard/data",
+                         "/v1/reports/usage", "/", "/stop/{stop_id}", "/static/{name}"})  # by the route matched
 
 
 def make_errors_and_ids(metrics: Metrics):
@@ -62,7 +61,7 @@ def make_accounting(setup: Config, ledger: Ledger, quotas: Quotas):
         try:
             if request.method == "OPTIONS":  # browsers' preflights carry no key
                 response = web.Response(status=204)
-            elif request.path in OPEN_PATHS or endpoint_of(request) in OPEN_ROUTES:
+            elif endpoint_of(request) in OPEN_ROUTES:
                 response = await handler(request)
             elif text and key is None:
                 response = error_response(401, "unknown_key", "unknown API key (X-Api-Key)", "X-Api-Key")
