@@ -15,6 +15,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from .bounds import cluster_bounds
 from .compiled import (
     CHANGE_FORBIDDEN,
     COMPILER_VERSION,
@@ -367,7 +368,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
                                                                        else np.int32)
         elif name == "service_active":
             arrays[name] = np.concatenate(pieces, axis=0)
-        elif name.startswith(("footpath_", "step_free_")):
+        elif name.startswith(("footpath_", "step_free_", "bound_")):
             continue
         elif isinstance(pieces[0], Texts):
             arrays[name] = Texts.concat(pieces)
@@ -377,6 +378,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
     footpaths, n_snapped = _walks(arrays, station_paths, step_free_paths, stations, links_all, forbidden_all, walking,
                                   streets)
     arrays.update(footpaths)
+    arrays.update(cluster_bounds(arrays))
     meta = {
         "compiler_version": COMPILER_VERSION,
         "first_date": str(first),  # day 0 of service_active

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-COMPILER_VERSION = "13"
+COMPILER_VERSION = "15"
 MARKER = "meta.json"  # every compiled folder has it, with "compiler_version" inside
 
 # bits of CompiledNetwork.pattern_stop_rules
@@ -184,6 +184,11 @@ class CompiledNetwork(NamedTuple):
     stop_change_time: np.ndarray  # int32
     # Feed -> IANA timezone of its agencies
     feed_timezone: np.ndarray  # str
+    # Lower bounds for target pruning (feeds/bounds.py): stop -> its cluster of neighbouring
+    # stops; (cluster, stop) -> seconds at least from the stop to the cluster, and from it
+    bound_cluster: np.ndarray  # int32
+    bound_to_cluster: np.ndarray  # uint16 (n_clusters, n_stops)
+    bound_from_cluster: np.ndarray  # uint16 (n_clusters, n_stops)
 
     @property
     def n_stops(self) -> int:

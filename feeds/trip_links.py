@@ -23,6 +23,9 @@ from .read import IN_SEAT, IN_SEAT_NOT_ALLOWED, GtfsFeed
 from .report import Report
 
 TIMED, MIN_TIME, NOT_POSSIBLE = 1, 2, 3  # transfers.txt transfer_type
+# metres between one trip's last stop and the next trip's first, in one block, for the
+# traveller to stay on board (OpenTripPlanner 2's default interlining distance)
+INTERLINE_MAX_M = 200.0
 F = "transfers.txt"
 
 

@@ -73,6 +73,7 @@ from .workspace import (
     S_BEST_READY,
     S_EGRESS,
     S_IMPROVED,
+    S_LOWER_BOUND,
     S_MARKED,
     S_READY_PREV,
     S_READY_ROUND,
@@ -334,7 +335,7 @@ def _scan_pattern(tt, ws, q, k, pattern, start, last, best_target):
         rules = tt.pattern_stop_rules[stop_lo + i]
         if trip >= 0 and (rules & CAN_ALIGHT):
             t_arr = tt.arrivals[base + trip * n_pos + i]
-            if (t_arr < ws.stop_state[stop, S_BEST_ARR] and t_arr < best_target
+            if (t_arr < ws.stop_state[stop, S_BEST_ARR] and t_arr + ws.stop_state[stop, S_LOWER_BOUND] < best_target
                     and (stop_mask >> ((rules >> WHEELCHAIR_SHIFT) & 3)) & 1):
                 # what _alight does, written out: called here, its tuple of lengths made the
                 # New York region's queries 3x slower (router/README.md, Links between trips)
@@ -366,7 +367,7 @@ def _scan_pattern(tt, ws, q, k, pattern, start, last, best_target):
         if ((rules & CAN_BOARD) and ws.stop_state[stop, S_READY_ROUND] == k - 1
                 and (stop_mask >> ((rules >> WHEELCHAIR_SHIFT) & 3)) & 1):
             t_ready = ws.stop_state[stop, S_READY_PREV]
-            if t_ready >= best_target:
+            if t_ready + ws.stop_state[stop, S_LOWER_BOUND] >= best_target:
                 continue
             if trip < 0:
                 lo, hi = 0, n_trips  # first trip with departure >= t_ready
@@ -437,6 +438,7 @@ def _ride_entries(tt, ws, q, k, first, best_target):
             stop = tt.pattern_stops[stop_lo + i]
             rules = tt.pattern_stop_rules[stop_lo + i]
             if ((rules & CAN_ALIGHT) and t_arr < ws.stop_state[stop, S_BEST_ARR]
+                    and t_arr + ws.stop_state[stop, S_LOWER_BOUND] < best_target
                     and (q.stop_mask >> ((rules >> WHEELCHAIR_SHIFT) & 3)) & 1):
                 best_target, n_touched, n_logged, n_improved, n_marked = _alight(
                     tt, ws, k, stop, t_arr, trip, -1 - e, i, q.slack, best_target,
@@ -483,8 +485,8 @@ def _queue_patterns(tt, ws, mode_mask, access_mask, best_target):
     for m in range(ws.state[N_MARKED]):
         stop = ws.marked_list[m]
         ws.stop_state[stop, S_MARKED] = 0
-        if ws.stop_state[stop, S_READY_PREV] >= best_target:
-            continue  # target pruning: any trip from here arrives too late
+        if ws.stop_state[stop, S_READY_PREV] + ws.stop_state[stop, S_LOWER_BOUND] >= best_target:
+            continue  # target pruning: any trip from here arrives too late (bounds.py)
         for e in range(tt.stop_pattern_offsets[stop], tt.stop_pattern_offsets[stop + 1]):
             pattern = tt.stop_patterns[e]
             pos = tt.stop_pattern_positions[e]
@@ -533,7 +535,7 @@ def _relax_footpaths(tt, ws, k, slack, max_walk_m, walk_extra_ms, best_target):
             to = tt.footpath_to[f]
             duration = _walk_time(tt, f, walk_extra_ms)
             t_arr = t_stop + duration
-            if t_arr >= best_target:
+            if t_arr + ws.stop_state[to, S_LOWER_BOUND] >= best_target:
                 continue
             if ws.stop_state[to, S_EGRESS] == 0:
                 best_target = t_arr

@@ -147,7 +147,8 @@ def mirror_router(router: Router) -> Router:
     step_free = None
     if router.step_free is not None:
         step_free = tt._replace(**_mirror_footpaths(router.step_free)).freeze()
-    return Router(tt, router.walk_speed_m_s, step_free)
+    bounds = router.bounds.mirrored() if router.bounds is not None else None
+    return Router(tt, router.walk_speed_m_s, step_free, bounds)
 
 
 def forward_journey(tt: Timetable, journey: Journey) -> Journey:

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _kernels as K
 from . import workspace as W
+from .bounds import Bounds, fill_bounds, unfit_links
 from .query import DEFAULT_MAX_TRANSFERS, QueryOptions, make_query, walk_extra_ms
 from .timetable import Timetable
 from .workspace import Workspace, new_workspace
@@ -81,9 +82,14 @@ class Router:
     `step_free`: the same timetable with the footpaths of wheelchair users (no stairs,
     escalators nor steps; service/dayview.py step_free_timetable), read by every query with
     `options.wheelchair`, its journeys rebuilt and its footpaths looked up there; None when
-    they are the default ones."""
+    they are the default ones.
 
-    def __init__(self, tt: Timetable, walk_speed_m_s: float, step_free: Timetable | None = None):
+    `bounds`: lower bounds to the target (bounds.py), valid for both timetables; None, or a
+    timetable with links they do not hold for (unfit_links), and queries prune by the best
+    destination time alone."""
+
+    def __init__(self, tt: Timetable, walk_speed_m_s: float, step_free: Timetable | None = None,
+                 bounds: Bounds | None = None):
         if step_free is not None:
             other = [f for f in Timetable._fields
                      if f not in FOOTPATH_FIELDS and getattr(step_free, f) is not getattr(tt, f)]
@@ -94,6 +100,9 @@ class Router:
         self.step_free = step_free
         self.walk_speed_m_s = walk_speed_m_s  # the speed the footpath times were compiled at
         self._local = threading.local()
+        if bounds is not None and (bounds.to_cluster.shape[1] != tt.n_stops or unfit_links(tt, bounds)):
+            bounds = None
+        self.bounds = bounds
 
     def timetable(self, wheelchair: bool) -> Timetable:
         """The timetable a query reads: the step-free one for a wheelchair user, when there is one."""
@@ -105,6 +114,19 @@ class Router:
             ws = new_workspace(self.tt, max(max_rounds, DEFAULT_MAX_TRANSFERS + 1))
             self._local.ws = ws
         return ws
+
+    def bound(self, ws: Workspace, query) -> None:
+        """Lower bounds to the query's targets into the workspace (bounds.py), or none (zeros):
+        for a query without targets, without bounds, or walking faster than the footpaths
+        were compiled at (the bounds count those times)."""
+        if self.bounds is None or len(query.target_stops) == 0 or query.walk_extra_ms < 0:
+            ws.stop_state[:, W.S_LOWER_BOUND] = 0
+            return
+        scratch = getattr(self._local, "bound_scratch", None)
+        if scratch is None:
+            scratch = self._local.bound_scratch = np.empty(self.bounds.to_cluster.shape[0], np.int64)
+        fill_bounds(ws.stop_state, self.bounds.stop_cluster, self.bounds.to_cluster, query.target_stops,
+                    query.target_egress, scratch)
 
     def footpaths_from(self, stop: int, options: QueryOptions) -> list[tuple[int, int]]:
         """(stop, seconds at the query's walking speed) one footpath from `stop` under the
@@ -143,7 +165,12 @@ class Router:
         """
         query = make_query(origins, targets, options, self.walk_speed_m_s)
         tt = self.timetable(options.wheelchair)
-        ws, n_journeys = self._run(lambda ws: K.plan_fields(tt, ws, *query), query.max_rounds)
+
+        def run(ws):
+            self.bound(ws, query)
+            return K.plan_fields(tt, ws, *query)
+
+        ws, n_journeys = self._run(run, query.max_rounds)
         journeys, arrivals = self._journeys(ws, n_journeys, access, egress_walks)
         return PlanResult(journeys, arrivals, Work(*ws.counters.tolist()))
 
@@ -180,6 +207,7 @@ class Router:
             log = np.empty_like(ws.label_log)
             log_offsets = np.zeros(ws.trip_label.shape[0] + 1, np.int32)
             before = np.empty_like(ws.target_arr)
+            self.bound(ws, query)
             K.clear(ws)
             for t in times.tolist():
                 query.origin_ready[:] = access_s + t

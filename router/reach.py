@@ -68,6 +68,7 @@ def reach(router: Router, origins: Sequence[tuple[int, int]], departures: Sequen
         log_offsets = np.zeros(ws.trip_label.shape[0] + 1, np.int32)
         reached.trip_arrival[:] = UNREACHED
         reached.trip_trips[:] = -1
+        router.bound(ws, query)  # no targets: no lower bounds
         K.clear(ws)
         for i, t in enumerate(times):
             query.origin_ready[:] = access_s + t

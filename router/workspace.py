@@ -23,8 +23,10 @@ N_TOUCHED, ROUNDS_USED, N_IMPROVED, N_MARKED, N_LOGGED, BEST_TARGET = 0, 1, 2, 3
 N_ENTRIES, ENTRY_CURSOR, ENTRIES_FULL, N_RIDES = 6, 7, 8, 9
 N_STATE = 10
 # columns of Workspace.stop_state
+# (S_LOWER_BOUND: the stop's lower bound to the destination, bounds.py; 0 when not pruning)
 S_BEST_ARR, S_BEST_READY, S_READY_PREV, S_READY_ROUND, S_EGRESS, S_MARKED, S_IMPROVED, S_TOUCHED = range(8)
-N_STOP_FIELDS = 8
+S_LOWER_BOUND = 8
+N_STOP_FIELDS = 9
 # columns of Workspace.trip_label and Workspace.walk_label
 T_ARR, T_TRIP, T_BOARD, T_ALIGHT = 0, 1, 2, 3
 W_READY, W_FROM = 0, 1

@@ -26,6 +26,7 @@ from trajet.feeds.compiled import CompiledNetwork, children_of, service_days
 from trajet.feeds.footpaths import WalkSettings
 from trajet.feeds.load import OsmData, open_compiled, open_osm
 from trajet.feeds.step_free import Footpaths, step_free_footpaths
+from trajet.router.bounds import Bounds
 from trajet.router.planner import Router
 from trajet.router.query import QueryOptions
 
@@ -65,6 +66,9 @@ class Network:
         self.walking = WalkSettings(**meta["walking"])  # how the walks between stops were compiled
         walkable = np.isin(np.asarray(net.stop_location_type), (0, 2))
         self.streets = Streets(osm.streets, net.stop_lat, net.stop_lon, walkable, self.walking) if osm else None
+        # lower bounds to the target, for every day view (the compiled ones hold for all)
+        self.bounds = Bounds(np.asarray(net.bound_cluster), np.asarray(net.bound_to_cluster),
+                             np.asarray(net.bound_from_cluster))
         self._views: OrderedDict[dt.date, DayView] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -127,7 +131,8 @@ class Network:
                 return view
             tt, origin, trip_source, trip_day = build_day_view(self.net, self.meta, date)
             step_free = step_free_timetable(tt, self._step_free)
-            view = DayView(date, Router(tt, self.walking.speed_m_s, step_free), origin, trip_source, trip_day)
+            router = Router(tt, self.walking.speed_m_s, step_free, self.bounds)
+            view = DayView(date, router, origin, trip_source, trip_day)
             self._views[date] = view
             while len(self._views) > N_CACHED_DAYS:
                 self._views.popitem(last=False)

@@ -34,7 +34,7 @@ from numba import njit
 
 from trajet.feeds.compiled import CompiledNetwork
 from trajet.feeds.geo import distance_m
-from trajet.feeds.trip_links import IN_SEAT, IN_SEAT_NOT_ALLOWED, MIN_TIME, NOT_POSSIBLE, TIMED
+from trajet.feeds.trip_links import IN_SEAT, IN_SEAT_NOT_ALLOWED, INTERLINE_MAX_M, MIN_TIME, NOT_POSSIBLE, TIMED
 from trajet.router.timetable import (
     L_FROM_POS,
     L_GAP,
@@ -45,7 +45,6 @@ from trajet.router.timetable import (
     Timetable,
 )
 
-INTERLINE_MAX_M = 200.0  # metres between one trip's last stop and the next trip's first, in one block
 INTERLINE_MAX_WAIT_S = 300  # seconds a traveller stays on board between two trips of a block
 
 
