@@ -142,18 +142,24 @@ def main(argv=None) -> None:
     parser.add_argument("--osm", default=None, help="OpenStreetMap extract (default with the bundled feed: its own)")
     parser.add_argument("--coordinates", action="store_true",
                         help="plan between points near the stops: every journey has walking legs (and steps)")
+    parser.add_argument("--search-window", type=int, default=None,
+                        help="searchWindow of every plan, seconds (default: the server's, one hour; 0: one departure)")
     args = parser.parse_args(argv)
     feeds = args.feed or [str(BUNDLED_FEED)]
     osm = args.osm or (str(BUNDLED_OSM) if not args.feed else None)
     date = dt.date.fromisoformat(args.date or "2022-02-22")
     network = Network.open(feeds)
     queries = seeded_plan_queries(network, date, args.queries, 42, args.max_walk, args.coordinates)
+    if args.search_window is not None:
+        queries = [dict(q, searchWindow=str(args.search_window)) for q in queries]
     with serving(feeds, args.workers, osm) as base:
         result = asyncio.run(run_load(base, queries, args.concurrency, args.seconds, args.warmup))
     names = ", ".join(Path(f).stem for f in feeds)
     print(f"{names}: {result['requests']} plan requests in {result['seconds']:.1f} s = {result['per_second']:.0f}/s, "
           f"p50 {result['p50_ms']:.1f} ms, p90 {result['p90_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
-          f"concurrency {args.concurrency}, server threads {args.workers}, statuses {result['statuses']}")
+          f"concurrency {args.concurrency}, server threads {args.workers}, "
+          f"searchWindow {'default' if args.search_window is None else args.search_window}, "
+          f"statuses {result['statuses']}")
 
 
 if __name__ == "__main__":
