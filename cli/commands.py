@@ -35,7 +35,7 @@ from trajet.service.params import (
 )
 
 from .costs import costs
-from .network import CommandError, feed_option, open_network
+from .network import CommandError, feed_option, open_network, parse_limits
 
 EXIT_NO_JOURNEY = 3
 
@@ -100,12 +100,15 @@ cli.add_command(costs)
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="folder to write: new, empty, or a previous compile output (replaced atomically)")
 @click.option("--osm", default=None, metavar="FILE.pbf", help="OpenStreetMap extract: walks between stops follow it")
-def compile_cmd(feeds, out, osm):
+@click.option("--feed-limit", "feed_limits", multiple=True, metavar="NAME=VALUE",
+              help="what a feed may cost before it is refused (repeat; names and defaults: feeds/limits.py)")
+def compile_cmd(feeds, out, osm, feed_limits):
     """Compile FEED... into one timetable folder and print the validation summary."""
     started = time.perf_counter()
     progress = sys.stderr.isatty()
+    limits = parse_limits(feed_limits)
     net, meta, reports = compile_paths(list(feeds), progress=progress, osm=open_osm(osm, progress=progress) if osm
-                                       else None)
+                                       else None, limits=limits)
     store.save(net, meta, out)
     for report in reports:
         click.echo(report.summary())

@@ -3,6 +3,7 @@ given as the same options to every command (`feed_option`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 from typing import NamedTuple
@@ -10,6 +11,7 @@ from typing import NamedTuple
 import click
 
 from trajet.feeds.footpaths import WalkSettings
+from trajet.feeds.limits import FeedLimits
 from trajet.feeds.load import BUNDLED_FEED, BUNDLED_OSM
 from trajet.service.network import Network
 
@@ -24,6 +26,7 @@ class Source(NamedTuple):
     feeds: tuple[str, ...]
     osm: str | None
     walking: WalkSettings
+    limits: FeedLimits = FeedLimits()
 
     @property
     def paths(self) -> list[str]:
@@ -38,7 +41,8 @@ class Source(NamedTuple):
 
 
 def open_network(source: Source) -> Network:
-    return Network.open(source.paths, progress=sys.stderr.isatty(), walking=source.walking, osm=source.osm_path)
+    return Network.open(source.paths, progress=sys.stderr.isatty(), walking=source.walking, osm=source.osm_path,
+                        limits=source.limits)
 
 
 WALK_DEFAULTS = WalkSettings()
@@ -55,17 +59,27 @@ NETWORK_FLAGS = [
     click.option("--station-walk", default=WALK_DEFAULTS.station_walk_s, show_default=True, type=int,
                  help="seconds to change between two platforms of a station that pathways.txt and transfers.txt "
                       "do not time"),
+    click.option("--feed-limit", "feed_limits", multiple=True, metavar="NAME=VALUE",
+                 help="what compiling a feed may cost before it is refused (repeat): "
+                      + ", ".join(f"{f.name} (default {f.default:g})" for f in dataclasses.fields(FeedLimits))),
 ]
+
+
+def parse_limits(pairs) -> FeedLimits:
+    try:
+        return FeedLimits.parse(pairs)
+    except ValueError as e:
+        raise CommandError(f"--feed-limit: {e}") from None
 
 
 def feed_option(f):
     """The options saying which network a command opens, passed to it as one `feeds` Source."""
     @functools.wraps(f)
-    def command(*args, feeds, osm, footpath_radius, detour, station_walk, **kwargs):
+    def command(*args, feeds, osm, footpath_radius, detour, station_walk, feed_limits, **kwargs):
         if not (50 <= footpath_radius <= 2000 and 1.0 <= detour <= 3.0 and 0 <= station_walk <= 1800):
             raise CommandError("--footpath-radius must be 50..2000 m, --detour 1..3, --station-walk 0..1800 s")
         walking = WalkSettings(radius_m=footpath_radius, detour=detour, station_walk_s=station_walk)
-        return f(*args, feeds=Source(tuple(feeds), osm, walking), **kwargs)
+        return f(*args, feeds=Source(tuple(feeds), osm, walking, parse_limits(feed_limits)), **kwargs)
 
     for option in reversed(NETWORK_FLAGS):
         command = option(command)

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from . import compiled as store
 from .compile import compile_feeds
 from .footpaths import WalkSettings
+from .limits import FeedLimits
 from .osm_places import OsmPlaces, PlacesError, load_places, read_places, save_places
 from .read import read_feed
 from .report import FeedError, Report
@@ -84,14 +85,14 @@ def open_osm(path: str | os.PathLike, cache_dir: str | os.PathLike | None = None
 
 
 def compile_paths(paths: list[str | os.PathLike], progress: bool = False, walking: WalkSettings = WalkSettings(),
-                  osm: OsmData | None = None):
+                  osm: OsmData | None = None, limits: FeedLimits = FeedLimits()):
     """Read and compile feeds (walking on the streets of `osm` when given); returns
-    (network, meta, reports). Raises FeedError."""
+    (network, meta, reports). Raises FeedError, also for a feed over the limits."""
     names = _check_paths(paths)
     feeds, reports = [], []
     for path, name in zip(paths, names):
         report = Report(name)
-        feeds.append(read_feed(path, name, report, progress=progress))
+        feeds.append(read_feed(path, name, report, progress=progress, limits=limits))
         reports.append(report)
     if progress:
         tqdm.write(f"compiling {', '.join(names)} ...")
@@ -102,8 +103,9 @@ def compile_paths(paths: list[str | os.PathLike], progress: bool = False, walkin
 
 def open_compiled(paths: list[str | os.PathLike], cache_dir: str | os.PathLike | None = None,
                   progress: bool = False, walking: WalkSettings = WalkSettings(),
-                  osm: OsmData | None = None) -> tuple[store.CompiledNetwork, dict]:
-    """The compiled network of these feeds: from the cache, else compiled and cached.
+                  osm: OsmData | None = None, limits: FeedLimits = FeedLimits()) -> tuple[store.CompiledNetwork, dict]:
+    """The compiled network of these feeds: from the cache, else compiled and cached. The
+    limits apply to compiling: a compile in the cache was within the limits of its day.
 
     A cache that cannot be written (read-only, a file in the way) is not an error: the
     network is then served from memory and compiled again at the next start.
@@ -116,7 +118,7 @@ def open_compiled(paths: list[str | os.PathLike], cache_dir: str | os.PathLike |
         return store.load(folder)
     except (FileNotFoundError, ValueError, OSError):
         pass
-    net, meta, _ = compile_paths(paths, progress=progress, walking=walking, osm=osm)
+    net, meta, _ = compile_paths(paths, progress=progress, walking=walking, osm=osm, limits=limits)
     try:
         store.save(net, meta, folder, cache_entry=True)
         return store.load(folder)

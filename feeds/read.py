@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from tqdm import tqdm
 
 from .gtfs_time import MISSING, interpolate, parse_times
+from .limits import FeedLimits
 from .pathways import MODE_NAMES, ONE_WAY_MODES, station_of
 from .report import Report
 from .source import Source, read_csv
@@ -150,14 +151,16 @@ class GtfsFeed:
     feed_info: dict = field(default_factory=dict)
 
 
-def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool = False) -> GtfsFeed:
+def read_feed(path: str | os.PathLike, name: str, report: Report, progress: bool = False,
+              limits: FeedLimits = FeedLimits()) -> GtfsFeed:
     """Read and clean the GTFS feed at `path` (.zip, possibly with one sub-folder, or a folder).
 
-    Findings go to `report`; raises FeedError (via report.fail) when the feed cannot be used.
-    With progress=True a tqdm bar over the files goes to stderr.
+    Findings go to `report`; raises FeedError (via report.fail) when the feed cannot be used,
+    or costs more than `limits` (feeds/limits.py). With progress=True a tqdm bar over the
+    files goes to stderr.
     """
     path = Path(path)
-    source = Source(path, report)
+    source = Source(path, report, limits)
     bar = tqdm(total=len(SCHEMA), desc=name, unit="file", file=sys.stderr, disable=not progress)
     absent: set[str] = set()
     n_read: dict[str, int] = {}  # data rows read per file, before any was dropped

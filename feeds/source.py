@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from .compiled import file_sha256
+from .limits import FeedLimits, check_folder, check_table, check_zip
 from .report import Report
 
 STRINGS = pa.dictionary(pa.int32(), pa.string())
@@ -29,12 +30,14 @@ STRINGS = pa.dictionary(pa.int32(), pa.string())
 class Source:
     """The .txt files of a GTFS zip (ignoring __MACOSX/, allowing one sub-folder) or folder."""
 
-    def __init__(self, path: Path, report: Report):
+    def __init__(self, path: Path, report: Report, limits: FeedLimits = FeedLimits()):
         self.zip = None
+        self.limits = limits
         self.converted: dict[str, bytes] = {}  # file -> its UTF-8 text, for files that were UTF-16/32
         self.folders: list[str] = []  # the zip's folders holding a stops.txt
         if path.is_dir():
             self.files = {p.name: p for p in sorted(path.iterdir()) if p.suffix == ".txt" and p.is_file()}
+            check_folder(self.files, path.name, limits, report)
             self.sha256 = file_sha256(path)
             return
         try:
@@ -46,6 +49,7 @@ class Source:
         folders = self.folders = sorted({posixpath.dirname(n) for n in names if posixpath.basename(n) == "stops.txt"})
         root = folders[0] if len(folders) == 1 else ""
         self.files = {posixpath.basename(n): n for n in names if posixpath.dirname(n) == root}
+        check_zip(self.zip, list(self.files.values()), path.name, limits, report)
 
     def open(self, fname: str):
         if fname in self.converted:
@@ -151,8 +155,11 @@ def read_csv(source: Source, fname: str, schema: dict, report: Report) -> tuple[
         try:
             table = parse(encoding)
             if table is not None:
-                return table.unify_dictionaries(), np.arange(2, table.num_rows + 2, dtype=np.int32)
-            return _read_ragged(source, fname, names, wanted, encoding, report)
+                table, lines = table.unify_dictionaries(), np.arange(2, table.num_rows + 2, dtype=np.int32)
+            else:
+                table, lines = _read_ragged(source, fname, names, wanted, encoding, report)
+            check_table(fname, table, lines, source.limits, report)
+            return table, lines
         except (UnicodeError, csv.Error) as e:
             if encoding != "utf8" or isinstance(e, csv.Error):
                 report.fail(fname, f"unreadable CSV: {e}")

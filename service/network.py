@@ -24,6 +24,7 @@ import numpy as np
 
 from trajet.feeds.compiled import CompiledNetwork, children_of, service_days
 from trajet.feeds.footpaths import WalkSettings
+from trajet.feeds.limits import FeedLimits
 from trajet.feeds.load import OsmData, open_compiled, open_osm
 from trajet.feeds.step_free import Footpaths, step_free_footpaths
 from trajet.router.bounds import Bounds
@@ -75,11 +76,12 @@ class Network:
     @classmethod
     def open(cls, paths: list[str | os.PathLike], cache_dir: str | os.PathLike | None = None, progress: bool = False,
              clock: Clock | None = None, walking: WalkSettings = WalkSettings(),
-             osm: str | os.PathLike | None = None) -> "Network":
+             osm: str | os.PathLike | None = None, limits: FeedLimits = FeedLimits()) -> "Network":
         """Load feeds from the compile cache, compiling them first when needed; with `osm` (an
-        OpenStreetMap .pbf) walks follow its streets. Raises FeedError."""
+        OpenStreetMap .pbf) walks follow its streets. Raises FeedError, also for a feed that
+        costs more than `limits` to compile (feeds/limits.py)."""
         data = open_osm(osm, cache_dir, progress) if osm else None
-        return cls(*open_compiled(paths, cache_dir, progress, walking, data), clock=clock, osm=data)
+        return cls(*open_compiled(paths, cache_dir, progress, walking, data, limits), clock=clock, osm=data)
 
     @property
     def feed_names(self) -> list[str]:

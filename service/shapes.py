@@ -146,8 +146,9 @@ class ShapeCuts:
             lat, lon = self._points(shape)
             if len(lat) < 2:
                 return None
-            stops = self.net.pattern_stops[self.net.pattern_stop_offsets[pattern]:self.net.pattern_stop_offsets[pattern + 1]]
-            match = _match(np.asarray(self.net.stop_lat)[stops], np.asarray(self.net.stop_lon)[stops], lat, lon)
+            net = self.net
+            stops = net.pattern_stops[net.pattern_stop_offsets[pattern]:net.pattern_stop_offsets[pattern + 1]]
+            match = _match(np.asarray(net.stop_lat)[stops], np.asarray(net.stop_lon)[stops], lat, lon)
             with self._lock:
                 self._matches[key] = match
         return match
