@@ -7,7 +7,8 @@ there, with a message, instead of filling the memory. A field or a file with mor
 than the limits is refused when its file is read. Every default is far above what the
 18 real feeds of ../shared need (the largest, nyc-bus: 522 MB uncompressed, 7.4 million
 stop_times rows, a compression ratio of 14.5 at most; the highest ratio of any member of
-them, 22.8) and each can be set (`trajet compile --feed-limit NAME=VALUE`).
+them, 22.8; their longest value, 721 bytes) and each can be set (`--feed-limit NAME=VALUE`
+on every command that opens feeds).
 """
 
 from __future__ import annotations
