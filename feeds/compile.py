@@ -332,6 +332,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
         if not len(runs):
             report.fail("calendar.txt", "no trip runs on any day: the services of every trip are inactive in "
                         "calendar.txt and calendar_dates.txt")
+        _check_validity(feed.feed_info, first + runs[0], first + runs[-1], report)
         parts["feed_timezone"].append(np.array([feed.agency["agency_timezone"].iloc[0]], dtype=str))
         links_all.update({(a + n_stops, b + n_stops): s for (a, b), s in links.items()})
         forbidden_all |= {(a + n_stops, b + n_stops) for a, b in forbidden}
@@ -393,6 +394,19 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
         "compiled_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
     }
     return CompiledNetwork(**arrays), meta
+
+
+def _check_validity(info: dict, first_day: np.datetime64, last_day: np.datetime64, report: Report) -> None:
+    """A warning when feed_info.txt's validity dates hold none of the days its trips run."""
+    try:
+        start = np.datetime64(dt.datetime.strptime(info["start_date"], "%Y%m%d").date(), "D")
+        end = np.datetime64(dt.datetime.strptime(info["end_date"], "%Y%m%d").date(), "D")
+    except (KeyError, TypeError, ValueError):
+        return  # absent or unreadable: the trips' days are the feed's days either way
+    if end < first_day or start > last_day:
+        report.warning("feed_info.txt", f"the feed says it is valid from {start} to {end}, but its trips run from "
+                                        f"{first_day} to {last_day} only, none in that period: the dates a query "
+                                        "may name are those of its trips", field="feed_start_date")
 
 
 def _feed_info(info: dict) -> dict | None:

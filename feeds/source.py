@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .compiled import file_sha256
@@ -159,11 +160,34 @@ def read_csv(source: Source, fname: str, schema: dict, report: Report) -> tuple[
             else:
                 table, lines = _read_ragged(source, fname, names, wanted, encoding, report)
             check_table(fname, table, lines, source.limits, report)
+            _warn_multiline(fname, table, lines, report)
             return table, lines
         except (UnicodeError, csv.Error) as e:
             if encoding != "utf8" or isinstance(e, csv.Error):
                 report.fail(fname, f"unreadable CSV: {e}")
             report.warning(fname, "not valid UTF-8, read as Latin-1")
+
+
+def _warn_multiline(fname: str, table: pa.Table, lines: np.ndarray, report: Report) -> None:
+    """A warning for each column with a value over several lines, at its first: legal in a
+    quoted CSV field, but most often a quote left open, which makes one value of the rows
+    after it (so the rows the feed then misses are explained)."""
+    for name in table.column_names:
+        offset = 0
+        for chunk in table.column(name).chunks:
+            coded = pa.types.is_dictionary(chunk.type)
+            values = chunk.dictionary if coded else chunk
+            spans = pc.match_substring(values, "\n").to_numpy(zero_copy_only=False)
+            if spans.any():
+                per_row = spans[chunk.indices.to_numpy(zero_copy_only=False)] if coded else spans
+                rows = np.flatnonzero(per_row)
+                if len(rows):
+                    n_lines = str(values[int(np.flatnonzero(spans)[0])]).count("\n") + 1
+                    report.warning(fname, f"a value over {n_lines} lines (a quote left open?): the lines it spans "
+                                          "are not rows", line=int(lines[offset + rows[0]]), field=name,
+                                   count=len(rows))
+                    break
+            offset += len(chunk)
 
 
 def _read_ragged(source: Source, fname: str, names: list[str], wanted: list[str], encoding: str,
