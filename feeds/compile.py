@@ -298,7 +298,14 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
         parts["trip_wheelchair"].append(trip_wheelchair)
         parts["trip_bikes"].append(trip_bikes)
         shape_codes, shape_ids = pd.factorize(feed.shapes["shape_id"])
-        trip_shape = pd.Index(shape_ids).get_indexer(trips["shape_id"].to_numpy()[trip_index])
+        named_shape = trips["shape_id"].to_numpy()[trip_index]
+        trip_shape = pd.Index(shape_ids).get_indexer(named_shape)
+        unknown = np.flatnonzero((trip_shape < 0) & (named_shape != ""))
+        if len(unknown):
+            first_trip = trips["trip_id"].to_numpy()[trip_index][unknown[0]]
+            report.warning("trips.txt", f"unknown shape_id {named_shape[unknown[0]]!r} (not in shapes.txt) of trip "
+                           f"{first_trip!r}: its legs are drawn from stop to stop", field="shape_id",
+                           count=len(unknown))
         parts["trip_shape"].append(np.where(trip_shape >= 0, trip_shape + n_shapes, -1).astype(np.int32))
         counts = np.bincount(shape_codes, minlength=len(shape_ids))
         parts["shape_point_offsets"].append(np.r_[0, np.cumsum(counts)][:-1] + n_points)

@@ -161,6 +161,16 @@ CASES = [
     Case("duplicate stop_times", edit("stop_times.txt", duplicated_rows), False,
          ("stop_times.txt:", "duplicate stop_sequence")),
     Case("duplicate routes", edit("routes.txt", duplicated_rows), False, ("routes.txt:", "duplicate route_id")),
+    Case("duplicate services", edit("calendar.txt", duplicated_rows), False, ("calendar.txt:", "duplicate")),
+    Case("duplicate agencies", edit("agency.txt", duplicated_rows), False, ("agency.txt:", "duplicate")),
+    Case("trips on an unknown shape", edit("trips.txt", cell(0, "shape_id", "nope")), False,
+         ("trips.txt [shape_id]: unknown shape_id 'nope'",)),
+    Case("routes of an unknown agency", edit("routes.txt", cell(0, "agency_id", "nope")), False,
+         ("routes.txt:2 [agency_id]",)),
+    Case("calendar_dates renaming the service they define", edit("calendar_dates.txt", cell(0, "service_id", "nope")),
+         False, ("trips.txt:", "[service_id]: unknown id")),
+    Case("frequencies of an unknown trip", edit("frequencies.txt", lambda lines: lines[:1] + [
+        "nope,06:00:00,07:00:00,600,0"]), False, ("frequencies.txt:2 [trip_id]",)),
     Case("calendar header only, no dates", lambda m: edit("calendar.txt", lambda lines: lines[:1])(
         {k: v for k, v in m.items() if k != "calendar_dates.txt"}), True, ("calendar.txt", "no service")),
     Case("latitude out of range", edit("stops.txt", cell(0, "stop_lat", "95.5")), False,
