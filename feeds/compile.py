@@ -271,27 +271,27 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
                 found.append((a + n_stops, b + n_stops, secs, modes))
             pathway_stations.append(np.unique(station_of(parent)[np.r_[edges.from_stop, edges.to_stop]]) + n_stops)
 
-        parts["stop_id"].append(np.array([pre + s for s in stops["stop_id"]], dtype=str))
-        parts["stop_name"].append(stops["stop_name"].to_numpy(str))
+        parts["stop_id"].append(Texts.from_strings(pre + s for s in stops["stop_id"]))
+        parts["stop_name"].append(Texts.from_strings(stops["stop_name"]))
         parts["stop_lat"].append(stops["stop_lat"].to_numpy(np.float64))
         parts["stop_lon"].append(stops["stop_lon"].to_numpy(np.float64))
         parts["stop_parent"].append(np.where(parent >= 0, parent + n_stops, -1).astype(np.int32))
         parts["stop_location_type"].append(stops["location_type"].to_numpy(np.int8))
-        parts["stop_platform_code"].append(stops["platform_code"].to_numpy(str))
+        parts["stop_platform_code"].append(Texts.from_strings(stops["platform_code"]))
         wheelchair = stops["wheelchair_boarding"].to_numpy(np.int8).copy()
         inherit = (wheelchair == 0) & (parent >= 0)
         wheelchair[inherit] = wheelchair[parent[inherit]]
         parts["stop_wheelchair"].append(wheelchair)
         parts["stop_change_time"].append(change)
-        parts["route_id"].append(np.array([pre + r for r in routes["route_id"]], dtype=str))
+        parts["route_id"].append(Texts.from_strings(pre + r for r in routes["route_id"]))
         for col in ("route_short_name", "route_long_name", "route_color", "route_text_color"):
-            parts[col].append(routes[col].to_numpy(str))
+            parts[col].append(Texts.from_strings(routes[col]))
         parts["route_type"].append(routes["route_type"].to_numpy(np.int32))
         parts["route_mode"].append(mode_indices(routes["route_type"].to_numpy()))
         parts["route_agency"].append((route_agency + n_agencies).astype(np.int32))
-        parts["agency_name"].append(feed.agency["agency_name"].to_numpy(str))
+        parts["agency_name"].append(Texts.from_strings(feed.agency["agency_name"]))
         for col in ("agency_url", "agency_phone", "agency_fare_url"):  # the operator's human contact
-            parts[col].append(feed.agency[col].to_numpy(str))
+            parts[col].append(Texts.from_strings(feed.agency[col]))
         parts["agency_feed"].append(np.full(len(feed.agency), f_index, np.int16))
         parts["trip_id"].append(Texts.from_strings(pre + t for t in trips["trip_id"].to_numpy()[trip_index]))
         parts["trip_headsign"].append(Texts.from_strings(trips["trip_headsign"].to_numpy()[trip_index]))
@@ -331,7 +331,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
         parts["pattern_route"].append(p_route + n_routes)
         parts["pattern_wheelchair"].append(p_wheelchair)
         parts["pattern_bikes"].append(p_bikes)
-        parts["service_id"].append(np.array([str(s) for s in service_ids], dtype=str))
+        parts["service_id"].append(Texts.from_strings(str(s) for s in service_ids))
         parts["service_feed"].append(np.full(len(service_ids), f_index, np.int16))
         active = service_bitmap(feed, np.asarray(service_ids), first, n_days)
         parts["service_active"].append(active)
@@ -340,7 +340,7 @@ def compile_feeds(feeds: list[GtfsFeed], reports: list[Report], walking: WalkSet
             report.fail("calendar.txt", "no trip runs on any day: the services of every trip are inactive in "
                         "calendar.txt and calendar_dates.txt")
         _check_validity(feed.feed_info, first + runs[0], first + runs[-1], report)
-        parts["feed_timezone"].append(np.array([feed.agency["agency_timezone"].iloc[0]], dtype=str))
+        parts["feed_timezone"].append(Texts.from_strings([str(feed.agency["agency_timezone"].iloc[0])]))
         links_all.update({(a + n_stops, b + n_stops): s for (a, b), s in links.items()})
         forbidden_all |= {(a + n_stops, b + n_stops) for a, b in forbidden}
 

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-COMPILER_VERSION = "15"
+COMPILER_VERSION = "16"
 MARKER = "meta.json"  # every compiled folder has it, with "compiler_version" inside
 
 # bits of CompiledNetwork.pattern_stop_rules
@@ -35,8 +35,10 @@ CHANGE_FORBIDDEN = np.int32(-2)
 class Texts:
     """Many strings stored as one UTF-8 buffer and offsets: text i is data[offsets[i]:offsets[i + 1]].
 
-    numpy's fixed-width str arrays cost 4 bytes a character of the longest string; the
-    302k trip ids and headsigns of the New York region took 145 MB that way.
+    numpy's fixed-width str arrays cost 4 bytes a character of the longest string: the
+    302k trip ids and headsigns of the New York region took 145 MB that way, and one stop
+    name of 10 MB made a 64-stop feed take 5.6 GB of memory. Every string table of the
+    compiled network is one (memory follows the data, not its longest value).
     """
 
     def __init__(self, data: np.ndarray, offsets: np.ndarray):
@@ -59,8 +61,30 @@ class Texts:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def __getitem__(self, i: int) -> str:
-        return bytes(self.data[self.offsets[i]:self.offsets[i + 1]]).decode()
+    def __getitem__(self, i):
+        """Text i (an int); for an array, list or slice of them, an object array of the texts."""
+        if isinstance(i, (int, np.integer)):
+            n = len(self)
+            if not -n <= i < n:
+                raise IndexError(f"text {i} of {n}")
+            i = int(i) % n
+            return bytes(self.data[self.offsets[i]:self.offsets[i + 1]]).decode()
+        if isinstance(i, slice):
+            indices = range(len(self))[i]
+        else:
+            i = np.asarray(i)
+            indices = (np.flatnonzero(i) if i.dtype == bool else i.ravel()).tolist()
+        return np.array([self[j] for j in indices], dtype=object)
+
+    def __iter__(self):
+        data, offsets = bytes(self.data), self.offsets.tolist()
+        for a, b in zip(offsets, offsets[1:]):
+            yield data[a:b].decode()
+
+    def __array__(self, dtype=None, copy=None):
+        """The texts as an object array (never numpy's fixed width, which is what this avoids)."""
+        out = np.array(list(self), dtype=object)
+        return out if dtype is None else out.astype(dtype)
 
     @property
     def nbytes(self) -> int:
@@ -69,8 +93,8 @@ class Texts:
 
 class CompiledNetwork(NamedTuple):
     # Stop -> GTFS stop_id (prefixed "FEED:" when several feeds), name, WGS84 position
-    stop_id: np.ndarray  # str
-    stop_name: np.ndarray  # str
+    stop_id: Texts
+    stop_name: Texts
     stop_lat: np.ndarray  # float64
     stop_lon: np.ndarray  # float64
     # Stop -> parent station stop, -1 for none
@@ -78,15 +102,15 @@ class CompiledNetwork(NamedTuple):
     # Stop -> GTFS location_type (0 stop or platform, 1 station, 2 entrance, ...)
     stop_location_type: np.ndarray  # int8
     # Stop -> GTFS platform_code ('' unset)
-    stop_platform_code: np.ndarray  # str
+    stop_platform_code: Texts
     # Stop -> GTFS wheelchair_boarding, a platform's 0 inherited from its station (0 unknown, 1 yes, 2 no)
     stop_wheelchair: np.ndarray  # int8
     # Route -> GTFS ids and texts
-    route_id: np.ndarray  # str
-    route_short_name: np.ndarray  # str
-    route_long_name: np.ndarray  # str
-    route_color: np.ndarray  # str, hex without '#', '' unset
-    route_text_color: np.ndarray  # str
+    route_id: Texts
+    route_short_name: Texts
+    route_long_name: Texts
+    route_color: Texts  # hex without '#', '' unset
+    route_text_color: Texts
     # Route -> GTFS route_type, and its mode family (feeds/modes.py)
     route_type: np.ndarray  # int32
     route_mode: np.ndarray  # int8
@@ -94,10 +118,10 @@ class CompiledNetwork(NamedTuple):
     route_agency: np.ndarray  # int32
     # Agency -> name, its contact for travellers (agency.txt agency_url, agency_phone,
     # agency_fare_url; '' unset), feed
-    agency_name: np.ndarray  # str
-    agency_url: np.ndarray  # str
-    agency_phone: np.ndarray  # str
-    agency_fare_url: np.ndarray  # str
+    agency_name: Texts
+    agency_url: Texts
+    agency_phone: Texts
+    agency_fare_url: Texts
     agency_feed: np.ndarray  # int16
     # Trip -> GTFS trip_id (frequency-based trips repeat their template's id), headsign
     trip_id: Texts
@@ -152,7 +176,7 @@ class CompiledNetwork(NamedTuple):
     pattern_wheelchair: np.ndarray  # int8
     pattern_bikes: np.ndarray  # int8
     # Service -> GTFS service_id, feed
-    service_id: np.ndarray  # str
+    service_id: Texts
     service_feed: np.ndarray  # int16
     # (Service, day since meta["first_date"]) -> 1 if it runs
     service_active: np.ndarray  # uint8, (n_services, n_days)
@@ -183,7 +207,7 @@ class CompiledNetwork(NamedTuple):
     # CHANGE_FORBIDDEN: transfer_type 3
     stop_change_time: np.ndarray  # int32
     # Feed -> IANA timezone of its agencies
-    feed_timezone: np.ndarray  # str
+    feed_timezone: Texts
     # Lower bounds for target pruning (feeds/bounds.py): stop -> its cluster of neighbouring
     # stops; (cluster, stop) -> seconds at least from the stop to the cluster, and from it
     bound_cluster: np.ndarray  # int32
