@@ -82,7 +82,7 @@ def allowed(request: web.Request) -> web.Response | None:
     given, field = request.headers.get("X-Api-Key"), "X-Api-Key"
     if not given and request.query.get("key"):
         given, field = request.query["key"], "key"
-    key = setup.keys.get(given) if given else None
+    key = setup.find_key(given)
     if given and key is None:
         return error_response(401, "unknown_key", f"unknown API key ({field})", field)
     if key is None:

@@ -57,7 +57,7 @@ def make_accounting(setup: Config, ledger: Ledger, quotas: Quotas):
     async def accounting(request: web.Request, handler):
         meter = request[METER] = Meter(ledger)
         text = request.headers.get("X-Api-Key")
-        key = setup.keys.get(text) if text else None
+        key = setup.find_key(text)
         try:
             if request.method == "OPTIONS":  # browsers' preflights carry no key
                 response = web.Response(status=204)

@@ -38,16 +38,21 @@ file raises ConfigError naming the key and, where it can be found, its line.
     feeds = ["helsinki"]
 
     [[keys]]
-    key = "change-me"
+    key = "change-me"               # or its SHA-256, "sha256:" and 64 hex digits (`trajet key-hash KEY`):
+                                    # the file then holds no secret, and the ledger records the hash
     owner = "helsinki"
     owner_kind = "territory"        # territory | app | operator
     territory = "helsinki"          # whose bill its requests go to (default: owner if a territory, else the first)
     role = "admin"                  # client | admin
     monthly_quota = 0               # requests a month, 0 = no limit
+
+`trajet serve` refuses a configuration with a key containing "change-me" (those of the
+examples, which are public) unless started with --dev, for a development machine.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tomllib
@@ -113,8 +118,27 @@ class Config:
     def default_territory(self) -> str:
         return self.territories[0].name
 
+    def find_key(self, presented: str | None) -> "ApiKey | None":
+        """The key a request presents (X-Api-Key), declared as such or by its SHA-256."""
+        if not presented:
+            return None
+        return self.keys.get(presented) or self.keys.get(key_hash(presented))
+
+    def example_keys(self) -> list[str]:
+        """Owners of the keys that are examples (containing "change-me"), public by nature."""
+        return [k.owner for value, k in self.keys.items() if EXAMPLE_MARK in value]
+
     def territory(self, name: str) -> Territory:
         return next(t for t in self.territories if t.name == name)
+
+
+EXAMPLE_MARK = "change-me"
+HASHED = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def key_hash(key: str) -> str:
+    """How a key is declared without writing it: "sha256:" and its SHA-256 in hex."""
+    return "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def default_ledger_path() -> Path:
@@ -218,16 +242,19 @@ def load_config(path: str | os.PathLike, feeds: list[str] | None) -> Config:
         if kind == "territory" and owner not in names:
             k.fail("owner", f"territory {owner!r} is not declared")
         value = k.get("key", str, check=lambda v: len(v) >= 8)
-        if value in keys or value == ANONYMOUS:
+        if value.startswith("sha256:") and not HASHED.fullmatch(value):
+            k.fail("key", "a hashed key is sha256: and 64 lowercase hex digits (trajet key-hash KEY)")
+        if value in keys or key_hash(value) in keys or value in {key_hash(v) for v in keys} or value == ANONYMOUS:
             k.fail("key", "declared twice (or reserved)")
         keys[value] = ApiKey(value, owner, kind, territory,
                              k.get("role", str, "client", lambda v: v in ("client", "admin")),
                              k.get("monthly_quota", int, 0, lambda v: v >= 0))
     page = _Reader(path, text, data.get("page", {}), "page.", max(text.find("[page]"), 0))
     page_key = page.get("key", str, None)
-    if page_key is not None and page_key not in keys:
+    declared = keys.get(page_key) or keys.get(key_hash(page_key)) if page_key is not None else None
+    if page_key is not None and declared is None:
         page.fail("key", "is not a declared key ([[keys]])")
-    if page_key is not None and keys[page_key].role != "client":
+    if declared is not None and declared.role != "client":
         page.fail("key", "is written into a public page: it must be a client key, never an admin key")
     return Config(
         territories=tuple(territories),

@@ -265,7 +265,9 @@ def batch(feeds, queries, out, **query):
 @click.option("--analysis-budget", default=5.0, show_default=True, type=click.FloatRange(0.1, 600),
               help="routing seconds of a /v1/traveltimes or /v1/matrix answer; then what was found, partial "
                    "(capped by the 10 s budget of every request)")
-def serve(feeds, host, port, workers, config_path, max_search_window, analysis_budget):
+@click.option("--dev", is_flag=True, help="a development machine: serve even with the examples' public keys "
+                                          "(containing change-me) in the configuration")
+def serve(feeds, host, port, workers, config_path, max_search_window, analysis_budget, dev):
     """Serve the JSON API (see README: /v1/plan, /v1/stops, /v1/costs, ...)."""
     import logging
 
@@ -276,6 +278,10 @@ def serve(feeds, host, port, workers, config_path, max_search_window, analysis_b
 
     network = open_network(feeds)
     setup = load_config(config_path, network.feed_names) if config_path else default_config(network.feed_names)
+    if setup.example_keys() and not dev:
+        raise CommandError(f"{config_path}: the keys of {', '.join(setup.example_keys())} are examples (they contain "
+                           "change-me, and are public): write your own (or their hashes: trajet key-hash KEY), or "
+                           "serve with --dev on a development machine")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     ledger = SqliteLedger(setup.ledger_path, setup.batch_size, setup.flush_seconds)
     if ledger.degraded:
@@ -291,6 +297,17 @@ def serve(feeds, host, port, workers, config_path, max_search_window, analysis_b
     run(app, host, port, on_ready=lambda: click.echo(
         f"serving {names} (service days {network.service_period()}; clock: {network.clock.describe()}) "
         f"on http://{host}:{port}/v1/", err=True))
+
+
+@cli.command("key-hash")
+@click.argument("key")
+def key_hash_cmd(key):
+    """Print how to declare KEY in the configuration without writing it: key = "sha256:..."."""
+    from trajet.billing.config import key_hash
+
+    if len(key) < 8:
+        raise CommandError("a key has at least 8 characters")
+    click.echo(key_hash(key))
 
 
 def _where(place: dict) -> str:

@@ -355,3 +355,19 @@ def test_chat_runs_the_text_conversation_until_quit():
     assert "1) Haagan tori 2) Haagan ammattikoulu" in result.output
     assert "Understood: from Haagan ammattikoulu to Kampin metroasema, leaving 07:30." in result.output
     assert "never asked" not in result.output and result.output.count("Info Helsingin seudun liikenne") == 3
+
+
+def test_serve_refuses_the_examples_public_keys_without_dev(tmp_path):
+    example = os.path.join(os.path.dirname(__file__), "..", "data", "trajet.example.toml")
+    run = trajet("serve", "--config", example, "--port", "1", tmp_path=tmp_path, check=False)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "are examples" in run.stderr and "--dev" in run.stderr and "key-hash" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_key_hash_prints_the_declaration(tmp_path):
+    import hashlib
+
+    run = trajet("key-hash", "my-secret-key", tmp_path=tmp_path)
+    assert run.stdout.strip() == "sha256:" + hashlib.sha256(b"my-secret-key").hexdigest()
+    assert trajet("key-hash", "short", tmp_path=tmp_path, check=False).returncode == 2

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from trajet.api.app import create_app
-from trajet.billing.config import ConfigError, load_config
+from trajet.billing.config import ConfigError, key_hash, load_config
 from trajet.billing.ledger import SqliteLedger
 
 from .test_app import PLAN
@@ -265,3 +265,39 @@ async def test_ledger_cpu_matches_the_routing_threads_cpu(aiohttp_client, networ
     (recorded,) = sqlite3.connect(tmp_path / "ledger.sqlite").execute(
         "SELECT TOTAL(routing_cpu_s) FROM requests WHERE ts >= ? AND endpoint = '/v1/plan'", (started,)).fetchone()
     assert spent > 0.05 and abs(recorded - spent) <= 0.05 * spent, (recorded, spent)
+
+
+def test_keys_can_be_declared_by_their_hash(tmp_path):
+    hashed = key_hash("app-key-4567")
+    setup = load_config(write_config(tmp_path, text=CONFIG.replace('key = "app-key-4567"', f'key = "{hashed}"')),
+                        ["helsinki"])
+    found = setup.find_key("app-key-4567")
+    assert found is not None and found.key == hashed and found.owner == "Reittiopas"
+    assert setup.find_key("app-key-4568") is None and setup.find_key(hashed) is not None
+    assert hashed.startswith("sha256:") and len(hashed) == 71
+
+
+@pytest.mark.parametrize("value, message", [
+    ("sha256:1234", "a hashed key is sha256: and 64 lowercase hex digits"),
+    (key_hash("admin-key-123"), "declared twice"),
+])
+def test_bad_or_repeated_hashed_keys_are_refused(tmp_path, value, message):
+    path = write_config(tmp_path, text=CONFIG.replace('key = "app-key-4567"', f'key = "{value}"'))
+    with pytest.raises(ConfigError, match=message):
+        load_config(path, ["helsinki"])
+
+
+async def test_a_hashed_key_is_served_and_billed_by_its_hash(aiohttp_client, network, tmp_path):
+    hashed = key_hash("app-key-4567")
+    setup = load_config(write_config(tmp_path, text=CONFIG.replace('key = "app-key-4567"', f'key = "{hashed}"')),
+                        ["helsinki"])
+    ledger = SqliteLedger(setup.ledger_path, setup.batch_size, setup.flush_seconds)
+    try:
+        client = await aiohttp_client(create_app(network, setup=setup, ledger=ledger))
+        assert (await client.get("/v1/plan", params=PLAN, headers=APP)).status == 200
+        assert (await client.get("/v1/plan", params=PLAN, headers={"X-Api-Key": hashed[:20]})).status == 401
+        await eventually(recorded(ledger, 2))
+        payers = {r[0] for r in ledger.query("SELECT api_key FROM requests")}
+        assert hashed in payers and "app-key-4567" not in payers  # the ledger holds no secret
+    finally:
+        ledger.close()
