@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from numba import njit
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import dijkstra
 
 from .geo import distance_m
 from .trip_links import INTERLINE_MAX_M
@@ -38,13 +40,9 @@ def cluster_bounds(arrays: dict) -> dict[str, np.ndarray]:
     members = np.argsort(cluster, kind="stable").astype(np.int32)
     member_offsets = np.zeros(n_clusters + 1, np.int64)
     member_offsets[1:] = np.cumsum(np.bincount(cluster, minlength=n_clusters))
-    to_cluster = np.empty((n_clusters, n_stops), np.uint16)
-    from_cluster = np.empty((n_clusters, n_stops), np.uint16)
-    # to a cluster: searched backwards, over the edges that arrive at each node
-    offsets, other, secs = _csr(edge_to, edge_from, edge_secs, n_nodes)
-    _searches(offsets, other, secs, member_offsets, members, to_cluster)
-    offsets, other, secs = _csr(edge_from, edge_to, edge_secs, n_nodes)
-    _searches(offsets, other, secs, member_offsets, members, from_cluster)
+    # to a cluster: searched backwards, over the edges reversed; from it: forwards
+    to_cluster = _searches(n_nodes, edge_to, edge_from, edge_secs, members, member_offsets, n_stops)
+    from_cluster = _searches(n_nodes, edge_from, edge_to, edge_secs, members, member_offsets, n_stops)
     return {"bound_cluster": cluster, "bound_to_cluster": to_cluster, "bound_from_cluster": from_cluster}
 
 
@@ -148,14 +146,6 @@ def _link_stop(stop: np.ndarray, trip: np.ndarray, trip_end: np.ndarray) -> np.n
     return out
 
 
-def _csr(key: np.ndarray, other: np.ndarray, secs: np.ndarray, n_nodes: int):
-    """Edges grouped by `key` node: (offsets, the other end, seconds)."""
-    order = np.argsort(key, kind="stable")
-    offsets = np.zeros(n_nodes + 1, np.int64)
-    offsets[1:] = np.cumsum(np.bincount(key, minlength=n_nodes))
-    return offsets, other[order].astype(np.int32), secs[order].astype(np.int32)
-
-
 @njit(cache=True)
 def _pattern_hops(pattern_stop_offsets, pattern_stops, trip_pattern, trip_time_offsets, arr, dep):
     """(from stop, to stop, fastest seconds over the pattern's trips) of every hop between
@@ -185,64 +175,17 @@ def _pattern_hops(pattern_stop_offsets, pattern_stops, trip_pattern, trip_time_o
     return hop_from, hop_to, hop_secs
 
 
-@njit(cache=True)
-def _searches(offsets, other, secs, member_offsets, members, out):
-    """out[c, s]: the shortest time over the graph between stop s and the nearest stop of
-    cluster c (capped at CAP_SECONDS); the graph's direction is that of the CSR given."""
-    n_nodes = offsets.shape[0] - 1
-    n_stops = out.shape[1]
-    dist = np.empty(n_nodes, np.int64)
-    heap = np.empty(other.shape[0] + members.shape[0] + 1, np.int64)  # seconds << 32 | node
-    for c in range(out.shape[0]):
-        dist[:] = np.iinfo(np.int64).max
-        n_heap = 0
-        for j in range(member_offsets[c], member_offsets[c + 1]):
-            dist[members[j]] = 0
-            n_heap = _push(heap, n_heap, np.int64(members[j]))
-        while n_heap > 0:
-            top = heap[0]
-            n_heap = _pop(heap, n_heap)
-            seconds = top >> 32
-            node = top & 0xFFFFFFFF
-            if seconds > dist[node]:
-                continue  # a stale entry: the node was settled sooner
-            for e in range(offsets[node], offsets[node + 1]):
-                t = seconds + secs[e]
-                if t < dist[other[e]] and t < CAP_SECONDS:
-                    dist[other[e]] = t
-                    n_heap = _push(heap, n_heap, (t << 32) | other[e])
-        for s in range(n_stops):
-            out[c, s] = min(dist[s], CAP_SECONDS)
-
-
-@njit(cache=True, inline="always")
-def _push(heap, n, entry):
-    i = n
-    while i > 0:
-        parent = (i - 1) >> 1
-        if heap[parent] <= entry:
-            break
-        heap[i] = heap[parent]
-        i = parent
-    heap[i] = entry
-    return n + 1
-
-
-@njit(cache=True, inline="always")
-def _pop(heap, n):
-    n -= 1
-    last = heap[n]
-    i = 0
-    while True:
-        child = 2 * i + 1
-        if child >= n:
-            break
-        if child + 1 < n and heap[child + 1] < heap[child]:
-            child += 1
-        if heap[child] >= last:
-            break
-        heap[i] = heap[child]
-        i = child
-    if n > 0:
-        heap[i] = last
-    return n
+def _searches(n_nodes: int, tail: np.ndarray, head: np.ndarray, secs: np.ndarray, members: np.ndarray,
+              member_offsets: np.ndarray, n_stops: int) -> np.ndarray:
+    """(cluster, stop) -> the shortest time from the cluster's nearest stop to the stop over
+    the edges tail -> head (capped at CAP_SECONDS), by scipy's Dijkstra from all of the
+    cluster's stops at once. scipy reads a weight of 0 as no edge: every weight gets epsilon,
+    which over the longest path (fewer edges than nodes) adds under half a second, cut off."""
+    epsilon = min(1e-6, 0.5 / max(n_nodes, 1))
+    graph = csr_array((secs.astype(np.float64) + epsilon, (tail, head)), shape=(n_nodes, n_nodes))
+    out = np.empty((len(member_offsets) - 1, n_stops), np.uint16)
+    for c in range(len(out)):
+        dist = dijkstra(graph, indices=members[member_offsets[c]:member_offsets[c + 1]], min_only=True,
+                        limit=CAP_SECONDS)
+        out[c] = np.minimum(np.floor(dist[:n_stops]), CAP_SECONDS)
+    return out
