@@ -9,12 +9,13 @@
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 
 from aiohttp import web
 
-from trajet.billing.accounting import Meter, Quotas, seconds_to_next_month
+from trajet.billing.accounting import Meter, Quotas, RateLimits, seconds_to_next_month
 from trajet.billing.config import ANONYMOUS, Config
 from trajet.billing.ledger import Entry, Ledger
 
@@ -52,7 +53,9 @@ def make_errors_and_ids(metrics: Metrics):
     return errors_and_ids
 
 
-def make_accounting(setup: Config, ledger: Ledger, quotas: Quotas):
+def make_accounting(setup: Config, ledger: Ledger, quotas: Quotas, rates: RateLimits | None = None):
+    rates = rates or RateLimits()
+
     @web.middleware
     async def accounting(request: web.Request, handler):
         meter = request[METER] = Meter(ledger)
@@ -67,6 +70,11 @@ def make_accounting(setup: Config, ledger: Ledger, quotas: Quotas):
                 response = error_response(401, "unknown_key", "unknown API key (X-Api-Key)", "X-Api-Key")
             elif key is None and not setup.allow_anonymous:
                 response = error_response(401, "key_required", "this service needs an API key (X-Api-Key)", "X-Api-Key")
+            elif key is not None and (wait := rates.take(key)) > 0:
+                response = error_response(
+                    429, "rate_limited", f"more than {key.rate_per_second:g} requests a second (bursts of "
+                    f"{key.burst}) for this key: retry in {math.ceil(wait)} s", "X-Api-Key",
+                    headers={"Retry-After": str(math.ceil(wait))})
             elif key is not None and not quotas.take(key):
                 response = error_response(
                     429, "over_quota", f"monthly quota of {key.monthly_quota} requests used up for this key",

@@ -266,6 +266,30 @@ class Quotas:
             return True
 
 
+class RateLimits:
+    """A token bucket per key: `burst` requests at once, refilled at `rate_per_second`. Held
+    in this process (several processes or instances each hold their own: issue 15)."""
+
+    def __init__(self, clock=time.monotonic):
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, when counted)
+
+    def take(self, key: ApiKey) -> float:
+        """0 when `key` may make a request now (one token taken), else the seconds until it may."""
+        if key.rate_per_second <= 0:
+            return 0.0
+        with self._lock:
+            now = self._clock()
+            tokens, then = self._buckets.get(key.key, (float(key.burst), now))
+            tokens = min(float(key.burst), tokens + (now - then) * key.rate_per_second)
+            if tokens >= 1.0:
+                self._buckets[key.key] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key.key] = (tokens, now)
+            return (1.0 - tokens) / key.rate_per_second
+
+
 def seconds_to_next_month() -> int:
     now = dt.datetime.now(dt.timezone.utc)
     first = (now.replace(day=1) + dt.timedelta(days=32)).replace(day=1, hour=0, minute=0, second=0, microsecond=0)

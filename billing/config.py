@@ -83,6 +83,8 @@ class ApiKey:
     territory: str
     role: str
     monthly_quota: int
+    rate_per_second: float = 0.0  # requests a second on average, 0 = no limit (a token bucket: RateLimits)
+    burst: int = 1  # requests at once beyond the rate
 
 
 @dataclass(frozen=True)
@@ -246,9 +248,11 @@ def load_config(path: str | os.PathLike, feeds: list[str] | None) -> Config:
             k.fail("key", "a hashed key is sha256: and 64 lowercase hex digits (trajet key-hash KEY)")
         if value in keys or key_hash(value) in keys or value in {key_hash(v) for v in keys} or value == ANONYMOUS:
             k.fail("key", "declared twice (or reserved)")
+        rate = float(k.get("rate_per_second", (int, float), 0, lambda v: v >= 0))
         keys[value] = ApiKey(value, owner, kind, territory,
                              k.get("role", str, "client", lambda v: v in ("client", "admin")),
-                             k.get("monthly_quota", int, 0, lambda v: v >= 0))
+                             k.get("monthly_quota", int, 0, lambda v: v >= 0), rate,
+                             k.get("burst", int, max(1, round(2 * rate)), lambda v: v >= 1))
     page = _Reader(path, text, data.get("page", {}), "page.", max(text.find("[page]"), 0))
     page_key = page.get("key", str, None)
     declared = keys.get(page_key) or keys.get(key_hash(page_key)) if page_key is not None else None

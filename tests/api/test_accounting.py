@@ -9,7 +9,8 @@ import sqlite3
 import pytest
 
 from trajet.api.app import create_app
-from trajet.billing.config import ConfigError, key_hash, load_config
+from trajet.billing.accounting import RateLimits
+from trajet.billing.config import ApiKey, ConfigError, key_hash, load_config
 from trajet.billing.ledger import SqliteLedger
 
 from .test_app import PLAN
@@ -301,3 +302,30 @@ async def test_a_hashed_key_is_served_and_billed_by_its_hash(aiohttp_client, net
         assert hashed in payers and "app-key-4567" not in payers  # the ledger holds no secret
     finally:
         ledger.close()
+
+
+def test_token_bucket_allows_bursts_then_the_rate():
+    now = [100.0]
+    rates = RateLimits(clock=lambda: now[0])
+    key = ApiKey("k" * 8, "o", "app", "helsinki", "client", 0, rate_per_second=2.0, burst=3)
+    assert [rates.take(key) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert rates.take(key) == pytest.approx(0.5)  # empty: the next token in half a second
+    now[0] += 0.5
+    assert rates.take(key) == 0.0 and rates.take(key) == pytest.approx(0.5)
+    now[0] += 60  # refilled up to the burst, not beyond
+    assert [rates.take(key) for _ in range(4)][-1] > 0
+    unlimited = ApiKey("u" * 8, "o", "app", "helsinki", "client", 0)
+    assert all(rates.take(unlimited) == 0.0 for _ in range(100))
+
+
+async def test_a_key_over_its_rate_gets_429_with_retry_after(aiohttp_client, network, tmp_path):
+    text = CONFIG.replace('owner = "Other"\n', 'owner = "Other"\nrate_per_second = 0.01\nburst = 2\n')
+    setup = load_config(write_config(tmp_path, text=text), ["helsinki"])
+    assert setup.keys["other-app-89"].rate_per_second == 0.01 and setup.keys["other-app-89"].burst == 2
+    client = await aiohttp_client(create_app(network, setup=setup))
+    statuses = [(await client.get("/v1/feeds", headers=OTHER)).status for _ in range(2)]
+    over = await client.get("/v1/feeds", headers=OTHER)
+    body = await over.json()
+    assert statuses == [200, 200] and over.status == 429 and body["error"]["code"] == "rate_limited"
+    assert 1 <= int(over.headers["Retry-After"]) <= 100 and "0.01 requests a second" in body["error"]["message"]
+    assert (await client.get("/v1/feeds", headers=ADMIN)).status == 200  # other keys are not held back
