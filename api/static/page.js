@@ -85,7 +85,11 @@ function lineColors(color, textColor, mode) {
 
 function lineBadge(name, color, textColor, mode) {
   const [background, text] = lineColors(color, textColor, mode);
-  return el("span", {class: "line", style: `background:#${background};color:#${text}`}, name || mode);
+  const badge = el("span", {class: "line"}, name || mode);
+  // set through the CSSOM, which the page's Content-Security-Policy allows (not a style attribute)
+  badge.style.backgroundColor = `#${background}`;
+  badge.style.color = `#${text}`;
+  return badge;
 }
 
 // --- polylines -----------------------------------------------------------------------------

@@ -175,8 +175,8 @@ def open_page(browser, server):
 
     def opened(path: str, width: str = "desktop", **options):
         w, h = WIDTHS[width]
-        context = browser.new_context(viewport={"width": w, "height": h}, base_url=server.url, bypass_csp=True,
-                                      **options)
+        options.setdefault("bypass_csp", True)  # axe is injected into the page; a test may ask for the policy
+        context = browser.new_context(viewport={"width": w, "height": h}, base_url=server.url, **options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

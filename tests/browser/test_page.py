@@ -236,6 +236,22 @@ def test_planning_with_the_keyboard_alone(open_page):
     expect(page.locator(ITINERARY).first).to_be_visible()
 
 
+def test_the_page_works_under_its_content_security_policy(open_page):
+    """The browser enforces the page's policy (no inline script or style, this server only):
+    planning works, and nothing the page does is refused."""
+    page = open_page("/", bypass_csp=False)
+    policy = page.answer.headers.get("content-security-policy", "")
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    refused, errors = [], []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    pick(page, "from", "Kamppi")
+    pick(page, "to", "Pasila")
+    body = plan(page)
+    assert body["itineraries"] and not refused and not errors, (refused, errors)
+    expect(page.locator("svg.itinerary-map").first).to_be_visible()
+
+
 def test_the_page_passes_axe_empty_and_with_an_itinerary(open_page, planned, axe):
     assert_accessible(open_page("/"), axe)
     page, _ = planned
