@@ -66,7 +66,7 @@ def _traveltimes_job(network, place, date, seconds, options, window_s, percentil
 
 async def traveltimes(request: web.Request) -> web.Response:
     app, q = request.app, request.query
-    network, config = app[NETWORK], app[CONFIG]
+    network, config = request[NETWORK], app[CONFIG]
     date, seconds = when(network, q.get("date"), q.get("time"))
     options = query_options(q, network.walking.speed_m_s)
     window_s = parse_window(q.get("window"))
@@ -144,7 +144,7 @@ async def read_matrix_body(request: web.Request) -> dict:
 
 async def matrix(request: web.Request) -> web.Response:
     app = request.app
-    network, config = app[NETWORK], app[CONFIG]
+    network, config = request[NETWORK], app[CONFIG]
     body = await read_matrix_body(request)
     texts = {k: _text(k, v) for k, v in body.items() if k not in ("origins", "destinations") and v is not None}
     date, seconds = when(network, texts.get("date"), texts.get("time"))

@@ -15,14 +15,15 @@ from aiohttp import web
 from trajet.billing.accounting import Backlog, NullLedger, Quotas, timed
 from trajet.billing.config import Config, default_config
 from trajet.billing.ledger import Ledger
+from trajet.service.conversations import Conversations
 from trajet.service.network import Network
 from trajet.service.plan import warm_up
-from trajet.service.text_answer import TextChannel
+from trajet.service.reload import LiveNetwork
 
-from . import analyses, dashboard, page, text
+from . import admin, analyses, dashboard, page, text
 from . import handlers as h
 from .endpoints import accepting
-from .keys import BACKLOG, CONFIG, EXECUTOR, LEDGER, METRICS, NETWORK, SETUP, ServiceConfig
+from .keys import BACKLOG, CONFIG, EXECUTOR, LEDGER, LIVE, METRICS, SETUP, ServiceConfig
 from .metrics import Metrics
 from .middleware import make_accounting, make_errors_and_ids
 from .responses import GZIP_MIN_BYTES
@@ -59,25 +60,30 @@ GET_HANDLERS = {
 POST_HANDLERS = {
     "/v1/matrix": analyses.matrix,
     "/v1/text": text.text_post,
+    "/v1/admin/feeds": admin.reload_feeds,
 }
 
 
-def create_app(network: Network, config: ServiceConfig = ServiceConfig(), setup: Config | None = None,
+def create_app(network: Network | LiveNetwork, config: ServiceConfig = ServiceConfig(), setup: Config | None = None,
                ledger: Ledger | None = None) -> web.Application:
-    """The API on a network; `setup` (territories, keys, costs) defaults to one territory and
+    """The API on a network (a LiveNetwork with its source can be reloaded while serving:
+    POST /v1/admin/feeds); `setup` (territories, keys, costs) defaults to one territory and
     anonymous access, `ledger` to none. The caller owns the ledger and closes it."""
+    live = network if isinstance(network, LiveNetwork) else LiveNetwork(network)
+    network = live.network
     setup = setup or default_config(network.feed_names)
     ledger = ledger or NullLedger()
     metrics = Metrics()
-    app = web.Application(middlewares=[make_errors_and_ids(metrics), make_accounting(setup, ledger, Quotas(ledger))])
-    app[NETWORK] = network
+    app = web.Application(middlewares=[make_errors_and_ids(metrics, live),
+                                       make_accounting(setup, ledger, Quotas(ledger))])
+    app[LIVE] = live
     app[CONFIG] = config
     app[SETUP] = setup
     app[LEDGER] = ledger
     app[BACKLOG] = Backlog(config.max_pending)
     app[METRICS] = metrics
     app[GZIP_MIN_BYTES] = config.gzip_min_bytes
-    app[text.CHANNEL] = TextChannel(network)  # the text channel's conversations (pending choices)
+    app[text.CONVERSATIONS] = Conversations()  # the text channel's pending choices, kept across reloads
 
     async def executor_ctx(app: web.Application):
         app[EXECUTOR] = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="routing")

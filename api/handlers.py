@@ -39,7 +39,7 @@ from trajet.service.params import (
 from trajet.service.places import parse_coordinate
 from trajet.service.stops import search_by_name, search_near
 
-from .keys import BACKLOG, CONFIG, EXECUTOR, LEDGER, METRICS, NETWORK, SETUP
+from .keys import BACKLOG, CONFIG, EXECUTOR, LEDGER, LIVE, METRICS, NETWORK, SETUP
 from .middleware import KEY, METER
 from .openapi import document
 from .responses import bytes_response, error_response, json_response
@@ -58,7 +58,7 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def ready(request: web.Request) -> web.Response:
-    network, ledger = request.app[NETWORK], request.app[LEDGER]
+    network, ledger = request[NETWORK], request.app[LEDGER]
     status = {"status": "degraded", "reason": ledger.degraded} if ledger.degraded else {"status": "ok"}
     status["droppedRecords"] = ledger.n_dropped
     return json_response(request, {"ready": True, "feeds": network.feed_names, "ledger": status,
@@ -92,7 +92,9 @@ async def feeds(request: web.Request) -> web.Response:
     report = request.query.get("report", "")
     if report not in ("", "full"):
         raise QueryError(f"report {report!r} is not 'full'", "report")
-    return json_response(request, {"feeds": feeds_json(request.app[NETWORK], report == "full")})
+    network = request[NETWORK]
+    return json_response(request, {"feeds": feeds_json(network, report == "full"), "timetable": network.version,
+                                   "reload": request.app[LIVE].status})
 
 
 def _plan_job(network: Network, origin, destination, page: Page, options, limit: int, metering: bool,
@@ -107,7 +109,7 @@ def _plan_job(network: Network, origin, destination, page: Page, options, limit:
 
 async def plan(request: web.Request) -> web.Response:
     app, q = request.app, request.query
-    network, config = app[NETWORK], app[CONFIG]
+    network, config = request[NETWORK], app[CONFIG]
     page = page_of(network, q, config.max_search_window_s)
     options = query_options(q, network.walking.speed_m_s)
     by = page.arrive_by
@@ -142,7 +144,7 @@ async def plan(request: web.Request) -> web.Response:
         **page_cursors(network, q, page),
         "options": {**options_json(options, network.walking.speed_m_s), "numItineraries": limit,
                     "searchWindow": page.window_s, "arriveBy": by},
-        "feeds": [{"name": f["name"], "publisher": f["publisher"], "version": f["version"]}
+        "feeds": [{"name": f["name"], "publisher": f["publisher"], "version": f["version"], "sha256": f["sha256"]}
                   for f in network.meta["feeds"]],
     }
     if not config.metering:
@@ -237,7 +239,7 @@ async def funding(request: web.Request) -> web.Response:
 
 
 async def stops_search(request: web.Request) -> web.Response:
-    network, query = request.app[NETWORK], request.query
+    network, query = request[NETWORK], request.query
     limit = parse_int(query.get("limit"), "limit", 10, 1, 100)
     if query.get("q"):
         return json_response(request, search_by_name(network, query["q"], limit))
@@ -252,7 +254,7 @@ async def stops_search(request: web.Request) -> web.Response:
 
 async def places_search(request: web.Request) -> web.Response:
     """Stops, stations, addresses and places by name, in one ranked list."""
-    network, query = request.app[NETWORK], request.query
+    network, query = request[NETWORK], request.query
     limit = parse_int(query.get("limit"), "limit", 10, 1, 100)
     text = (query.get("q") or "").strip()
     if not text:
@@ -267,7 +269,7 @@ async def places_search(request: web.Request) -> web.Response:
 
 async def places_reverse(request: web.Request) -> web.Response:
     """The nearest address of a coordinate, and the stops around it."""
-    network, query = request.app[NETWORK], request.query
+    network, query = request[NETWORK], request.query
     point = parse_coordinate(query.get("point", ""), "point")
     if point is None:
         raise QueryError("give point=lat,lon", "point")
@@ -276,7 +278,7 @@ async def places_reverse(request: web.Request) -> web.Response:
 
 
 async def stops_departures(request: web.Request) -> web.Response:
-    network, query = request.app[NETWORK], request.query
+    network, query = request[NETWORK], request.query
     date, seconds = when(network, query.get("date"), query.get("time"))
     limit = parse_int(query.get("limit"), "limit", 10, 1, 200)
     options = access_options(query)  # wheelchair, bikeOnBoard and their unknowns, as a plan takes them

@@ -12,6 +12,7 @@ from trajet.billing.config import Config
 from trajet.billing.ledger import Ledger
 from trajet.service.network import Network
 from trajet.service.params import MAX_SEARCH_WINDOW_S
+from trajet.service.reload import LiveNetwork
 
 from .metrics import Metrics
 
@@ -29,7 +30,8 @@ class ServiceConfig:
     max_search_window_s: int = MAX_SEARCH_WINDOW_S  # the largest searchWindow a plan may ask
 
 
-NETWORK = web.AppKey("network", Network)
+LIVE = web.AppKey("live", LiveNetwork)  # the network served, replaced by reloads
+NETWORK = web.RequestKey("network", Network)  # the network a request started on, which answers it
 CONFIG = web.AppKey("config", ServiceConfig)
 EXECUTOR = web.AppKey("executor", ThreadPoolExecutor)
 BACKLOG = web.AppKey("backlog", Backlog)  # routing jobs in flight, abandoned ones included

@@ -1,8 +1,9 @@
 """The two middlewares every request passes, outermost first.
 
-- `errors_and_ids`: the request id, CORS headers, the duration header and the Prometheus
-  counts, for every answer (401 and 429 included); an exception that escapes becomes a JSON
-  error, never a traceback.
+- `errors_and_ids`: the network the request is answered on (taken once: a reload never
+  changes it under a request), the request id, CORS headers, the duration header and the
+  Prometheus counts, for every answer (401 and 429 included); an exception that escapes
+  becomes a JSON error, never a traceback.
 - `accounting`: who asks (X-Api-Key: 401 unknown, 429 over the monthly quota), then the
   handler, then one ledger row with the request's status, bytes and CPU (billing.accounting).
 """
@@ -18,7 +19,9 @@ from aiohttp import web
 from trajet.billing.accounting import Meter, Quotas, RateLimits, seconds_to_next_month
 from trajet.billing.config import ANONYMOUS, Config
 from trajet.billing.ledger import Entry, Ledger
+from trajet.service.reload import LiveNetwork
 
+from .keys import NETWORK
 from .metrics import Metrics
 from .responses import endpoint_of, error_for, error_response
 
@@ -32,10 +35,11 @@ OPEN_ROUTES = frozenset({"/v1/health", "/v1/ready", "/metrics", "/openapi.json",
                          "/v1/reports/usage", "/", "/stop/{stop_id}", "/static/{name}"})  # by the route matched
 
 
-def make_errors_and_ids(metrics: Metrics):
+def make_errors_and_ids(metrics: Metrics, live: LiveNetwork):
     @web.middleware
     async def errors_and_ids(request: web.Request, handler):
         request_id = request[REQUEST_ID] = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+        request[NETWORK] = live.network  # the request ends on it, whatever a reload swaps in meanwhile
         started = time.perf_counter()
         try:
             response = await handler(request)

@@ -145,8 +145,20 @@ SCHEMAS = {
                        "line": {"type": ["integer", "null"]}, "field": NULLABLE_STRING, "reason": STRING,
                        "count": INTEGER},
     },
-    "FeedVersion": {"type": "object", "required": ["name", "publisher", "version"],
-                    "properties": {"name": STRING, "publisher": STRING, "version": NULLABLE_STRING}},
+    "FeedVersion": {"type": "object", "required": ["name", "publisher", "version", "sha256"],
+                    "properties": {"name": STRING, "publisher": STRING, "version": NULLABLE_STRING,
+                                   "sha256": {"type": "string", "description": "checksum of the feed file served"}}},
+    "Reload": {
+        "type": "object", "required": ["state"],
+        "description": "the last replacement of the feeds while serving (POST /v1/admin/feeds, SIGHUP, trajet reload)",
+        "properties": {
+            "state": {"enum": ["none", "running", "served", "failed"],
+                      "description": "none: no reload since start; served: its timetable is the one serving; failed: "
+                                     "the previous one kept serving (error says why)"},
+            "trigger": {"enum": ["reload", "upload", "signal"]},
+            "feeds": {"type": "array", "items": STRING, "description": "the feeds read again or replaced"},
+            "requested": TIME, "finished": {"type": ["string", "null"], "format": "date-time"},
+            "error": NULLABLE_STRING, "timetable": NULLABLE_STRING}},
     "PlanResponse": {
         "type": "object",
         "required": ["from", "to", "date", "time", "itineraries", "routingErrors", "walking", "options", "feeds",
@@ -533,8 +545,30 @@ def _document() -> dict:
                                  "Departures in time order"),
             }},
             "/v1/feeds": {"get": {"summary": "The loaded feeds, their service days and validation",
-                                  "responses": _ok(obj(["feeds"], {"feeds": {"type": "array", "items": _ref("Feed")}}),
-                                                   "Feeds")}},
+                                  "responses": _ok(obj(["feeds", "timetable", "reload"], {
+                                      "feeds": {"type": "array", "items": _ref("Feed")},
+                                      "timetable": {"type": "string", "description": "version of the timetable "
+                                                    "serving: a digest of its feeds, compiler and walking settings"},
+                                      "reload": _ref("Reload")}), "Feeds")}},
+            "/v1/admin/feeds": {"post": {
+                "summary": "Replace the feeds while serving (admin keys): with no body the configured feeds are read "
+                           "again; a GTFS zip body with feed=NAME replaces that feed. Compiled in another process and "
+                           "swapped in when ready; the old timetable serves meanwhile and if it fails (GET /v1/feeds)",
+                "parameters": [{"name": "feed", "in": "query", "required": False, "schema": STRING,
+                                "description": "the feed the uploaded zip replaces"}],
+                "requestBody": {"required": False,
+                                "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+                "responses": {
+                    "202": {"description": "Reload started",
+                            "content": {"application/json": {"schema": obj(["reload"], {"reload": _ref("Reload")})}}},
+                    "400": {"description": "A bad parameter or body", "content": {"application/json": {
+                        "schema": _ref("Error")}}},
+                    "401": {"description": "No admin key", "content": {"application/json": {"schema": _ref("Error")}}},
+                    "403": {"description": "Not an admin key", "content": {"application/json": {
+                        "schema": _ref("Error")}}},
+                    "409": {"description": "A reload is running", "content": {"application/json": {
+                        "schema": _ref("Error")}}}},
+            }},
             "/v1/health": {"get": {"summary": "Alive",
                                    "responses": _ok(obj(["status"], {"status": {"const": "ok"}}), "Alive")}},
             "/v1/ready": {"get": {"summary": "Timetable loaded; the ledger's state",

@@ -92,7 +92,7 @@ async def traveller_page(request: web.Request) -> web.Response:
     """The journey planner: the form, the results, each journey's map."""
     lang = language(request)
     t = T[lang]
-    network = request.app[NETWORK]
+    network = request[NETWORK]
     now, first, last = network.now(), network.first_date, network.last_date
     calls = access(request)
     day, notice = service_day(network, t)
@@ -107,7 +107,7 @@ async def board_page(request: web.Request) -> web.Response:
     """A stop's or station's next departures, refreshed by the script; 404 for an unknown stop."""
     lang = language(request)
     t = T[lang]
-    network = request.app[NETWORK]
+    network = request[NETWORK]
     stop_id = request.match_info["stop_id"]
     values = {"path": f"/stop/{quote(stop_id, safe='')}"}
     try:
@@ -143,7 +143,7 @@ async def static_file(request: web.Request) -> web.Response:
 async def streets(request: web.Request) -> web.Response:
     """The street segments inside a box (none without streets), to draw under a journey."""
     bbox = parse_bbox(request.query.get("bbox", ""))
-    network = request.app[NETWORK]
+    network = request[NETWORK]
     graph = network.streets.graph if network.streets is not None else None
     try:
         body = await request[METER].in_thread(request.app[EXECUTOR], streets_in_box, graph, bbox,

@@ -40,17 +40,17 @@ def error_for(request: web.Request, error: Exception, request_id: str) -> web.Re
     return error_response(500, "internal_error", f"internal error; request id {request_id}")
 
 
-def json_response(request: web.Request, body: dict, headers: dict | None = None) -> web.Response:
-    return bytes_response(request, orjson.dumps(body), headers)
+def json_response(request: web.Request, body: dict, headers: dict | None = None, status: int = 200) -> web.Response:
+    return bytes_response(request, orjson.dumps(body), headers, status=status)
 
 
 def bytes_response(request: web.Request, data: bytes, headers: dict | None = None,
-                   content_type: str = "application/json") -> web.Response:
+                   content_type: str = "application/json", status: int = 200) -> web.Response:
     """Serialised JSON, gzipped when large and the client accepts it.
 
     Compression runs in the request's own task, not in aiohttp's executor threads (its
     default above 4 KiB), so that its CPU is billed to the request that asked."""
-    response = web.Response(body=data, content_type=content_type, headers=headers,
+    response = web.Response(body=data, status=status, content_type=content_type, headers=headers,
                             zlib_executor_size=SYNC_COMPRESSION_BYTES)
     if len(data) >= request.app[GZIP_MIN_BYTES]:
         response.enable_compression()

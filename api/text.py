@@ -24,30 +24,32 @@ import orjson
 from aiohttp import web
 
 from trajet.billing.accounting import Busy
+from trajet.service.conversations import Conversations
 from trajet.service.errors import QueryError
 from trajet.service.text_answer import MAX_TEXT, TextChannel
 
 from .handlers import busy
-from .keys import BACKLOG, CONFIG, EXECUTOR
+from .keys import BACKLOG, CONFIG, EXECUTOR, NETWORK
 from .middleware import METER
 from .responses import json_response
 
-CHANNEL = web.AppKey("text_channel", TextChannel)
+CONVERSATIONS = web.AppKey("conversations", Conversations)
 FORM = "application/x-www-form-urlencoded"
 SENDER_FIELDS = ("From", "from", "msisdn", "sender")
 BODY_FIELDS = ("Body", "body", "text", "message")
 MAX_BODY_BYTES = 16 * 1024
 
 
-def channel(app: web.Application) -> TextChannel:
-    return app[CHANNEL]
+def channel(request: web.Request) -> TextChannel:
+    """The conversation on the request's network, with the senders' pending choices."""
+    return TextChannel(request[NETWORK], request.app[CONVERSATIONS])
 
 
 async def _reply(request: web.Request, text: str, sender: str, lang: str | None):
     app = request.app
     meter = request[METER]
     try:
-        answer = await meter.in_thread(app[EXECUTOR], channel(app).reply, text, sender or "anonymous", lang,
+        answer = await meter.in_thread(app[EXECUTOR], channel(request).reply, text, sender or "anonymous", lang,
                                        timeout=app[CONFIG].time_budget_s, backlog=app[BACKLOG])
         if app[CONFIG].metering:
             meter.work, meter.operators = answer.work or {}, answer.operators or []

@@ -3,8 +3,10 @@ report costs."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import re
+import signal
 import sys
 import time
 
@@ -268,15 +270,17 @@ def batch(feeds, queries, out, **query):
 @click.option("--dev", is_flag=True, help="a development machine: serve even with the examples' public keys "
                                           "(containing change-me) in the configuration")
 def serve(feeds, host, port, workers, config_path, max_search_window, analysis_budget, dev):
-    """Serve the JSON API (see README: /v1/plan, /v1/stops, /v1/costs, ...)."""
+    """Serve the JSON API (see README: /v1/plan, /v1/stops, /v1/costs, ...); SIGHUP reads the feeds again."""
     import logging
 
     from trajet.api.app import ServiceConfig, create_app
     from trajet.api.metering import run
     from trajet.billing.config import default_config, load_config
     from trajet.billing.ledger import SqliteLedger
+    from trajet.service.reload import LiveNetwork
 
-    network = open_network(feeds)
+    source = feeds.network_source()
+    network = source.open(progress=sys.stderr.isatty())
     setup = load_config(config_path, network.feed_names) if config_path else default_config(network.feed_names)
     if setup.example_keys() and not dev:
         raise CommandError(f"{config_path}: the keys of {', '.join(setup.example_keys())} are examples (they contain "
@@ -286,17 +290,32 @@ def serve(feeds, host, port, workers, config_path, max_search_window, analysis_b
     ledger = SqliteLedger(setup.ledger_path, setup.batch_size, setup.flush_seconds)
     if ledger.degraded:
         click.echo(f"warning: {ledger.degraded}; serving without recording until it can be written", err=True)
-    app = create_app(network, ServiceConfig(workers=workers, max_search_window_s=max_search_window,
-                                            analysis_budget_s=analysis_budget), setup, ledger)
+    live = LiveNetwork(network, source, on_cpu=ledger.add_shared_cpu)
+    app = create_app(live, ServiceConfig(workers=workers, max_search_window_s=max_search_window,
+                                         analysis_budget_s=analysis_budget), setup, ledger)
+
+    async def on_hangup(app):  # kill -HUP: the configured feeds read again, as POST /v1/admin/feeds does
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, reload_on_signal, live)
 
     async def close_ledger(app):
         ledger.close()
 
+    app.on_startup.append(on_hangup)
     app.on_cleanup.append(close_ledger)
     names = ", ".join(network.feed_names)
     run(app, host, port, on_ready=lambda: click.echo(
         f"serving {names} (service days {network.service_period()}; clock: {network.clock.describe()}) "
         f"on http://{host}:{port}/v1/", err=True))
+
+
+def reload_on_signal(live) -> None:
+    from trajet.service.reload import ReloadError
+
+    try:
+        live.start("signal")
+        click.echo(f"SIGHUP: reading {', '.join(live.source.names)} again", err=True)
+    except ReloadError as e:
+        click.echo(f"SIGHUP ignored: {e}", err=True)
 
 
 @cli.command("key-hash")

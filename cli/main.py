@@ -20,10 +20,12 @@ from trajet.service.errors import QueryError
 from .analyses import matrix_cmd, traveltimes
 from .chat import chat
 from .commands import cli
+from .reload import reload_cmd
 
 cli.add_command(traveltimes)
 cli.add_command(matrix_cmd)
 cli.add_command(chat)
+cli.add_command(reload_cmd)
 
 EXIT_BAD_INPUT = 2
 

@@ -14,6 +14,7 @@ from trajet.feeds.footpaths import WalkSettings
 from trajet.feeds.limits import FeedLimits
 from trajet.feeds.load import BUNDLED_FEED, BUNDLED_OSM
 from trajet.service.network import Network
+from trajet.service.reload import NetworkSource
 
 
 class CommandError(ValueError):
@@ -40,9 +41,12 @@ class Source(NamedTuple):
         return str(BUNDLED_OSM) if not self.feeds and BUNDLED_OSM.exists() else None
 
 
+    def network_source(self) -> NetworkSource:
+        return NetworkSource(tuple(self.paths), self.osm_path, self.walking, self.limits)
+
+
 def open_network(source: Source) -> Network:
-    return Network.open(source.paths, progress=sys.stderr.isatty(), walking=source.walking, osm=source.osm_path,
-                        limits=source.limits)
+    return source.network_source().open(progress=sys.stderr.isatty())
 
 
 WALK_DEFAULTS = WalkSettings()

@@ -104,7 +104,7 @@ class TextChannel:
 
     def __init__(self, network, conversations: Conversations | None = None):
         self.network = network
-        self.conversations = conversations or Conversations()
+        self.conversations = conversations if conversations is not None else Conversations()  # it has a len
 
     # --- the contact -------------------------------------------------------------------
     def contact(self, agency: int = 0, full: bool = True) -> str:

@@ -59,7 +59,9 @@ async def test_plan_answers_with_legs_and_its_computation(client):
                                "bikeUnknown": "exclude", "wheelchair": False, "wheelchairUnknown": "allow",
                                "numItineraries": 5, "searchWindow": 3600, "arriveBy": False}
     assert body["feeds"] == [{"name": "helsinki", "publisher": body["feeds"][0]["publisher"],
-                              "version": body["feeds"][0]["version"]}]
+                              "version": body["feeds"][0]["version"], "sha256": body["feeds"][0]["sha256"]}]
+    listed = (await (await client.get("/v1/feeds")).json())["feeds"]
+    assert body["feeds"][0]["sha256"] == listed[0]["sha256"] and len(listed[0]["sha256"]) == 64
     assert float(response.headers["X-Trajet-Cpu-Ms"]) > 0 and response.headers["X-Request-Id"]
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 

@@ -24,9 +24,17 @@ TWILIO = {"ToCountry": "FI", "SmsMessageSid": "SM123", "NumMedia": "0", "SmsSid"
 
 
 @pytest.fixture
-async def client(aiohttp_client, network):
+def morning(network):
+    """The session's network with its clock frozen on the feed's morning, for one test."""
+    system = network.clock
     network.clock = Clock(dt.datetime(2022, 2, 22, 7, 30), frozen=True)
-    return await aiohttp_client(create_app(network))
+    yield network
+    network.clock = system
+
+
+@pytest.fixture
+async def client(aiohttp_client, morning):
+    return await aiohttp_client(create_app(morning))
 
 
 def check(body: dict) -> None:
@@ -107,8 +115,8 @@ async def test_bad_forms_are_refused(client):
     assert long.status == 400
 
 
-async def test_text_requests_are_recorded_under_their_endpoint_without_the_sender(aiohttp_client, network, tmp_path):
-    network.clock = Clock(dt.datetime(2022, 2, 22, 7, 30), frozen=True)
+async def test_text_requests_are_recorded_under_their_endpoint_without_the_sender(aiohttp_client, morning, tmp_path):
+    network = morning
     path = tmp_path / "trajet.toml"
     path.write_text(CONFIG.format(path=tmp_path / "ledger.sqlite", anonymous="true"))
     setup = load_config(path, network.feed_names)
