@@ -13,6 +13,7 @@ why when it failed; the old timetable serves meanwhile, and after a failure.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import tempfile
@@ -23,8 +24,9 @@ from aiohttp import web
 from trajet.service.errors import QueryError
 from trajet.service.reload import ReloadError
 
-from .keys import LIVE
+from .keys import CONFIG, LIVE
 from .middleware import KEY
+from .protocol import BodyError
 from .responses import error_response, json_response
 
 CHUNK_BYTES = 1 << 20
@@ -40,20 +42,21 @@ def admin_refusal(request: web.Request) -> web.Response | None:
     return None
 
 
-async def _save_upload(request: web.Request, folder: Path, name: str, max_bytes: int) -> str:
+async def _save_upload(request: web.Request, folder: Path, name: str, max_bytes: int, timeout_s: float) -> str:
     """Stream the body into folder/<digest>/<name>.zip (the feed keeps its name); its path."""
     folder.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
     fd, part = tempfile.mkstemp(dir=folder, suffix=".part")
     try:
         with os.fdopen(fd, "wb") as out:
-            async for chunk in request.content.iter_chunked(CHUNK_BYTES):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise QueryError(f"the upload is larger than {max_bytes} bytes (the feed limit max_total_bytes)",
-                                     "body")
-                digest.update(chunk)
-                out.write(chunk)
+            async with asyncio.timeout(timeout_s):
+                async for chunk in request.content.iter_chunked(CHUNK_BYTES):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise BodyError(413, "body_too_large", f"the upload is larger than {max_bytes} bytes (the "
+                                                               "feed limit max_total_bytes)")
+                    digest.update(chunk)
+                    out.write(chunk)
         if size == 0:
             raise QueryError("the body is empty: send the GTFS zip, or no feed parameter to reload the "
                              "configured feeds", "body")
@@ -61,6 +64,8 @@ async def _save_upload(request: web.Request, folder: Path, name: str, max_bytes:
         target.parent.mkdir(exist_ok=True)
         os.replace(part, target)
         return str(target)
+    except TimeoutError:
+        raise BodyError(408, "body_timeout", f"the upload did not arrive within {timeout_s:g} s") from None
     finally:
         Path(part).unlink(missing_ok=True)
 
@@ -84,7 +89,8 @@ async def reload_feeds(request: web.Request) -> web.Response:
             if feed not in live.source.names:
                 raise QueryError(f"no feed named {feed!r}; this network's feeds are {', '.join(live.source.names)}",
                                  "feed")
-            path = await _save_upload(request, live.source.uploads, feed, live.source.limits.max_total_bytes)
+            path = await _save_upload(request, live.source.uploads, feed, live.source.limits.max_total_bytes,
+                                      request.app[CONFIG].upload_timeout_s)
             status = live.start("upload", feed, path)  # refused if another started meanwhile
     except ReloadError as e:
         return error_response(409, "reload_refused", str(e))

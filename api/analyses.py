@@ -38,10 +38,13 @@ from .endpoints import unknown_message
 from .handlers import busy, metered_response
 from .keys import BACKLOG, CONFIG, EXECUTOR, NETWORK
 from .middleware import METER
+from .protocol import read_body
 from .responses import bytes_response, error_response
 
 GEOJSON = "application/geo+json"
 MATRIX_FIELDS = ("origins", "destinations", "date", "time", "maxTravelTime", *MATRIX_OPTIONS)
+
+MAX_MATRIX_BODY_BYTES = 1 << 20  # 500 x 500 points with their options fit in a tenth of it
 
 
 def _budget(config) -> float:
@@ -126,7 +129,7 @@ def _text(name: str, value) -> str:
 
 async def read_matrix_body(request: web.Request) -> dict:
     """The JSON object of a matrix request; QueryError naming `body` or the field at fault."""
-    data = await request.read()
+    data = await read_body(request, MAX_MATRIX_BODY_BYTES, request.app[CONFIG].body_timeout_s)
     try:
         body = orjson.loads(data) if data.strip() else None
     except orjson.JSONDecodeError as e:

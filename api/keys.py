@@ -28,6 +28,10 @@ class ServiceConfig:
     gzip_min_bytes: int = 1024
     metering: bool = True  # off only to measure what metering itself costs (benchmarks)
     max_search_window_s: int = MAX_SEARCH_WINDOW_S  # the largest searchWindow a plan may ask
+    headers_timeout_s: float = 10.0  # a connection whose request headers take longer is closed (408)
+    body_timeout_s: float = 30.0  # a request body that takes longer to arrive is refused (408)
+    upload_timeout_s: float = 600.0  # the same for a feed uploaded by an admin
+    keepalive_timeout_s: float = 75.0  # an idle kept-alive connection is closed after this
 
 
 LIVE = web.AppKey("live", LiveNetwork)  # the network served, replaced by reloads

@@ -27,13 +27,17 @@ from aiohttp.web_protocol import RequestHandler
 
 from trajet.billing.accounting import ACCOUNT, ConnectionAccount, metered_task_factory
 
-from .keys import LEDGER
+from .keys import CONFIG, LEDGER
 from .middleware import METER
+from .protocol import GuardedProtocol
 
-ACCESS_LOG_FORMAT = '%a "%r" %s %b %Tf s request_id=%{X-Request-Id}o'
+# after answering a request whose body was not read (refused: too large, too slow), the
+# rest is read and dropped this long so that the client sees the answer (aiohttp: 10 s)
+LINGERING_S = 1.0
+MAX_LOGGED_QUERY = 120  # characters of a query string in the access log (travellers' places: no more)
 
 
-class MeteredRequestHandler(RequestHandler):
+class MeteredRequestHandler(GuardedProtocol, RequestHandler):
     """aiohttp's protocol for one connection, with its loop CPU billed per request."""
 
     def __init__(self, *args, **kwargs):
@@ -70,14 +74,20 @@ class MeteringAccessLogger(AccessLogger):
         if meter is not None:
             meter.written()
         if self.logger.isEnabledFor(logging.INFO):
-            super().log(request, response, time)
+            query = request.query_string
+            if len(query) > MAX_LOGGED_QUERY:
+                query = query[:MAX_LOGGED_QUERY] + "..."
+            self.logger.info('%s "%s %s%s" %s %s %.6f s request_id=%s', request.remote, request.method, request.path,
+                             "?" + query if query else "", response.status, response.body_length, time,
+                             response.headers.get("X-Request-Id", "-"))
 
 
 class MeteredAppRunner(web.AppRunner):
     """An AppRunner whose connections are metered (see the module's docstring)."""
 
     def __init__(self, app: web.Application, **kwargs):
-        kwargs.setdefault("access_log_format", ACCESS_LOG_FORMAT)
+        kwargs.setdefault("keepalive_timeout", app[CONFIG].keepalive_timeout_s)
+        kwargs.setdefault("lingering_time", LINGERING_S)
         # the access logger is what records each request, so there always is one; its
         # lines are written only when the aiohttp.access logger is enabled for INFO
         kwargs["access_log"] = kwargs.get("access_log") or logging.getLogger("aiohttp.access")
@@ -86,6 +96,7 @@ class MeteredAppRunner(web.AppRunner):
     async def _make_server(self) -> web.Server:
         server = await super()._make_server()
         server.__class__ = MeteredServer  # the same server, making metered protocols
+        server.headers_timeout_s = self._app[CONFIG].headers_timeout_s  # read by GuardedProtocol
         asyncio.get_running_loop().set_task_factory(metered_task_factory)
         self._app[LEDGER].track_event_loop(threading.get_ident())
         return server

@@ -15,6 +15,8 @@ from aiohttp import web
 from trajet.billing.errors import ReportError
 from trajet.service.errors import QueryError
 
+from .protocol import BodyError
+
 log = logging.getLogger("trajet.api")
 GZIP_MIN_BYTES = web.AppKey("gzip_min_bytes", int)
 SYNC_COMPRESSION_BYTES = 1 << 40
@@ -27,6 +29,10 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 def error_for(request: web.Request, error: Exception, request_id: str) -> web.Response:
     """The answer to an exception raised while handling `request`."""
+    if isinstance(error, BodyError):  # the rest of the body is not read: the connection cannot go on
+        response = error_response(error.status, error.code, str(error), error.field)
+        response.force_close()
+        return response
     if isinstance(error, (QueryError, ReportError)):
         return error_response(400, "bad_request", str(error), error.field)
     if isinstance(error, web.HTTPMethodNotAllowed):

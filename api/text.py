@@ -31,6 +31,7 @@ from trajet.service.text_answer import MAX_TEXT, TextChannel
 from .handlers import busy
 from .keys import BACKLOG, CONFIG, EXECUTOR, NETWORK
 from .middleware import METER
+from .protocol import read_body
 from .responses import json_response
 
 CONVERSATIONS = web.AppKey("conversations", Conversations)
@@ -67,11 +68,7 @@ async def text_get(request: web.Request) -> web.Response:
 
 
 async def text_post(request: web.Request) -> web.Response:
-    if request.content_length and request.content_length > MAX_BODY_BYTES:
-        raise QueryError(f"the body is over {MAX_BODY_BYTES} bytes", "body")
-    raw = await request.read()
-    if len(raw) > MAX_BODY_BYTES:
-        raise QueryError(f"the body is over {MAX_BODY_BYTES} bytes", "body")
+    raw = await read_body(request, MAX_BODY_BYTES, request.app[CONFIG].body_timeout_s)
     if request.content_type == FORM:
         return await _webhook(request, raw)
     try:
