@@ -20,7 +20,11 @@ from .metrics import Metrics
 @dataclass(frozen=True)
 class ServiceConfig:
     workers: int = 2  # routing threads
-    max_pending: int = 32  # routing jobs running or waiting before 503
+    # a routing job is admitted when those ahead of it are expected to be done within
+    # max_queue_wait_s (at their kinds' recent mean durations), else 503 busy; max_pending
+    # bounds their count whatever the estimate (billing.accounting.Backlog)
+    max_queue_wait_s: float = 2.0
+    max_pending: int = 1024
     time_budget_s: float = 10.0  # a plan request answers 503 past this
     # routing seconds of a travel-time map or a matrix: past them it answers what it found,
     # flagged partial (below time_budget_s, past which any request answers 503)

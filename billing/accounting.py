@@ -34,24 +34,51 @@ class Busy(Exception):
 
 
 class Backlog:
-    """Routing jobs running or waiting, at most `limit`. A job's slot is freed when the job
-    ends, not when its request stops waiting for it, so abandoned jobs count too."""
+    """Routing jobs running or waiting, admitted by the wait they can expect.
 
-    def __init__(self, limit: int):
-        self.limit = limit
+    A new job is admitted when the jobs ahead of it, each counted at the recent mean
+    duration of its kind (a plan, a matrix...) and shared among the `n_workers` threads,
+    would be done within `max_wait_s`: a burst the machine clears in that time is queued and
+    answered, and only a queue that cannot be cleared is refused (503). `limit` bounds the
+    count whatever the estimate. A job's slot is freed when the job ends, not when its
+    request stops waiting for it, so abandoned jobs count too.
+    """
+
+    SMOOTHING = 0.1  # weight of the newest duration in a kind's mean
+    FIRST_GUESS_S = 0.05  # a kind's mean duration before any of its jobs ended
+
+    def __init__(self, limit: int, n_workers: int = 1, max_wait_s: float = float("inf")):
+        self.limit, self.n_workers, self.max_wait_s = limit, n_workers, max_wait_s
         self.n = 0
+        self.n_by_kind: Counter = Counter()
+        self.mean_s: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def take(self) -> bool:
+    def expected_wait_s(self) -> float:
+        """Seconds until the jobs in flight are done, at their kinds' mean durations."""
+        return sum(n * self.mean_s.get(kind, self.FIRST_GUESS_S)
+                   for kind, n in self.n_by_kind.items()) / self.n_workers
+
+    def take(self, kind: str = "job") -> bool:
         with self._lock:
-            if self.n >= self.limit:
+            if self.n >= self.limit or self.expected_wait_s() > self.max_wait_s:
                 return False
             self.n += 1
+            self.n_by_kind[kind] += 1
             return True
 
-    def release(self, _=None) -> None:
-        with self._lock:
-            self.n -= 1
+    def run(self, kind: str, fn, *args):
+        """fn(*args) in a worker thread, timed into its kind's mean, its slot freed at the end."""
+        started = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            seconds = time.perf_counter() - started
+            with self._lock:
+                mean = self.mean_s.get(kind)
+                self.mean_s[kind] = seconds if mean is None else mean + self.SMOOTHING * (seconds - mean)
+                self.n -= 1
+                self.n_by_kind[kind] -= 1
 
 
 class ConnectionAccount:
@@ -159,12 +186,12 @@ class Meter:
         """fn(*args) in the thread pool, its thread CPU time counted. Raises Busy when the
         backlog is full, asyncio.TimeoutError after `timeout` seconds (the job runs on; its
         CPU goes to the ledger's shared work), or what fn raised."""
-        if backlog is not None and not backlog.take():
+        kind = getattr(fn, "__qualname__", "job")
+        if backlog is not None and not backlog.take(kind):
             raise Busy
         self._loop_stretch()
-        job = executor.submit(timed, fn, *args)
-        if backlog is not None:
-            job.add_done_callback(backlog.release)
+        job = (executor.submit(backlog.run, kind, timed, fn, *args) if backlog is not None
+               else executor.submit(timed, fn, *args))
         try:
             ok, value, cpu_s = await asyncio.wait_for(asyncio.wrap_future(job), timeout)
         except asyncio.TimeoutError:

@@ -4,7 +4,9 @@
   duration header, and a count in /metrics (the accounting middleware used to sit outside
   it, so they had none of these).
 - The backlog of routing jobs is freed when a job ends, not when its request stops waiting:
-  a job past the time budget still holds its slot while it computes.
+  a job past the time budget still holds its slot while it computes. Jobs are admitted by
+  the wait they can expect: a burst the machine clears is answered, a queue it cannot
+  clear is refused.
 - Without the metering server (a plain aiohttp runner), requests are still recorded.
 """
 
@@ -12,11 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
+import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
 
 from trajet.api.app import ServiceConfig, create_app
 from trajet.api.keys import BACKLOG
+from trajet.api.metering import serving
+from trajet.billing.accounting import Backlog
 from trajet.billing.config import load_config
 from trajet.billing.ledger import SqliteLedger
 
@@ -103,3 +110,54 @@ async def test_ready_counts_the_records_a_stuck_ledger_dropped(aiohttp_client, n
 
         await eventually(dropped)
     ledger.close()
+
+
+async def test_a_burst_the_machine_can_clear_is_answered(network):
+    """200 plans at once (the burst that got 168 answers 503 behind a fixed count of 32): the
+    machine clears them in well under the 2 s of expected wait, so all are answered."""
+    app = create_app(network, ServiceConfig(workers=2))
+    async with serving(app) as base, aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        async def one(i):
+            params = dict(PLAN, time=f"0{7 + i % 3}:{i % 60:02d}", searchWindow="0")
+            async with session.get(f"{base}/v1/plan", params=params) as r:
+                return r.status
+
+        statuses = await asyncio.gather(*[one(i) for i in range(200)])
+    assert statuses == [200] * 200
+    assert 0 < app[BACKLOG].mean_s["_plan_job"] < 0.5
+
+
+async def test_a_queue_that_cannot_be_cleared_is_refused(aiohttp_client, network, monkeypatch):
+    """Plans taking 0.2 s on one thread with 0.5 s of wait allowed: of 12 at once, the first
+    few are queued and answered, the rest refused at once with 503 busy."""
+    planned = network.plan
+
+    def slow_plan(*args, **kwargs):
+        time.sleep(0.2)
+        return planned(*args, **kwargs)
+
+    monkeypatch.setattr(network, "plan", slow_plan)
+    app = create_app(network, ServiceConfig(workers=1, max_queue_wait_s=0.5))
+    client = await aiohttp_client(app)
+    assert (await client.get("/v1/plan", params=PLAN)).status == 200  # the mean is learnt
+    responses = await asyncio.gather(*[client.get("/v1/plan", params=PLAN) for _ in range(12)])
+    statuses = [r.status for r in responses]
+    assert 2 <= statuses.count(200) <= 5 and statuses.count(503) == 12 - statuses.count(200), statuses
+    busy = [await r.json() for r in responses if r.status == 503]
+    assert all(b["error"]["code"] == "busy" for b in busy)
+
+
+def test_backlog_counts_each_kind_at_its_own_mean():
+    backlog = Backlog(limit=100, n_workers=2, max_wait_s=1.0)
+    backlog.mean_s.update({"plan": 0.01, "matrix": 0.8})
+    assert all(backlog.take("plan") for _ in range(99))
+    assert backlog.expected_wait_s() == pytest.approx(99 * 0.01 / 2)
+    assert backlog.take("matrix") and backlog.n == 100
+    assert not backlog.take("plan")  # the hard limit, whatever the estimate
+    backlog.limit = 1000
+    assert backlog.expected_wait_s() == pytest.approx((0.99 + 0.8) / 2)
+    assert backlog.take("matrix")  # 0.895 s ahead of it: admitted
+    assert not backlog.take("plan")  # 1.295 s ahead: refused
+    assert backlog.run("plan", sum, [1, 2]) == 3  # runs in a worker: its slot freed, its time learnt
+    assert backlog.n == 100 and backlog.n_by_kind["plan"] == 98
+    assert 0.01 * 0.9 <= backlog.mean_s["plan"] < 0.01
