@@ -74,7 +74,7 @@ def create_app(network: Network | LiveNetwork, config: ServiceConfig = ServiceCo
     setup = setup or default_config(network.feed_names)
     ledger = ledger or NullLedger()
     metrics = Metrics()
-    app = web.Application(middlewares=[make_errors_and_ids(metrics, live),
+    app = web.Application(middlewares=[make_errors_and_ids(metrics, live, setup.cors_origins),
                                        make_accounting(setup, ledger, Quotas(ledger))])
     app[LIVE] = live
     app[CONFIG] = config

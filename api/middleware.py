@@ -35,7 +35,9 @@ OPEN_ROUTES = frozenset({"/v1/health", "/v1/ready", "/metrics", "/openapi.json",
                          "/v1/reports/usage", "/", "/stop/{stop_id}", "/static/{name}"})  # by the route matched
 
 
-def make_errors_and_ids(metrics: Metrics, live: LiveNetwork):
+def make_errors_and_ids(metrics: Metrics, live: LiveNetwork, cors_origins: tuple[str, ...] = ("*",)):
+    any_origin = "*" in cors_origins
+
     @web.middleware
     async def errors_and_ids(request: web.Request, handler):
         request_id = request[REQUEST_ID] = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
@@ -46,7 +48,13 @@ def make_errors_and_ids(metrics: Metrics, live: LiveNetwork):
         except Exception as e:
             response = error_for(request, e, request_id)
         response.headers["X-Request-Id"] = request_id
-        response.headers["Access-Control-Allow-Origin"] = "*"
+        if any_origin:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        else:  # named origins: the one asking, if it is one of them
+            response.headers.add("Vary", "Origin")
+            origin = request.headers.get("Origin")
+            if origin in cors_origins:
+                response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Headers"] = "X-Api-Key, X-Request-Id, Content-Type"
         response.headers["Access-Control-Expose-Headers"] = "X-Request-Id, X-Trajet-Cpu-Ms, X-Trajet-Cost-Eur"
         elapsed = time.perf_counter() - started

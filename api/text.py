@@ -17,7 +17,7 @@ under /v1/text; its planning runs in the routing threads like a plan.
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 import orjson
@@ -29,10 +29,11 @@ from trajet.service.errors import QueryError
 from trajet.service.text_answer import MAX_TEXT, TextChannel
 
 from .handlers import busy
-from .keys import BACKLOG, CONFIG, EXECUTOR, NETWORK
+from .keys import BACKLOG, CONFIG, EXECUTOR, NETWORK, SETUP
 from .middleware import METER
 from .protocol import read_body
-from .responses import json_response
+from .responses import error_response, json_response
+from .signatures import unsigned_reason
 
 CONVERSATIONS = web.AppKey("conversations", Conversations)
 FORM = "application/x-www-form-urlencoded"
@@ -90,10 +91,18 @@ async def text_post(request: web.Request) -> web.Response:
 
 async def _webhook(request: web.Request, raw: bytes) -> web.Response:
     try:
-        form = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw), max_num_fields=200,
-                        errors="strict")
+        fields = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw), max_num_fields=200,
+                           errors="strict")
     except (UnicodeDecodeError, ValueError):
         raise QueryError("the form cannot be read (application/x-www-form-urlencoded, UTF-8)", "body") from None
+    secrets = request.app[SETUP].webhook
+    if secrets is not None:
+        why = unsigned_reason(secrets, request.headers, str(request.url), raw, fields)
+        if why is not None:
+            return error_response(403, "bad_signature", why, "body")
+    form: dict[str, list[str]] = {}
+    for name, value in fields:
+        form.setdefault(name, []).append(value)
     text = next((form[f][0] for f in BODY_FIELDS if form.get(f)), "")
     sender = next((form[f][0] for f in SENDER_FIELDS if form.get(f)), "")
     if not text.strip():

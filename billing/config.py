@@ -18,6 +18,12 @@ file raises ConfigError naming the key and, where it can be found, its line.
 
     [access]
     anonymous = true                # requests without X-Api-Key allowed (as "anonymous")
+    cors_origins = ["*"]            # the web origins whose pages may call the API ("https://app.example.org")
+
+    [text]                          # the text channel's webhook (POST /v1/text, a gateway's form)
+    twilio_auth_token = "..."       # verify X-Twilio-Signature (HMAC-SHA1 of the URL and the fields)
+    hmac_secret = "..."             # or verify X-Signature-256: sha256=<hex HMAC-SHA256 of the body>
+    webhook_url = "https://..."     # the URL the gateway calls, as set there (default: as this server sees it)
 
     [dashboard]
     public = false                  # true: GET /dashboard without an admin key
@@ -115,6 +121,8 @@ class Config:
     price_per_1000_eur: float = 0.5
     dashboard_public: bool = False  # the funders' dashboard open to all, not only admin keys
     page_key: str | None = None  # the client key the traveller page's requests carry (public: written into it)
+    cors_origins: tuple[str, ...] = ("*",)  # web origins allowed to read the API's answers; "*" any
+    webhook: WebhookSecrets | None = None  # how text-channel webhooks are authenticated (None: they are not)
 
     @property
     def default_territory(self) -> str:
@@ -134,7 +142,17 @@ class Config:
         return next(t for t in self.territories if t.name == name)
 
 
+@dataclass(frozen=True)
+class WebhookSecrets:
+    """What a text gateway signs its webhooks with (api/signatures.py checks them)."""
+
+    twilio_auth_token: str | None = None
+    hmac_secret: str | None = None
+    url: str | None = None  # the public URL the gateway calls (a proxy may show this server another)
+
+
 EXAMPLE_MARK = "change-me"
+ORIGIN = re.compile(r"https?://[^/\s?#]+")
 HASHED = re.compile(r"sha256:[0-9a-f]{64}")
 
 
@@ -193,7 +211,7 @@ def load_config(path: str | os.PathLike, feeds: list[str] | None) -> Config:
         raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
-    known = {"ledger", "costs", "access", "funding", "dashboard", "page", "territories", "keys"}
+    known = {"ledger", "costs", "access", "funding", "dashboard", "page", "text", "territories", "keys"}
     for key in data:
         if key not in known:
             _Reader(path, text, data, "").fail(key, f"unknown section (known: {', '.join(sorted(known))})")
@@ -260,6 +278,17 @@ def load_config(path: str | os.PathLike, feeds: list[str] | None) -> Config:
         page.fail("key", "is not a declared key ([[keys]])")
     if declared is not None and declared.role != "client":
         page.fail("key", "is written into a public page: it must be a client key, never an admin key")
+    access = _Reader(path, text, data.get("access", {}), "access.", max(text.find("[access]"), 0))
+    origins = access.get("cors_origins", list, ["*"])
+    for origin in origins:
+        if not (origin == "*" or isinstance(origin, str) and ORIGIN.fullmatch(origin)):
+            access.fail("cors_origins", f"{origin!r} is not \"*\" nor an origin such as \"https://app.example.org\" "
+                                        "(scheme and host, no path)")
+    hooks = _Reader(path, text, data.get("text", {}), "text.", max(text.find("[text]"), 0))
+    for name in set(data.get("text", {})) - {"twilio_auth_token", "hmac_secret", "webhook_url"}:
+        hooks.fail(name, "unknown key (known: twilio_auth_token, hmac_secret, webhook_url)")
+    secrets = WebhookSecrets(hooks.get("twilio_auth_token", str, None, bool), hooks.get("hmac_secret", str, None, bool),
+                             hooks.get("webhook_url", str, None, lambda v: v.startswith(("http://", "https://"))))
     return Config(
         territories=tuple(territories),
         keys=keys,
@@ -267,11 +296,13 @@ def load_config(path: str | os.PathLike, feeds: list[str] | None) -> Config:
         ledger_path=Path(ledger.get("path", str, str(default_ledger_path()))),
         batch_size=ledger.get("batch_size", int, 500, lambda v: v >= 1),
         flush_seconds=float(ledger.get("flush_seconds", (int, float), 1.0, lambda v: v > 0)),
-        allow_anonymous=_Reader(path, text, data.get("access", {}), "access.").get("anonymous", bool, True),
+        allow_anonymous=access.get("anonymous", bool, True),
         free_monthly_requests=funding.get("free_monthly_requests", int, 10_000, lambda v: v >= 0),
         price_per_1000_eur=float(funding.get("price_per_1000_eur", (int, float), 0.5, lambda v: v >= 0)),
         dashboard_public=_Reader(path, text, data.get("dashboard", {}), "dashboard.").get("public", bool, False),
         page_key=page_key,
+        cors_origins=tuple(origins),
+        webhook=secrets if secrets.twilio_auth_token or secrets.hmac_secret else None,
     )
 
 
