@@ -20,6 +20,7 @@ serving unchanged until the swap.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -137,9 +138,11 @@ class LiveNetwork:
             raise ReloadError(f"a reload started at {self.status['requested']} is running: retry when it ends")
 
     def discard(self, upload: str | None) -> None:
-        """Delete an upload (a file this program wrote) unless it serves."""
+        """Delete an upload (a file this program wrote, in a folder of its own) unless it serves."""
         if upload and upload not in self.source.paths:
             Path(upload).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                Path(upload).parent.rmdir()
 
     async def wait(self) -> dict:
         """The status once the running reload (if any) ends."""
@@ -172,7 +175,7 @@ class LiveNetwork:
         log.info("reload of %s: timetable %s serving", ", ".join(self.status["feeds"]), network.version)
         for path in set(old.paths) - set(source.paths):  # an upload replaced by another: ours to delete
             if Path(path).parent.parent == source.uploads:
-                Path(path).unlink(missing_ok=True)
+                self.discard(path)
 
     def _open_warm(self, source: NetworkSource) -> Network:
         started = time.thread_time()

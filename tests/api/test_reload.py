@@ -150,8 +150,8 @@ async def test_swaps_under_load_with_no_failed_request(live, setup, feeds, tmp_p
     assert failed["state"] == "failed" and "caltrain.zip" in failed["error"] and "zip" in failed["error"]
     assert str(tmp_path) not in failed["error"]  # no path of this server in an answer
     assert listed["reload"]["state"] == "failed"
-    uploads = sorted(p.name for p in (tmp_path / "cache" / "uploads").rglob("*") if p.is_file())
-    assert uploads == ["caltrain.zip"]  # the serving upload kept, the broken one deleted
+    uploads = sorted(p.relative_to(tmp_path / "cache" / "uploads") for p in (tmp_path / "cache" / "uploads").rglob("*"))
+    assert [p.name for p in uploads] == [new_caltrain[:16], "caltrain.zip"]  # the serving upload kept, the broken gone
     assert sorted(os.listdir(feeds)) == ["bart.zip", "caltrain.zip"]  # the operator's files untouched
 
 
@@ -169,7 +169,7 @@ async def test_admin_keys_only_and_one_reload_at_a_time(live, setup, aiohttp_cli
     r = await client.post("/v1/admin/feeds", params={"feed": "caltrain"}, headers=admin)
     assert r.status == 400 and (await r.json())["error"]["field"] == "body"
 
-    # the operator replaced bart on disk: a reload of the configured paths reads it again
+    # the operator replaced caltrain on disk: a reload of the configured paths reads it again
     renamed_stop(feeds / "caltrain.zip", feeds / "caltrain.zip")
     r = await client.post("/v1/admin/feeds", headers=admin)
     assert r.status == 202
