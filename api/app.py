@@ -82,6 +82,7 @@ def create_app(network: Network | LiveNetwork, config: ServiceConfig = ServiceCo
     app[LEDGER] = ledger
     app[BACKLOG] = Backlog(config.max_pending, config.workers, config.max_queue_wait_s)
     app[METRICS] = metrics
+    metrics.watch(app[BACKLOG], live)
     app[GZIP_MIN_BYTES] = config.gzip_min_bytes
     app[text.CONVERSATIONS] = Conversations()  # the text channel's pending choices, kept across reloads
 

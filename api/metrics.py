@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -20,6 +20,18 @@ class Metrics:
         self.work = Counter("trajet_routing_work", "Work of the routing kernel", ["counter"], registry=self.registry)
         self.cpu = Counter("trajet_routing_cpu_seconds", "Thread CPU time spent planning", registry=self.registry)
         self._children: dict[tuple, object] = {}  # labelled series, looked up once
+
+    def watch(self, backlog, live) -> None:
+        """Gauges read when scraped: the routing queue (billing.accounting.Backlog) and the
+        reloads of the feeds (service.reload.LiveNetwork)."""
+        for name, text, read in [
+            ("trajet_routing_jobs", "Routing jobs running or waiting", lambda: backlog.n),
+            ("trajet_routing_expected_wait_seconds", "Expected wait of a new routing job", backlog.expected_wait_s),
+            ("trajet_timetable_swaps", "Timetables swapped in by reloads since start", lambda: live.n_swaps),
+            ("trajet_reload_failed", "1 when the last reload of the feeds failed",
+             lambda: live.status["state"] == "failed"),
+        ]:
+            Gauge(name, text, registry=self.registry).set_function(read)
 
     def _child(self, metric, *labels):
         key = (metric._name, *labels)

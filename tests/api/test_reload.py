@@ -136,6 +136,8 @@ async def test_swaps_under_load_with_no_failed_request(live, setup, feeds, tmp_p
         await asyncio.gather(*clients)
         async with session.get(f"{base}/v1/feeds") as r:
             listed = await r.json()
+        async with session.get(f"{base}/metrics") as r:
+            metrics = await r.text()
 
     assert [s for _, s, _ in answers if s != 200] == []
     assert len(answers) > 50
@@ -150,6 +152,7 @@ async def test_swaps_under_load_with_no_failed_request(live, setup, feeds, tmp_p
     assert failed["state"] == "failed" and "caltrain.zip" in failed["error"] and "zip" in failed["error"]
     assert str(tmp_path) not in failed["error"]  # no path of this server in an answer
     assert listed["reload"]["state"] == "failed"
+    assert "trajet_timetable_swaps 1.0" in metrics and "trajet_reload_failed 1.0" in metrics
     uploads = sorted(p.relative_to(tmp_path / "cache" / "uploads") for p in (tmp_path / "cache" / "uploads").rglob("*"))
     assert [p.name for p in uploads] == [new_caltrain[:16], "caltrain.zip"]  # the serving upload kept, the broken gone
     assert sorted(os.listdir(feeds)) == ["bart.zip", "caltrain.zip"]  # the operator's files untouched
