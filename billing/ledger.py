@@ -27,6 +27,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,9 +134,20 @@ class LedgerReader(Ledger):
         pass
 
 
+def connect_writer(path: Path) -> sqlite3.Connection:
+    """The writer's connection: autocommit (the writer begins its own transactions), shared
+    with close() on another thread."""
+    return sqlite3.connect(path, check_same_thread=False, timeout=0.5, isolation_level=None)
+
+
 class SqliteLedger(Ledger):
-    def __init__(self, path: str | Path, batch_size: int = 500, flush_seconds: float = 1.0):
+    """`connect` opens the writer's connection (tests pass one that makes the file full or
+    read-only); the ledger then sets WAL and creates the tables."""
+
+    def __init__(self, path: str | Path, batch_size: int = 500, flush_seconds: float = 1.0,
+                 connect: Callable[[Path], sqlite3.Connection] = connect_writer):
         self.path = Path(path)
+        self._open = connect
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
         self.degraded = None
@@ -153,7 +165,7 @@ class SqliteLedger(Ledger):
 
     def _connect(self) -> sqlite3.Connection | None:
         try:
-            db = sqlite3.connect(self.path, check_same_thread=False, timeout=0.5, isolation_level=None)
+            db = self._open(self.path)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(SCHEMA)
