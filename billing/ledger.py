@@ -280,6 +280,11 @@ class SqliteLedger(Ledger):
                     pass
                 self._mark = mark  # the next row covers this interval too
                 self.degraded = f"ledger {self.path} cannot be written: {e}"
+                if e.sqlite_errorcode & 0xFF == sqlite3.SQLITE_READONLY:
+                    # SQLite opens a file it may not write read-only, and the connection stays so
+                    # once the file can be written again: open it anew at the next attempt
+                    self._db.close()
+                    self._db = None
                 break
             self.n_written += len(batch)
             del self._pending[:len(batch)]

@@ -3,14 +3,15 @@ The API keeps answering plans, /v1/ready says the ledger is degraded and why, ro
 memory, and when the file can be written again they are written and /v1/ready says ok.
 
 CI runs as root, for whom file permissions do not stop a write, and a container cannot
-mount a small tmpfs without privileges it lacks; so the fault is made by SQLite itself on
-the ledger's own connection (SqliteLedger's `connect` hook): see the test's docstring for
-why that takes the same path as the real fault.
+mount a small tmpfs or a read-only bind mount without privileges it lacks; so both faults
+are made by SQLite itself on the ledger's own connection (SqliteLedger's `connect` hook):
+see each test's docstring for why that takes the same path as the real fault.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 
 from trajet.api.app import create_app
@@ -101,6 +102,57 @@ async def test_full_disk_degrades_keeps_the_rows_and_recovers(aiohttp_client, ne
     assert count(path, "SELECT COUNT(*) FROM requests") == ledger.n_written
     assert count(path, "SELECT COUNT(DISTINCT id) FROM requests") == ledger.n_written
     assert count(path, "SELECT COUNT(*) FROM requests WHERE endpoint = '/v1/plan'") >= 300 + 4
+
+
+async def test_read_only_ledger_degrades_keeps_the_rows_and_recovers(aiohttp_client, network, tmp_path):
+    """A ledger file that cannot be written: the writer's connection opened with SQLite's
+    `?mode=ro`. That is what SQLite itself does with a file it may not write (a read-only
+    mount, or permissions for a user other than root): its open falls back to a read-only
+    connection, and every write then fails with SQLITE_READONLY (checked by hand as user
+    nobody, with setpriv and a chmod 444 file: the same message, and the same recovery once
+    the file and the -wal and -shm SQLite made beside it are writable). `PRAGMA query_only` would
+    refuse writes too, but on a writable connection, which the ledger could switch back
+    itself: it would not show what a read-only file does to the connection. The file then
+    becomes writable again (the hook opens it read-write from then on): the ledger must
+    open it again, as a read-only connection stays read-only."""
+    path = tmp_path / "ledger.sqlite"
+    first = SqliteLedger(path, flush_seconds=0.01)  # an existing ledger, with its tables
+    first.record(entry("before", 0))
+    first.close()
+    read_only = threading.Event()
+    read_only.set()
+
+    def connect(p):
+        if read_only.is_set():
+            return sqlite3.connect(f"file:{p}?mode=ro", uri=True, check_same_thread=False, timeout=0.5,
+                                   isolation_level=None)
+        return connect_writer(p)
+
+    ledger = SqliteLedger(path, batch_size=50, flush_seconds=0.05, connect=connect)
+    client = await aiohttp_client(create_app(network, ledger=ledger))
+    try:
+        assert (await client.get("/v1/plan", params=PLAN)).status == 200
+        await eventually(ledger_status(client, "degraded"))
+        status = await reason(client)
+        assert str(path) in status["reason"] and "readonly database" in status["reason"], status
+        for i in range(120):
+            ledger.record(entry("ro", i))
+        for _ in range(3):
+            assert (await client.get("/v1/plan", params=PLAN)).status == 200
+        assert (await reason(client))["status"] == "degraded"
+        assert pending(ledger) >= 124 and count(path, "SELECT COUNT(*) FROM requests") == 1
+
+        cpu_before = writer_cpu_s(ledger)
+        time.sleep(1.0)
+        assert writer_cpu_s(ledger) - cpu_before < 0.2, "the degraded writer spins"
+
+        read_only.clear()  # the file can be written again
+        await eventually(ledger_status(client, "ok"))
+        await eventually(lambda: _true(pending(ledger) == 0))
+        assert count(path, "SELECT COUNT(*) FROM requests WHERE id LIKE 'ro-%'") == 120
+    finally:
+        ledger.close()
+    assert count(path, "SELECT COUNT(*) FROM requests WHERE endpoint = '/v1/plan'") >= 1 + 120 + 4
 
 
 async def test_rows_kept_in_memory_are_bounded(network, tmp_path, monkeypatch):
