@@ -105,7 +105,7 @@ def slope_mb_per_minute(samples: list[dict], seconds: float) -> float | None:
 async def soak(base: str, pid: int, queries: list[dict], concurrency: int, keyed: int, seconds: float,
                sample_s: float) -> dict:
     statuses: dict[int, int] = {}
-    minutes: dict[int, list[float]] = {}  # minute of the run -> seconds of its 200 answers
+    minutes: dict[int, list[float]] = {}  # minute of the run a request was sent in -> seconds of its 200 answers
     window = Window()
     samples: list[dict] = []
     started = time.perf_counter()
@@ -114,7 +114,7 @@ async def soak(base: str, pid: int, queries: list[dict], concurrency: int, keyed
         statuses[status] = statuses.get(status, 0) + 1
         window.add(status, seconds)
         if status == 200:
-            minutes.setdefault(int((time.perf_counter() - started) // 60), []).append(seconds)
+            minutes.setdefault(int((time.perf_counter() - seconds - started) // 60), []).append(seconds)
 
     async def sampler() -> None:
         nonlocal window
