@@ -70,27 +70,43 @@ def seeded_plan_queries(network: Network, date: dt.date, n: int, seed: int, max_
     ]
 
 
+async def drive(session: aiohttp.ClientSession, base: str, queries: list[dict], concurrency: int, until: float,
+                record, headers=lambda worker: None) -> None:
+    """`concurrency` workers, worker k sending queries k, k + concurrency, ... (cycled) to
+    /v1/plan with headers(k) until time.perf_counter() passes `until`; record(status,
+    seconds, k) after each answer, status 0 when the request failed (connection error or
+    timeout: that worker then pauses 0.1 s)."""
+    async def worker(k: int):
+        i, sent = k, headers(k)
+        while time.perf_counter() < until:
+            started = time.perf_counter()
+            try:
+                async with session.get(f"{base}/v1/plan", params=queries[i % len(queries)], headers=sent) as response:
+                    await response.read()
+                    status = response.status
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                status = 0
+            record(status, time.perf_counter() - started, k)
+            if status == 0:
+                await asyncio.sleep(0.1)
+            i += concurrency
+
+    await asyncio.gather(*[worker(k) for k in range(concurrency)])
+
+
 async def run_load(base: str, queries: list[dict], concurrency: int, seconds: float, warmup: float) -> dict:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+
+    def record(status: int, seconds: float, worker: int) -> None:
+        latencies.append(seconds)
+        statuses[status] = statuses.get(status, 0) + 1
+
     timeout = aiohttp.ClientTimeout(total=30)
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=concurrency)) as session:
-        async def worker(offset: int, until: float, record: bool):
-            i = offset
-            while time.perf_counter() < until:
-                started = time.perf_counter()
-                async with session.get(f"{base}/v1/plan", params=queries[i % len(queries)]) as response:
-                    await response.read()
-                    status = response.status
-                if record:
-                    latencies.append(time.perf_counter() - started)
-                    statuses[status] = statuses.get(status, 0) + 1
-                i += concurrency
-
-        end_warmup = time.perf_counter() + warmup
-        await asyncio.gather(*[worker(k, end_warmup, False) for k in range(concurrency)])
+        await drive(session, base, queries, concurrency, time.perf_counter() + warmup, lambda *answer: None)
         started = time.perf_counter()
-        await asyncio.gather(*[worker(k, started + seconds, True) for k in range(concurrency)])
+        await drive(session, base, queries, concurrency, started + seconds, record)
         elapsed = time.perf_counter() - started
     ms = np.array(latencies) * 1000
     return {
@@ -101,15 +117,18 @@ async def run_load(base: str, queries: list[dict], concurrency: int, seconds: fl
 
 
 @contextlib.contextmanager
-def serving(feeds: list[str], workers: int, osm: str | None = None):
-    """`trajet serve` on a free loopback port in its own process, until /v1/ready answers;
-    yields its base URL and stops it at the end."""
+def server_process(feeds: list[str], workers: int, osm: str | None = None, args: tuple[str, ...] = (),
+                   env: dict | None = None, log=subprocess.DEVNULL):
+    """`trajet serve` on a free loopback port in its own process (with `args`, and `env`
+    added to this process's environment; its output to `log`), until /v1/ready answers;
+    yields its base URL and the process, and stops it at the end (SIGTERM: the ledger is
+    written before it exits)."""
     port = free_port()
     command = [sys.executable, "-m", "trajet.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers)] + [x for f in feeds for x in ("--feed", f)] + (["--osm", osm] if osm else [])
     root = Path(__file__).parents[1]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
-                              env=dict(os.environ, PYTHONPATH=str(root)))
+    server = subprocess.Popen(command + list(args), stdout=log, stderr=log, cwd=root,
+                              env=dict(os.environ, PYTHONPATH=str(root), **(env or {})))
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 120
@@ -122,10 +141,18 @@ def serving(feeds: list[str], workers: int, osm: str | None = None):
                 if time.time() > deadline or server.poll() is not None:
                     raise SystemExit("the server did not start") from None
                 time.sleep(0.2)
-        yield base
+        yield base, server
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def serving(feeds: list[str], workers: int, osm: str | None = None):
+    """`trajet serve` on a free loopback port in its own process, until /v1/ready answers;
+    yields its base URL and stops it at the end."""
+    with server_process(feeds, workers, osm) as (base, _):
+        yield base
 
 
 def main(argv=None) -> None:

@@ -4,11 +4,18 @@
 is the embedded default. Requests are queued and a writer thread inserts them in batches
 (`batch_size` rows, or whatever `flush_seconds` gathered), so no request waits on disk. A
 clean close writes everything queued. After a crash (kill -9), what was queued but not yet
-committed is lost: at most one batch, `batch_size` rows or `flush_seconds` of requests.
+committed is lost: the batch being gathered (`batch_size` rows at most, or `flush_seconds`
+of requests) and, when the crash lands during a write, the batch being written too, so the
+requests of `flush_seconds` plus those of the write in progress (milliseconds; tens when
+SQLite checkpoints its WAL into the database). A batch is one transaction: what was
+committed survives whole, each row once, and the file stays consistent
+(tests/test_ledger_crash.py kills a writer five times).
 
-A ledger whose file cannot be opened or written (locked, read-only) is "degraded": the API
-keeps answering, /v1/ready says so, and rows wait in memory (up to MAX_PENDING_ROWS) until
-a write succeeds; rows lost beyond that are counted (`n_dropped`, shown in /v1/ready).
+A ledger whose file cannot be opened or written (locked, full, read-only) is "degraded":
+the API keeps answering, /v1/ready says so and why, the writer tries again once a
+`flush_seconds`, and rows wait in memory (the newest MAX_PENDING_ROWS) until a write
+succeeds, then go `batch_size` a transaction; rows lost beyond that, or still waiting at
+close, are counted (`n_dropped`, shown in /v1/ready; tests/api/test_ledger_faults.py).
 
 With each batch (and at least every PROCESS_ROW_SECONDS) the writer also records where the
 process's CPU went since the previous batch, in `process_cpu`: the process's own CPU time
@@ -27,6 +34,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,9 +141,20 @@ class LedgerReader(Ledger):
         pass
 
 
+def connect_writer(path: Path) -> sqlite3.Connection:
+    """The writer's connection: autocommit (the writer begins its own transactions), shared
+    with close() on another thread."""
+    return sqlite3.connect(path, check_same_thread=False, timeout=0.5, isolation_level=None)
+
+
 class SqliteLedger(Ledger):
-    def __init__(self, path: str | Path, batch_size: int = 500, flush_seconds: float = 1.0):
+    """`connect` opens the writer's connection (tests pass one that makes the file full or
+    read-only); the ledger then sets WAL and creates the tables."""
+
+    def __init__(self, path: str | Path, batch_size: int = 500, flush_seconds: float = 1.0,
+                 connect: Callable[[Path], sqlite3.Connection] = connect_writer):
         self.path = Path(path)
+        self._open = connect
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
         self.degraded = None
@@ -143,6 +162,7 @@ class SqliteLedger(Ledger):
         self.n_dropped = 0
         self._queue: queue.Queue = queue.Queue()
         self._pending: list[Entry] = []
+        self._unaccounted: list[Entry] = []  # written without their process row, which goes with the last batch
         self._shared: Counter = Counter()  # source -> CPU seconds not yet written
         self._shared_lock = threading.Lock()
         self._mark = (time.time(), time.process_time(), 0.0, 0.0)  # wall, process, writer, loop CPU at the last row
@@ -152,13 +172,16 @@ class SqliteLedger(Ledger):
         self._writer.start()
 
     def _connect(self) -> sqlite3.Connection | None:
+        db = None
         try:
-            db = sqlite3.connect(self.path, check_same_thread=False, timeout=0.5, isolation_level=None)
+            db = self._open(self.path)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(SCHEMA)
             return db
         except sqlite3.Error as e:
+            if db is not None:
+                db.close()
             self.degraded = f"ledger {self.path} cannot be opened: {e}"
             return None
 
@@ -182,18 +205,29 @@ class SqliteLedger(Ledger):
         self._mark = (time.time(), time.process_time(), time.thread_time(), 0.0)
         closing = False
         while not closing:
-            deadline = time.monotonic() + self.flush_seconds
-            while len(self._pending) < self.batch_size:
-                try:
-                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    break
-                if item is None:
-                    closing = True
-                    break
-                self._pending.append(item)
-            if self._pending or self._shared or closing or time.time() - self._mark[0] >= PROCESS_ROW_SECONDS:
+            closing = self._gather()
+            if (self._pending or self._shared or closing or self.degraded
+                    or time.time() - self._mark[0] >= PROCESS_ROW_SECONDS):
                 self._write()
+
+    def _gather(self) -> bool:
+        """Take the next batch from the queue: `batch_size` rows, or what `flush_seconds`
+        brings. While degraded, every row of the next `flush_seconds` instead: the file is
+        tried again once a `flush_seconds`, and the rows wait here, where MAX_PENDING_ROWS
+        bounds them. True when close() asks to stop."""
+        deadline = time.monotonic() + self.flush_seconds
+        while self.degraded or len(self._pending) < self.batch_size:
+            timeout = deadline - time.monotonic()
+            if timeout <= 0:
+                break
+            try:
+                item = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                break
+            if item is None:
+                return True
+            self._pending.append(item)
+        return False
 
     def _process_row(self, batch: list[Entry], shared: Counter) -> tuple:
         """Where the process's CPU went since the last row (see the module's docstring)."""
@@ -213,12 +247,15 @@ class SqliteLedger(Ledger):
                 json.dumps({k: round(v, 6) for k, v in sorted(detail.items())}))
 
     def _write(self) -> None:
+        """Write the pending rows, `batch_size` a transaction (after a degraded spell more
+        than one batch waits), the process row with the last."""
         if self._db is None:
             self._db = self._connect()
         with self._shared_lock:
             shared, self._shared = self._shared, Counter()
-        if self._db is not None:
-            batch = self._pending
+        while self._db is not None:
+            batch = self._pending[:self.batch_size]
+            last = len(batch) == len(self._pending)
             mark = self._mark
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -232,12 +269,10 @@ class SqliteLedger(Ledger):
                     "INSERT INTO request_operators VALUES (?,?,?,?,?)",
                     [(e.id, *op) for e in batch for op in e.operators],
                 )
-                self._db.execute("INSERT INTO process_cpu VALUES (?,?,?,?,?,?,?)", self._process_row(batch, shared))
+                if last:
+                    self._db.execute("INSERT INTO process_cpu VALUES (?,?,?,?,?,?,?)",
+                                     self._process_row(self._unaccounted + batch, shared))
                 self._db.execute("COMMIT")
-                self.n_written += len(batch)
-                self._pending = []
-                self.degraded = None
-                return
             except sqlite3.Error as e:
                 try:
                     self._db.execute("ROLLBACK")
@@ -245,18 +280,34 @@ class SqliteLedger(Ledger):
                     pass
                 self._mark = mark  # the next row covers this interval too
                 self.degraded = f"ledger {self.path} cannot be written: {e}"
+                if e.sqlite_errorcode & 0xFF == sqlite3.SQLITE_READONLY:
+                    # SQLite opens a file it may not write read-only, and the connection stays so
+                    # once the file can be written again: open it anew at the next attempt
+                    self._db.close()
+                    self._db = None
+                break
+            self.n_written += len(batch)
+            del self._pending[:len(batch)]
+            if last:
+                self._unaccounted = []
+                self.degraded = None
+                return
+            self._unaccounted += batch  # their CPU goes into the process row of the last batch
         with self._shared_lock:
             self._shared.update(shared)
         if len(self._pending) > MAX_PENDING_ROWS:  # keep the newest; count what is lost
             self.n_dropped += len(self._pending) - MAX_PENDING_ROWS
-            self._pending = self._pending[-MAX_PENDING_ROWS:]
+            del self._pending[:-MAX_PENDING_ROWS]
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         return read_only_query(self.path, sql, params)
 
     def close(self) -> None:
-        """Write everything queued, then stop the writer."""
+        """Write everything queued, then stop the writer; what a degraded ledger could not
+        write is counted as dropped."""
         self._queue.put(None)
         self._writer.join()
+        self.n_dropped += len(self._pending)
+        self._pending = []
         if self._db is not None:
             self._db.close()
