@@ -5,8 +5,9 @@ Starts `trajet serve` on the bundled Helsinki feed and its streets on a free loo
 configuration of its own: the ledger in a temporary folder, and one API key, declared by its
 SHA-256, limited to `--key-rate` requests a second (bursts of `--key-burst`). Then drives it
 from this process at saturation for `--seconds` with benchmarks.load's workers and seeded
-plan queries: `--concurrency` connections, more than the server's 32 routing jobs in
-flight, so some are answered 503 busy; `--keyed` of them send the limited key, so 429
+plan queries: `--concurrency` connections, more than the server admits (it queues a plan
+while the jobs ahead of it are expected to be done within 2 s: some 60-160 of them on two
+routing threads, as loaded), so some are answered 503 busy; `--keyed` of them send the limited key, so 429
 rate_limited; the others are anonymous. Every `--sample` seconds it reads the server's
 resident memory (VmRSS of /proc/PID/status) and prints the requests a second, p50 / p99 of
 the plans answered (200) and the counts of 200 / 429 / 503 / other statuses / requests
@@ -170,7 +171,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=600, help="duration of the load (default 10 minutes)")
     parser.add_argument("--sample", type=float, default=5, help="seconds between samples")
-    parser.add_argument("--concurrency", type=int, default=64, help="connections (the server takes 32 jobs at once)")
+    parser.add_argument("--concurrency", type=int, default=256,
+                        help="connections (the server queues jobs it expects to clear within 2 s)")
     parser.add_argument("--keyed", type=int, default=4, help="of which sending the rate-limited key")
     parser.add_argument("--key-rate", type=float, default=5, help="requests a second of the limited key")
     parser.add_argument("--key-burst", type=int, default=10)
