@@ -173,9 +173,9 @@ def main(argv=None) -> None:
     parser.add_argument("--sample", type=float, default=5, help="seconds between samples")
     parser.add_argument("--concurrency", type=int, default=256,
                         help="connections (the server queues jobs it expects to clear within 2 s)")
-    parser.add_argument("--keyed", type=int, default=4, help="of which sending the rate-limited key")
-    parser.add_argument("--key-rate", type=float, default=5, help="requests a second of the limited key")
-    parser.add_argument("--key-burst", type=int, default=10)
+    parser.add_argument("--keyed", type=int, default=8, help="of which sending the rate-limited key")
+    parser.add_argument("--key-rate", type=float, default=1, help="requests a second of the limited key")
+    parser.add_argument("--key-burst", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="routing threads of the server")
     parser.add_argument("--queries", type=int, default=20000, help="distinct seeded queries, cycled")
     parser.add_argument("--max-slope", type=float, default=1.0, help="MB a minute of memory growth that fails")
