@@ -47,7 +47,7 @@ test: $(STAMP) browser-deps
 
 # Schemathesis on every operation of /openapi.json against a live server (tests/api/test_fuzz.py):
 # `make test` sends a few hundred requests, derandomized; this sends over 5,000 from a random
-# seed (FUZZ_EXAMPLES per operation, after the coverage phase's boundary cases), in about 5 min
+# seed (FUZZ_EXAMPLES per operation, after the coverage phase's boundary cases), in about 4 min
 FUZZ_EXAMPLES ?= 250
 fuzz: $(STAMP)
 	TRAJET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/api/test_fuzz.py
