@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench compare soak install clean screenshots browser-deps
+.PHONY: run test fuzz bench compare soak install clean screenshots browser-deps
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,13 @@ test: $(STAMP) browser-deps
 	$(BIN)/lint-imports
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+# Schemathesis on every operation of /openapi.json against a live server (tests/api/test_fuzz.py):
+# `make test` sends a few hundred requests, derandomized; this sends over 5,000 from a random
+# seed (FUZZ_EXAMPLES per operation, after the coverage phase's boundary cases), in about 4 min
+FUZZ_EXAMPLES ?= 250
+fuzz: $(STAMP)
+	TRAJET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/api/test_fuzz.py
 
 # Refresh the README's images (docs/img) from the browser tests; CI never runs this
 screenshots: $(STAMP) browser-deps

@@ -30,7 +30,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from trajet.billing.funding import check_basis
+from trajet.billing.funding import BASES, MODELS, check_basis
 from trajet.router.query import ALLOW, EXCLUDE, STREET_MODES
 from trajet.service.errors import QueryError
 from trajet.service.params import (
@@ -39,6 +39,7 @@ from trajet.service.params import (
     MAX_NUM_ITINERARIES,
     PLAN_CONFLICTS,
     PLAN_PARAMETERS,
+    PLAN_RANGES,
     Exclusive,
     check_conflicts,
     describe,
@@ -55,14 +56,25 @@ from trajet.service.traveltimes import (
 STRING, NUMBER, INTEGER, BOOLEAN = ({"type": t} for t in ("string", "number", "integer", "boolean"))
 DATE = {"type": "string", "format": "date"}
 
-# the plan options echoed in every answer, and the types of the plan's query parameters
+# the plan options echoed in every answer, and the types of the plan's query parameters (with their ranges)
 STREET_MODE, UNKNOWN = {"enum": list(STREET_MODES)}, {"enum": [ALLOW, EXCLUDE]}
 OPTION_TYPES = {"maxTransfers": INTEGER, "transferSlack": INTEGER, "maxTransferWalk": INTEGER,
                 "maxPreTransitTime": INTEGER, "maxPostTransitTime": INTEGER, "maxDirectTime": INTEGER,
                 "walkSpeed": NUMBER, "accessMode": STREET_MODE, "egressMode": STREET_MODE, "directMode": STREET_MODE,
                 "bikeSpeed": NUMBER, "bikeOnBoard": BOOLEAN, "bikeUnknown": UNKNOWN, "wheelchair": BOOLEAN,
                 "wheelchairUnknown": UNKNOWN}
-PARAMETER_TYPES = {**OPTION_TYPES, "maxWalk": INTEGER, "searchWindow": INTEGER, "arriveBy": BOOLEAN}
+
+
+def _ranged(name: str, schema: dict) -> dict:
+    """A plan parameter's schema with its range, if it has one (service.params.PLAN_RANGES)."""
+    if name not in PLAN_RANGES:
+        return schema
+    lo, hi = PLAN_RANGES[name]
+    return {**schema, "minimum": lo, "maximum": hi}
+
+
+PARAMETER_TYPES = {name: _ranged(name, schema) for name, schema in {
+    **OPTION_TYPES, "maxWalk": INTEGER, "searchWindow": {**INTEGER, "minimum": 0}, "arriveBy": BOOLEAN}.items()}
 COMMA_SEPARATED = frozenset({"modes", "excludeModes"})  # lists: one parameter, values joined by commas
 
 # names other planners use for one of ours (OpenTripPlanner's and MOTIS's fromPlace, toPlace)
@@ -82,8 +94,11 @@ class Parameter:
     location: str = "query"  # "path": a part of the route (/v1/stops/{stopId}/...), never in the query string
 
     def openapi(self) -> dict:
+        schema = self.schema or STRING
+        if self.required and schema == STRING:
+            schema = {**STRING, "minLength": 1}  # an empty value is the default, as if absent: missing
         return {"name": self.name, "in": self.location, "required": self.required or self.location == "path",
-                "description": self.description, "schema": self.schema or STRING}
+                "description": self.description, "schema": schema}
 
 
 @dataclass(frozen=True)
@@ -159,7 +174,7 @@ def _q(name: str, description: str, schema: dict | None = None, required: bool =
 
 
 def _limit(hi: int, default: int = 10) -> Parameter:
-    return _q("limit", f"1..{hi} (default {default})", INTEGER)
+    return _q("limit", f"1..{hi} (default {default})", {"type": "integer", "minimum": 1, "maximum": hi})
 
 
 PLAN = Query(
@@ -240,7 +255,7 @@ PAGE_QUERIES = {
 GET_QUERIES: dict[str, Query] = {
     "/v1/health": Query(),
     "/v1/ready": Query(),
-    "/v1/feeds": Query((_q("report", "full: every validation finding of each feed"),)),
+    "/v1/feeds": Query((_q("report", "full: every validation finding of each feed", {"enum": ["full"]}),)),
     "/v1/plan": PLAN,
     "/v1/traveltimes": TRAVELTIMES,
     "/v1/stops": Query(
@@ -266,8 +281,10 @@ GET_QUERIES: dict[str, Query] = {
     "/v1/costs": Query((_q("since", "YYYY-MM-DD, UTC (default: first day of this month)", DATE),
                         _q("until", "YYYY-MM-DD, UTC, inclusive (default: today)", DATE))),
     "/v1/funding": Query(
-        (_q("model", "territory, travellers, operators, pooling, metered or all (default)"),
-         _q("basis", "operators: legs|minutes; pooling: population|usage|equal"),
+        (_q("model", "territory, travellers, operators, pooling, metered or all (default)",
+            {"enum": [*MODELS, "all"]}),
+         _q("basis", "operators: legs|minutes; pooling: population|usage|equal",
+            {"enum": [basis for bases in BASES.values() for basis in bases]}),
          _q("since", "YYYY-MM-DD, UTC", DATE), _q("until", "YYYY-MM-DD, UTC, inclusive", DATE)),
         (check_basis,),
     ),

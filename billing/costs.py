@@ -18,6 +18,7 @@ from .config import Config
 from .errors import ReportError
 from .ledger import Ledger
 
+DAY_S = 86400  # a UTC day
 GROUPS = {"byKey": "api_key", "byTerritory": "territory", "byEndpoint": "endpoint", "byDay": "date(ts, 'unixepoch')"}
 
 
@@ -39,8 +40,10 @@ def period(query) -> tuple[dt.date, dt.date]:
 
 
 def bounds(since: dt.date, until: dt.date) -> tuple[float, float]:
+    """The UNIX times of the period's start and of the end of its last day (until 9999-12-31
+    included: the day after it is no date)."""
     start = dt.datetime.combine(since, dt.time(), dt.timezone.utc).timestamp()
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.timezone.utc).timestamp()
+    end = dt.datetime.combine(until, dt.time(), dt.timezone.utc).timestamp() + DAY_S
     return start, end
 
 

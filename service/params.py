@@ -135,6 +135,14 @@ PLAN_PARAMETERS = {
 }
 
 
+# the inclusive range of each numeric parameter of a plan (maxWalk and the transfer walk in
+# metres, the times in seconds, the speeds in metres per second), read by query_options and
+# written in the OpenAPI document (api/endpoints.py)
+PLAN_RANGES = {"maxTransfers": (0, MAX_TRANSFERS_LIMIT), "transferSlack": (0, 3600), "maxTransferWalk": (0, 5000),
+               "maxPreTransitTime": (0, 7200), "maxPostTransitTime": (0, 7200), "maxDirectTime": (0, 14400),
+               "maxWalk": (0, 5000), "walkSpeed": (0.3, 3.0), "bikeSpeed": (1.0, 12.0)}
+
+
 def given(params, name: str) -> bool:
     """Whether a mapping of texts gives `name` a value: absent or empty ("") is the default."""
     return params.get(name) not in (None, "")
@@ -250,26 +258,27 @@ def query_options(params, compiled_speed_m_s: float = WALK_SPEED_M_S) -> QueryOp
     (its message naming both parameters)."""
     check_conflicts(params, PLAN_CONFLICTS)
     get = params.get
-    speed = parse_speed(get("walkSpeed"))
-    max_walk = parse_int(get("maxWalk"), "maxWalk", -1, 0, 5000, " m")
+
+    def whole(name: str, default: int, unit: str = "") -> int:
+        return parse_int(get(name), name, default, *PLAN_RANGES[name], unit)
+
+    speed = parse_speed(get("walkSpeed"), "walkSpeed", *PLAN_RANGES["walkSpeed"])
+    max_walk = whole("maxWalk", -1, " m")
     walk_s = None if max_walk < 0 else math.ceil(max_walk / (speed or compiled_speed_m_s))
     return QueryOptions(
-        max_transfers=parse_int(get("maxTransfers"), "maxTransfers", DEFAULT_MAX_TRANSFERS, 0, MAX_TRANSFERS_LIMIT),
-        transfer_slack=parse_int(get("transferSlack"), "transferSlack", DEFAULT_TRANSFER_SLACK, 0, 3600, " s"),
-        max_transfer_walk_m=parse_int(get("maxTransferWalk"), "maxTransferWalk",
-                                      DEFAULT_MAX_TRANSFER_WALK_M if max_walk < 0 else max_walk, 0, 5000, " m"),
+        max_transfers=whole("maxTransfers", DEFAULT_MAX_TRANSFERS),
+        transfer_slack=whole("transferSlack", DEFAULT_TRANSFER_SLACK, " s"),
+        max_transfer_walk_m=whole("maxTransferWalk", DEFAULT_MAX_TRANSFER_WALK_M if max_walk < 0 else max_walk, " m"),
         mode_mask=parse_modes(get("modes"), get("excludeModes")),
-        max_access_s=parse_int(get("maxPreTransitTime"), "maxPreTransitTime",
-                               DEFAULT_MAX_ACCESS_S if walk_s is None else walk_s, 0, 7200, " s"),
-        max_egress_s=parse_int(get("maxPostTransitTime"), "maxPostTransitTime",
-                               DEFAULT_MAX_EGRESS_S if walk_s is None else walk_s, 0, 7200, " s"),
-        max_direct_s=parse_int(get("maxDirectTime"), "maxDirectTime", DEFAULT_MAX_DIRECT_S, 0, 14400, " s"),
+        max_access_s=whole("maxPreTransitTime", DEFAULT_MAX_ACCESS_S if walk_s is None else walk_s, " s"),
+        max_egress_s=whole("maxPostTransitTime", DEFAULT_MAX_EGRESS_S if walk_s is None else walk_s, " s"),
+        max_direct_s=whole("maxDirectTime", DEFAULT_MAX_DIRECT_S, " s"),
         walk_speed_m_s=speed,
         **_access_fields(get),
         access_mode=parse_choice(get("accessMode"), "accessMode", STREET_MODES, "WALK", upper=True),
         egress_mode=parse_choice(get("egressMode"), "egressMode", STREET_MODES, "WALK", upper=True),
         direct_mode=parse_choice(get("directMode"), "directMode", STREET_MODES, "WALK", upper=True),
-        bike_speed_m_s=parse_speed(get("bikeSpeed"), "bikeSpeed", 1.0, 12.0) or DEFAULT_BIKE_SPEED_M_S,
+        bike_speed_m_s=parse_speed(get("bikeSpeed"), "bikeSpeed", *PLAN_RANGES["bikeSpeed"]) or DEFAULT_BIKE_SPEED_M_S,
     )
 
 

@@ -206,7 +206,10 @@ class TextChannel:
     def _plan(self, u, chosen, date, seconds, head, understood) -> TextReply:
         w = WORDS[u.language]
         network = self.network
-        answer = network.plan(chosen["from"]["place"], chosen["to"]["place"], date, seconds, arrive_by=u.arrive_by)
+        try:
+            answer = network.plan(chosen["from"]["place"], chosen["to"]["place"], date, seconds, arrive_by=u.arrive_by)
+        except QueryError as e:  # the same place twice ("de Kamppi à Kamppi"): said in the reply, as a board's error
+            return self._final(u.language, f"{head}\n{w['none']}: {e}", understood, 0)
         keep = simplest_journey(answer.result.journeys, u.arrive_by)
         result = answer.result
         result.journeys[:], result.arrivals[:] = result.journeys[keep:keep + 1], result.arrivals[keep:keep + 1]

@@ -102,6 +102,20 @@ def test_the_same_parameters_on_the_cli_and_in_openapi():
     assert "allow" in PLAN_PARAMETERS["wheelchairUnknown"] and "5" in PLAN_PARAMETERS["bikeSpeed"]
 
 
+@pytest.mark.parametrize("name", ["maxTransfers", "transferSlack", "maxTransferWalk", "maxPreTransitTime",
+                                  "maxPostTransitTime", "maxDirectTime", "maxWalk", "walkSpeed", "bikeSpeed"])
+def test_the_documented_range_is_the_one_taken(name):
+    """OpenAPI's minimum and maximum of a plan parameter are accepted, a step beyond refused."""
+    schema = PARAMETER_TYPES[name]
+    step = 1 if schema["type"] == "integer" else 0.01
+    for value in (schema["minimum"], schema["maximum"]):
+        query_options({name: str(value)})
+    for value in (schema["minimum"] - step, schema["maximum"] + step):
+        with pytest.raises(QueryError, match="out of range") as refused:
+            query_options({name: str(value)})
+        assert refused.value.field == name
+
+
 # --- the kernel masks ---------------------------------------------------------------------------
 def classes(mask: int) -> set[tuple[int, int]]:
     """(wheelchair_accessible, bikes_allowed) pairs an access mask lets through."""

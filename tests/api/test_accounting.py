@@ -193,6 +193,18 @@ async def test_costs_admin_sees_all_client_its_own(served):
     assert bad.status == 400 and (await bad.json())["error"]["field"] == "until"
 
 
+async def test_every_report_takes_the_first_and_last_days_of_the_calendar(served):
+    """until 9999-12-31 ends where no next day begins (once a 500: the day after overflowed)."""
+    client, _ = served
+    await client.get("/v1/plan", params=PLAN, headers=ADMIN)
+    await eventually(recorded(served[1], 1))
+    ever = {"since": "0001-01-01", "until": "9999-12-31"}
+    for path in ("/v1/costs", "/v1/funding", "/dashboard", "/dashboard/data", "/v1/reports/usage"):
+        response = await client.get(path, params=ever, headers=ADMIN)
+        assert response.status == 200, (path, await response.text())
+    assert (await (await client.get("/v1/costs", params=ever, headers=ADMIN)).json())["totals"]["requests"] >= 1
+
+
 async def test_unopenable_ledger_is_degraded_and_the_api_answers(aiohttp_client, network, tmp_path):
     ledger = SqliteLedger(tmp_path, flush_seconds=0.05)  # a folder: no database can be opened there
     client = await aiohttp_client(create_app(network, ledger=ledger))

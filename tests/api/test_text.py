@@ -105,6 +105,14 @@ async def test_a_form_asked_in_plain_text_and_a_question_not_understood(client):
     assert (await vonage.text()).startswith("Understood: departures from Kampin metroasema")
 
 
+async def test_a_journey_to_where_it_starts_is_answered_in_words(client):
+    """A gateway's traveller gets a reply, not an error the gateway would drop."""
+    response = await client.post("/v1/text", data=dict(TWILIO, Body="de Kamppi à Kamppi"),
+                                 headers={"Accept": "text/plain"})
+    assert response.status == 200
+    assert (await response.text()).splitlines()[1] == "Pas de trajet: from and to are the same place"
+
+
 async def test_bad_forms_are_refused(client):
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     empty = await client.post("/v1/text", data=dict(TWILIO, Body=""))
