@@ -142,6 +142,11 @@ values = ["page.js", "page.css"]
 "body.text" = {{ dictionary = "questions", probability = 0.5 }}
 """
 
+# a feed upload's body (POST /v1/admin/feeds): small bytes, some of them zip-like; the server
+# here serves a network with no files behind it, so an admin's reload is refused (409)
+# before anything is compiled; tests/api/test_reload.py uploads real feeds
+schemathesis.openapi.media_type("application/zip", st.binary(max_size=512) | st.sampled_from(
+    [b"", b"PK\x03\x04", b"PK\x05\x06" + bytes(18), b"not a zip"]))
 schema = schemathesis.openapi.from_dict(document(), config=Config.from_str(SCHEMATHESIS))
 
 
