@@ -42,6 +42,18 @@ def count(path, sql: str, params: tuple = ()) -> int:
         return db.execute(sql, params).fetchone()[0]
 
 
+def kept_connections():
+    """A connect hook for SqliteLedger that keeps the writer's connections, so that a test can
+    make SQLite refuse writes on the one the writer uses."""
+    connections = []
+
+    def connect(path):
+        connections.append(connect_writer(path))
+        return connections[-1]
+
+    return connections, connect
+
+
 async def reason(client) -> dict:
     return (await (await client.get("/v1/ready")).json())["ledger"]
 
@@ -59,11 +71,7 @@ async def test_full_disk_degrades_keeps_the_rows_and_recovers(aiohttp_client, ne
     built serialized (sqlite3.threadsafety 3), so a connection may be used from two threads."""
     assert sqlite3.threadsafety == 3
     path = tmp_path / "ledger.sqlite"
-    connections = []
-
-    def connect(p):
-        connections.append(connect_writer(p))
-        return connections[-1]
+    connections, connect = kept_connections()
 
     ledger = SqliteLedger(path, batch_size=50, flush_seconds=0.05, connect=connect)
     client = await aiohttp_client(create_app(network, ledger=ledger))
@@ -160,11 +168,7 @@ async def test_rows_kept_in_memory_are_bounded(network, tmp_path, monkeypatch):
     as dropped; once the file can be written, what it kept is written."""
     monkeypatch.setattr(ledger_module, "MAX_PENDING_ROWS", 100)
     path = tmp_path / "ledger.sqlite"
-    connections = []
-
-    def connect(p):
-        connections.append(connect_writer(p))
-        return connections[-1]
+    connections, connect = kept_connections()
 
     ledger = SqliteLedger(path, batch_size=20, flush_seconds=0.05, connect=connect)
     try:
