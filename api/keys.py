@@ -21,7 +21,7 @@ from .metrics import Metrics
 class ServiceConfig:
     workers: int = 2  # routing threads
     # a routing job is admitted when those ahead of it are expected to be done within
-    # max_queue_wait_s (at their kinds' recent mean durations), else 503 busy; max_pending
+    # max_queue_wait_s (at their kinds' typical durations), else 503 busy; max_pending
     # bounds their count whatever the estimate (billing.accounting.Backlog)
     max_queue_wait_s: float = 2.0
     max_pending: int = 1024

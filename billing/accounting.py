@@ -20,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import datetime as dt
+import statistics
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Coroutine
 
 from .config import ApiKey
@@ -36,26 +37,29 @@ class Busy(Exception):
 class Backlog:
     """Routing jobs running or waiting, admitted by the wait they can expect.
 
-    A new job is admitted when the jobs ahead of it, each counted at the recent mean
-    duration of its kind (a plan, a matrix...) and shared among the `n_workers` threads,
-    would be done within `max_wait_s`: a burst the machine clears in that time is queued and
-    answered, and only a queue that cannot be cleared is refused (503). `limit` bounds the
-    count whatever the estimate. A job's slot is freed when the job ends, not when its
-    request stops waiting for it, so abandoned jobs count too.
+    A new job is admitted when the jobs ahead of it, each counted at the recent typical
+    duration of its kind (a plan, a matrix...: the median of its last RECENT jobs, so that
+    one slow job, such as the first on a day whose view is built, does not shut the queue)
+    and shared among the `n_workers` threads, would be done within `max_wait_s`: a burst the
+    machine clears in that time is queued and answered, and only a queue that cannot be
+    cleared is refused (503). `limit` bounds the count whatever the estimate. A job's slot
+    is freed when the job ends, not when its request stops waiting for it, so abandoned jobs
+    count too.
     """
 
-    SMOOTHING = 0.1  # weight of the newest duration in a kind's mean
-    FIRST_GUESS_S = 0.05  # a kind's mean duration before any of its jobs ended
+    RECENT = 32  # durations of a kind whose median is its typical duration
+    FIRST_GUESS_S = 0.05  # a kind's typical duration before any of its jobs ended
 
     def __init__(self, limit: int, n_workers: int = 1, max_wait_s: float = float("inf")):
         self.limit, self.n_workers, self.max_wait_s = limit, n_workers, max_wait_s
         self.n = 0
         self.n_by_kind: Counter = Counter()
-        self.mean_s: dict[str, float] = {}
+        self.mean_s: dict[str, float] = {}  # typical duration by kind
+        self._recent: dict[str, deque] = {}
         self._lock = threading.Lock()
 
     def expected_wait_s(self) -> float:
-        """Seconds until the jobs in flight are done, at their kinds' mean durations."""
+        """Seconds until the jobs in flight are done, at their kinds' typical durations."""
         return sum(n * self.mean_s.get(kind, self.FIRST_GUESS_S)
                    for kind, n in self.n_by_kind.items()) / self.n_workers
 
@@ -75,8 +79,9 @@ class Backlog:
         finally:
             seconds = time.perf_counter() - started
             with self._lock:
-                mean = self.mean_s.get(kind)
-                self.mean_s[kind] = seconds if mean is None else mean + self.SMOOTHING * (seconds - mean)
+                recent = self._recent.setdefault(kind, deque(maxlen=self.RECENT))
+                recent.append(seconds)
+                self.mean_s[kind] = statistics.median(recent)
                 self.n -= 1
                 self.n_by_kind[kind] -= 1
 

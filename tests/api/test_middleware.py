@@ -122,6 +122,8 @@ async def test_a_burst_the_machine_can_clear_is_answered(network):
             async with session.get(f"{base}/v1/plan", params=params) as r:
                 return r.status
 
+        for i in range(3):  # the server has answered a few before (its typical plan learnt, the day built)
+            assert await one(i) == 200
         statuses = await asyncio.gather(*[one(i) for i in range(200)])
     assert statuses == [200] * 200
     assert 0 < app[BACKLOG].mean_s["_plan_job"] < 0.5
@@ -160,4 +162,7 @@ def test_backlog_counts_each_kind_at_its_own_mean():
     assert not backlog.take("plan")  # 1.295 s ahead: refused
     assert backlog.run("plan", sum, [1, 2]) == 3  # runs in a worker: its slot freed, its time learnt
     assert backlog.n == 100 and backlog.n_by_kind["plan"] == 98
-    assert 0.01 * 0.9 <= backlog.mean_s["plan"] < 0.01
+    assert backlog.mean_s["plan"] < 0.001
+    backlog.run("plan", time.sleep, 0.3)  # one slow job among fast ones moves the median little
+    backlog.run("plan", sum, [])
+    assert backlog.mean_s["plan"] < 0.01
