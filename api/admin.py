@@ -80,15 +80,12 @@ async def reload_feeds(request: web.Request) -> web.Response:
         raise QueryError(f"unknown parameter {sorted(unknown)[0]!r}; this endpoint takes feed", sorted(unknown)[0])
     feed = request.query.get("feed")
     try:
-        live.check()  # refused before an upload is read
+        live.check(feed)  # refused before an upload is read
         if feed is None:
             if request.content_length or request.can_read_body:
                 raise QueryError("a body needs feed=NAME, the feed it replaces", "feed")
             status = live.start("reload")
         else:
-            if feed not in live.source.names:
-                raise QueryError(f"no feed named {feed!r}; this network's feeds are {', '.join(live.source.names)}",
-                                 "feed")
             path = await _save_upload(request, live.source.uploads, feed, live.source.limits.max_total_bytes,
                                       request.app[CONFIG].upload_timeout_s)
             status = live.start("upload", feed, path)  # refused if another started meanwhile

@@ -54,13 +54,13 @@ class Backlog:
         self.limit, self.n_workers, self.max_wait_s = limit, n_workers, max_wait_s
         self.n = 0
         self.n_by_kind: Counter = Counter()
-        self.mean_s: dict[str, float] = {}  # typical duration by kind
+        self.typical_s: dict[str, float] = {}  # typical duration by kind
         self._recent: dict[str, deque] = {}
         self._lock = threading.Lock()
 
     def expected_wait_s(self) -> float:
         """Seconds until the jobs in flight are done, at their kinds' typical durations."""
-        return sum(n * self.mean_s.get(kind, self.FIRST_GUESS_S)
+        return sum(n * self.typical_s.get(kind, self.FIRST_GUESS_S)
                    for kind, n in self.n_by_kind.items()) / self.n_workers
 
     def take(self, kind: str = "job") -> bool:
@@ -72,7 +72,7 @@ class Backlog:
             return True
 
     def run(self, kind: str, fn, *args):
-        """fn(*args) in a worker thread, timed into its kind's mean, its slot freed at the end."""
+        """fn(*args) in a worker thread, timed into its kind's typical duration, its slot freed at the end."""
         started = time.perf_counter()
         try:
             return fn(*args)
@@ -81,7 +81,7 @@ class Backlog:
             with self._lock:
                 recent = self._recent.setdefault(kind, deque(maxlen=self.RECENT))
                 recent.append(seconds)
-                self.mean_s[kind] = statistics.median(recent)
+                self.typical_s[kind] = statistics.median(recent)
                 self.n -= 1
                 self.n_by_kind[kind] -= 1
 

@@ -38,6 +38,7 @@ from trajet.feeds.load import feed_name, open_compiled, open_osm
 from trajet.feeds.report import FeedError
 
 from .clock import Clock
+from .errors import QueryError
 from .network import Network
 from .plan import warm_up
 
@@ -114,28 +115,28 @@ class LiveNetwork:
     def start(self, trigger: str, feed: str | None = None, path: str | None = None) -> dict:
         """Start a reload in the background: the configured feeds read again, or with `feed`
         replaced by the upload at `path` (which this program wrote, and deletes when it fails).
-        Returns the reload's status; raises ReloadError when one is running or the network
-        has no source to reload from."""
+        Returns the reload's status; raises what `check` raises."""
         try:
-            self.check()
-        except ReloadError:
+            self.check(feed)
+        except (ReloadError, QueryError):
             self.discard(path)
             raise
-        if feed is not None and feed not in self.source.names:
-            self.discard(path)
-            raise ReloadError(f"no feed named {feed!r}; this network's feeds are {', '.join(self.source.names)}")
         source = self.source.replacing(feed, path) if feed else self.source
         self.status = {"state": "running", "trigger": trigger, "feeds": [feed] if feed else self.source.names,
                        "requested": _now(), "finished": None, "error": None, "timetable": None}
         self._task = asyncio.get_running_loop().create_task(self._reload(source, path))
         return self.status
 
-    def check(self) -> None:
-        """Raises ReloadError when a reload cannot start now."""
+    def check(self, feed: str | None = None) -> None:
+        """Raises ReloadError when a reload cannot start now, QueryError when `feed` is none
+        of the network's."""
         if self.source is None:
             raise ReloadError("this network was not opened from files: it cannot be reloaded")
         if self.running:
             raise ReloadError(f"a reload started at {self.status['requested']} is running: retry when it ends")
+        if feed is not None and feed not in self.source.names:
+            raise QueryError(f"no feed named {feed!r}; this network's feeds are {', '.join(self.source.names)}",
+                             "feed")
 
     def discard(self, upload: str | None) -> None:
         """Delete an upload (a file this program wrote, in a folder of its own) unless it serves."""

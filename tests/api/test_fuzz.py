@@ -52,30 +52,14 @@ from trajet.billing.ledger import SqliteLedger
 from trajet.service.clock import Clock
 from trajet.service.params import PLAN_CONFLICTS
 
+from .test_accounting import ADMIN, CONFIG
+
 FULL = "TRAJET_FUZZ_EXAMPLES" in os.environ  # `make fuzz`
 EXAMPLES = int(os.environ.get("TRAJET_FUZZ_EXAMPLES", "20"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 FEED_DAY = dt.datetime(2022, 2, 22, 8, 0)  # the bundled feed's one service day, 08:00
-ADMIN_KEY = "fuzz-admin-key"
+ADMIN_KEY = ADMIN["X-Api-Key"]  # the admin key of the accounting tests' configuration
 MAX_WALK_SETS = {conflict.second for conflict in PLAN_CONFLICTS}  # the walks maxWalk, the former limit, sets
-
-SERVER_CONFIG = f"""
-[ledger]
-path = "{{path}}"
-flush_seconds = 0.05
-
-[[territories]]
-name = "helsinki"
-population = 656000
-annual_journeys = 380000000
-feeds = ["helsinki"]
-
-[[keys]]
-key = "{ADMIN_KEY}"
-owner = "helsinki"
-owner_kind = "territory"
-role = "admin"
-"""
 
 # Schemathesis's configuration (a schemathesis.toml): every request with the admin key, so
 # that the admin-only reports answer; about half the values of the parameters that name a
@@ -164,7 +148,7 @@ def live_url(network, tmp_path_factory):
     """The base URL of the app served from an event loop in a thread of its own; the ledger
     closed by the app's cleanup, as `trajet serve` closes it, while that loop still runs."""
     folder = tmp_path_factory.mktemp("fuzz")
-    (folder / "trajet.toml").write_text(SERVER_CONFIG.replace("{path}", str(folder / "ledger.sqlite")))
+    (folder / "trajet.toml").write_text(CONFIG.format(path=folder / "ledger.sqlite", anonymous="true"))
     setup = load_config(folder / "trajet.toml", network.feed_names)
     ledger = SqliteLedger(setup.ledger_path, setup.batch_size, setup.flush_seconds)
     app = create_app(network, setup=setup, ledger=ledger)

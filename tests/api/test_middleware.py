@@ -126,7 +126,7 @@ async def test_a_burst_the_machine_can_clear_is_answered(network):
             assert await one(i) == 200
         statuses = await asyncio.gather(*[one(i) for i in range(200)])
     assert statuses == [200] * 200
-    assert 0 < app[BACKLOG].mean_s["_plan_job"] < 0.5
+    assert 0 < app[BACKLOG].typical_s["_plan_job"] < 0.5
 
 
 async def test_a_queue_that_cannot_be_cleared_is_refused(aiohttp_client, network, monkeypatch):
@@ -151,7 +151,7 @@ async def test_a_queue_that_cannot_be_cleared_is_refused(aiohttp_client, network
 
 def test_backlog_counts_each_kind_at_its_own_mean():
     backlog = Backlog(limit=100, n_workers=2, max_wait_s=1.0)
-    backlog.mean_s.update({"plan": 0.01, "matrix": 0.8})
+    backlog.typical_s.update({"plan": 0.01, "matrix": 0.8})
     assert all(backlog.take("plan") for _ in range(99))
     assert backlog.expected_wait_s() == pytest.approx(99 * 0.01 / 2)
     assert backlog.take("matrix") and backlog.n == 100
@@ -162,7 +162,7 @@ def test_backlog_counts_each_kind_at_its_own_mean():
     assert not backlog.take("plan")  # 1.295 s ahead: refused
     assert backlog.run("plan", sum, [1, 2]) == 3  # runs in a worker: its slot freed, its time learnt
     assert backlog.n == 100 and backlog.n_by_kind["plan"] == 98
-    assert backlog.mean_s["plan"] < 0.001
+    assert backlog.typical_s["plan"] < 0.001
     backlog.run("plan", time.sleep, 0.3)  # one slow job among fast ones moves the median little
     backlog.run("plan", sum, [])
-    assert backlog.mean_s["plan"] < 0.01
+    assert backlog.typical_s["plan"] < 0.01

@@ -6,6 +6,7 @@ admin keys only; uploads refused before they are read when a reload runs."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import os
 import shutil
@@ -23,6 +24,7 @@ import pytest
 from trajet.api.app import ServiceConfig, create_app
 from trajet.api.metering import free_port, serving
 from trajet.billing.config import load_config
+from trajet.feeds.limits import FeedLimits
 from trajet.service.clock import Clock
 from trajet.service.reload import LiveNetwork, NetworkSource
 
@@ -171,6 +173,11 @@ async def test_admin_keys_only_and_one_reload_at_a_time(live, setup, aiohttp_cli
     assert r.status == 400 and (await r.json())["error"]["field"] == "feeds"
     r = await client.post("/v1/admin/feeds", params={"feed": "caltrain"}, headers=admin)
     assert r.status == 400 and (await r.json())["error"]["field"] == "body"
+    live.source = dataclasses.replace(live.source, limits=FeedLimits(max_total_bytes=1000))
+    r = await client.post("/v1/admin/feeds", params={"feed": "caltrain"}, data=b"PK" * 1000, headers=admin)
+    assert r.status == 413 and "max_total_bytes" in (await r.json())["error"]["message"]
+    assert not any(live.source.uploads.rglob("*"))  # the part written is gone
+    live.source = dataclasses.replace(live.source, limits=FeedLimits())
 
     # the operator replaced caltrain on disk: a reload of the configured paths reads it again
     renamed_stop(feeds / "caltrain.zip", feeds / "caltrain.zip")
