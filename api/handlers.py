@@ -3,9 +3,9 @@
 Routing runs in a bounded thread pool (the kernels release the GIL), so a slow request
 never blocks the others; a job is queued when the jobs ahead of it (running, waiting or
 abandoned but still computing) are expected to be done within `max_queue_wait_s`, else
-the API answers 503 with Retry-After (billing.accounting.Backlog). Every plan answer carries a `computation` block:
-what it cost (CPU time, wall time, the kernel's work, bytes sent, euros from the cost
-model) and how it was computed (algorithm, feeds, options).
+the API answers 503 with Retry-After (billing.accounting.Backlog). Every plan answer
+carries a `computation` block: what it cost (CPU time, wall time, the kernel's work, bytes
+sent, euros from the cost model) and how it was computed (algorithm, feeds, options).
 """
 
 from __future__ import annotations
