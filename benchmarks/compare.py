@@ -56,13 +56,26 @@ def write_queries(feeds: list[Path], date: dt.date, n: int, seed: int, out: Path
     seconds from its time (range queries: a driver answers them as [departure, arrival] pairs);
     with `matrix`, the matrix * matrix pairs of that many seeded stops at the first query's
     time, in rows (a driver may answer them as one travel-time matrix, timed as a whole)."""
-    pairs = seeded_stop_pairs(Network.open(feeds), date, max(n, matrix), seed)
+    network = Network.open(feeds, cache_dir=os.environ.get("TRAJET_CACHE"))
+    pairs = seeded_stop_pairs(network, date, max(n, matrix), seed)
     queries = [{"from": a, "to": b, "time": t} for a, b, t in pairs]
     if matrix:
         points = list(dict.fromkeys(a for a, _, _ in pairs))[:matrix]
         queries = [{"from": a, "to": b, "time": pairs[0][2]} for a in points for b in points]
     out.write_text(json.dumps({"feed": str(feeds[0]), "feeds": [str(f) for f in feeds], "date": date.isoformat(),
-                               "queries": queries, "window": window_s, "matrix": matrix}))
+                               "queries": queries, "window": window_s, "matrix": matrix,
+                               "timed_links": timed_links(network, date)}))
+
+
+def timed_links(network: Network, date: dt.date) -> list[list]:
+    """[from stop_id, to stop_id, seconds]: the walks between stops Trajet takes with no
+    walking allowed (0 metres walked: timed by transfers.txt, pathways or a station's
+    default change between its platforms), for the peers whose adapters take links."""
+    tt = network.day(date).router.tt
+    linked = np.flatnonzero(tt.footpath_walk_m == 0)
+    origin_of = np.repeat(np.arange(tt.n_stops), np.diff(tt.footpath_offsets))
+    ids = network.net.stop_id
+    return [[str(ids[origin_of[f]]), str(ids[tt.footpath_to[f]]), int(tt.footpath_duration[f])] for f in linked]
 
 
 def export_trips(feeds: list[Path], date: dt.date, out: Path) -> None:

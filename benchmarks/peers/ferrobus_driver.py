@@ -244,42 +244,75 @@ def write_model_inputs(folder: Path, routes: list, stops: set, pairs: dict, boar
     return {s: (where[s][0] * 100 * 1e-9, where[s][1] * 100 * 1e-9) for s in stops}
 
 
+class Model:
+    """ferrobus's model of the date for a set of queries, built by the adapter above: the
+    transit model, a point per query stop, and `earliest(q)` / `journeys(q, window)`."""
+
+    def __init__(self, feeds: list[str], date: dt.date, queries: list[dict], timed_links: list | None = None):
+        """timed_links: [from stop_id, to stop_id, seconds], Trajet's walks between stops timed
+        by the feed or a station (benchmarks.compare writes them into the query file); they
+        replace the adapter's own reading of transfers.txt, which knows no station changes."""
+        started = time.perf_counter()
+        trips, dropped, pairs, n_change = [], 0, {}, 0
+        for feed in feeds:  # ids "NAME:id" when there are several, as Trajet names them
+            with zipfile.ZipFile(feed) as z:
+                pre = f"{Path(feed).stem}:" if len(feeds) > 1 else ""
+                feed_trips, feed_dropped = day_trips(z, date, pre)
+                feed_pairs, feed_change = links(z, pre)
+            trips, dropped, pairs, n_change = (trips + feed_trips, dropped + feed_dropped, pairs | feed_pairs,
+                                               n_change + feed_change)
+        if timed_links is not None:
+            pairs = {(a, b): int(secs) for a, b, secs in timed_links}
+        with tempfile.TemporaryDirectory() as tmp:
+            stops = {s for t in trips for s in t[0]} | {q[k] for q in queries for k in ("from", "to")}
+            pairs = {(a, b): secs for (a, b), secs in pairs.items() if a in stops and b in stops}
+            self.n_links = len(pairs)
+            # a query leaves from a boarding copy of its stop: written after the stop in every trip,
+            # no link out of it, the stop's links into it, and a 0 s link to it from the stop
+            self.board = {q["from"]: f"{q['from']}~board" for q in queries if any(a == q["from"] for a, _ in pairs)}
+            pairs |= ({(a, self.board[b]): secs for (a, b), secs in pairs.items() if b in self.board}
+                      | {(s, c): 0 for s, c in self.board.items()})
+            routes = chains(trips)
+            self.n_trips, self.n_routes, self.dropped, self.n_change = len(trips), len(routes), dropped, n_change
+            self.node = write_model_inputs(Path(tmp), routes, stops | set(self.board.values()), pairs, self.board)
+            del trips, routes
+            self.adapter_s = time.perf_counter() - started
+            self.model = ferrobus.create_transit_model(str(Path(tmp) / "streets.osm.pbf"), [str(Path(tmp) / "gtfs")],
+                                                       None, max([1, *pairs.values()]))
+        self.load_s = time.perf_counter() - started
+        self.points = {s: ferrobus.create_transit_point(*self.node[s], self.model, 0, 1)
+                       for s in {self.board.get(q["from"], q["from"]) for q in queries} | {q["to"] for q in queries}}
+
+    def earliest(self, q: dict) -> int | None:
+        """The earliest arrival (seconds after midnight) of find_routes_one_to_many, or None."""
+        start = self.points[self.board.get(q["from"], q["from"])]
+        route = ferrobus.find_routes_one_to_many(self.model, start, [self.points[q["to"]]], q["time"],
+                                                 MAX_TRANSFERS)[0]
+        return q["time"] + route["travel_time_seconds"] if route else None
+
+    def journeys(self, q: dict, window: int) -> list[tuple]:
+        """pareto_range_multimodal_routing over the window: (departure, arrival, transfers)."""
+        result = ferrobus.pareto_range_multimodal_routing(self.model, self.points[self.board.get(q["from"], q["from"])],
+                                                          self.points[q["to"]], (q["time"], q["time"] + window),
+                                                          MAX_TRANSFERS)
+        return [(j["departure_time"], j["arrival_time"], j["transfers"])
+                for j in json.loads(result.as_json())["journeys"]]
+
+    def notes(self, how: str) -> str:
+        return (f"load {self.adapter_s:.2f} s adapter + {self.load_s - self.adapter_s:.2f} s ferrobus model; {how}; "
+                f"adapter: the day as plain GTFS ({self.n_trips} trips, {self.n_routes} routes without "
+                f"overtaking{f', {self.dropped} unusable trips dropped as by Trajet' if self.dropped else ''}), "
+                "streets with no usable walk, "
+                f"{self.n_links} timed links; differs: changes at one stop in 0 s"
+                f"{f' ({self.n_change} stops have a transfers.txt change time)' if self.n_change else ''}, "
+                "ignores pickup/drop-off types")
+
+
 def main(queries_path: str, out: str, feeds: list[str]) -> None:
     spec = read_queries(queries_path)
     queries = spec["queries"]
-    started = time.perf_counter()
-    trips, dropped, pairs, n_change = [], 0, {}, 0
-    for feed in feeds:  # ids "NAME:id" when there are several, as Trajet names them
-        with zipfile.ZipFile(feed) as z:
-            pre = f"{Path(feed).stem}:" if len(feeds) > 1 else ""
-            feed_trips, feed_dropped = day_trips(z, dt.date.fromisoformat(spec["date"]), pre)
-            feed_pairs, feed_change = links(z, pre)
-        trips, dropped, pairs, n_change = (trips + feed_trips, dropped + feed_dropped, pairs | feed_pairs,
-                                           n_change + feed_change)
-    with tempfile.TemporaryDirectory() as tmp:
-        stops = {s for t in trips for s in t[0]} | {q[k] for q in queries for k in ("from", "to")}
-        pairs = {(a, b): secs for (a, b), secs in pairs.items() if a in stops and b in stops}
-        n_links = len(pairs)
-        # a query leaves from a boarding copy of its stop: written after the stop in every trip,
-        # no link out of it, the stop's links into it, and a 0 s link to it from the stop
-        board = {q["from"]: f"{q['from']}~board" for q in queries if any(a == q["from"] for a, _ in pairs)}
-        pairs |= ({(a, board[b]): secs for (a, b), secs in pairs.items() if b in board}
-                  | {(s, c): 0 for s, c in board.items()})
-        routes = chains(trips)
-        n_trips, n_routes = len(trips), len(routes)
-        node = write_model_inputs(Path(tmp), routes, stops | set(board.values()), pairs, board)
-        del trips, routes
-        adapter_s = time.perf_counter() - started
-        model = ferrobus.create_transit_model(str(Path(tmp) / "streets.osm.pbf"), [str(Path(tmp) / "gtfs")], None,
-                                              max([1, *pairs.values()]))
-    load_s = time.perf_counter() - started
-    points = {s: ferrobus.create_transit_point(*node[s], model, 0, 1)
-              for s in {board.get(q["from"], q["from"]) for q in queries} | {q["to"] for q in queries}}
-
-    def earliest(q):
-        start = points[board.get(q["from"], q["from"])]
-        return ferrobus.find_routes_one_to_many(model, start, [points[q["to"]]], q["time"], MAX_TRANSFERS)[0]
-
+    m = Model(feeds, dt.date.fromisoformat(spec["date"]), queries, spec.get("timed_links"))
+    model, node = m.model, m.node
     window = int(spec.get("window") or 0)
     if spec.get("matrix"):  # travel_time_matrix over the query stops, timed as a whole
         stops_of = list(dict.fromkeys(q["from"] for q in queries))
@@ -290,38 +323,22 @@ def main(queries_path: str, out: str, feeds: list[str]) -> None:
         where = {s: i for i, s in enumerate(stops_of)}
         arrivals = [None if q["from"] == q["to"] or rows[where[q["from"]]][where[q["to"]]] is None
                     else q["time"] + rows[where[q["from"]]][where[q["to"]]] for q in queries]
-        write_result(out, "ferrobus 0.2.1", load_s, arrivals, [took],
-                     f"load {adapter_s:.2f} s adapter + {load_s - adapter_s:.2f} s ferrobus model; "
+        write_result(out, "ferrobus 0.2.1", m.load_s, arrivals, [took],
+                     f"load {m.adapter_s:.2f} s adapter + {m.load_s - m.adapter_s:.2f} s ferrobus model; "
                      "travel_time_matrix (its own threads); the points are the stops themselves (no boarding copy)")
         return
-
-    def journeys(q):
-        """pareto_range_multimodal_routing over the window: (departure, arrival, transfers)."""
-        result = ferrobus.pareto_range_multimodal_routing(model, points[board.get(q["from"], q["from"])],
-                                                          points[q["to"]], (q["time"], q["time"] + window),
-                                                          MAX_TRANSFERS)
-        return [(j["departure_time"], j["arrival_time"], j["transfers"])
-                for j in json.loads(result.as_json())["journeys"]]
-
-    (journeys if window else earliest)(queries[0])  # warm-up
+    (m.journeys(queries[0], window) if window else m.earliest(queries[0]))  # warm-up
     arrivals, seconds = [], []
     for q in queries:
         if window:
-            found, took = timed(journeys, q)
+            found, took = timed(m.journeys, q, window)
             arrivals.append(in_window_pareto(found, q["time"] + window))
         else:
-            route, took = timed(earliest, q)
-            arrivals.append(q["time"] + route["travel_time_seconds"] if route else None)
+            arrival, took = timed(m.earliest, q)
+            arrivals.append(arrival)
         seconds.append(took)
     how = "pareto_range_multimodal_routing" if window else "find_routes_one_to_many"
-    notes = (f"load {adapter_s:.2f} s adapter + {load_s - adapter_s:.2f} s ferrobus model; {how}; "
-             f"adapter: the day as plain GTFS ({n_trips} trips, {n_routes} routes without "
-             f"overtaking{f', {dropped} unusable trips dropped as by Trajet' if dropped else ''}), "
-             "streets with no usable walk, "
-             f"{n_links} transfers.txt links; differs: changes at one stop in 0 s"
-             f"{f' ({n_change} stops have a transfers.txt change time)' if n_change else ''}, "
-             "ignores pickup/drop-off types")
-    write_result(out, "ferrobus 0.2.1", load_s, arrivals, seconds, notes, window)
+    write_result(out, "ferrobus 0.2.1", m.load_s, arrivals, seconds, m.notes(how), window)
 
 
 if __name__ == "__main__":
