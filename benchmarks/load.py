@@ -116,6 +116,22 @@ async def run_load(base: str, queries: list[dict], concurrency: int, seconds: fl
     }
 
 
+async def first_requests(base: str, queries: list[dict], n: int = 10) -> list[float]:
+    """Seconds of each of the first n plan requests a server answers, one at a time on one
+    connection, each a different query: the first against the tenth shows whether a request
+    waits for something the server should have done at start (the JIT, a day view)."""
+    seconds = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        for q in queries[:n]:
+            started = time.perf_counter()
+            async with session.get(f"{base}/v1/plan", params=q) as response:
+                await response.read()
+                if response.status != 200:
+                    raise SystemExit(f"plan answered {response.status}: {(await response.text())[:200]}")
+            seconds.append(time.perf_counter() - started)
+    return seconds
+
+
 @contextlib.contextmanager
 def server_process(feeds: list[str], workers: int, osm: str | None = None, args: tuple[str, ...] = (),
                    env: dict | None = None, log=subprocess.DEVNULL):
@@ -180,8 +196,11 @@ def main(argv=None) -> None:
     if args.search_window is not None:
         queries = [dict(q, searchWindow=str(args.search_window)) for q in queries]
     with serving(feeds, args.workers, osm) as base:
+        first = asyncio.run(first_requests(base, queries[::-1]))
         result = asyncio.run(run_load(base, queries, args.concurrency, args.seconds, args.warmup))
     names = ", ".join(Path(f).stem for f in feeds)
+    print(f"{names}: the first {len(first)} requests after start, one at a time: "
+          + " ".join(f"{x * 1000:.1f}" for x in first) + " ms")
     print(f"{names}: {result['requests']} plan requests in {result['seconds']:.1f} s = {result['per_second']:.0f}/s, "
           f"p50 {result['p50_ms']:.1f} ms, p90 {result['p90_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
           f"concurrency {args.concurrency}, server threads {args.workers}, "

@@ -1,14 +1,17 @@
 """numba kernels of the router: RAPTOR rounds in named phases, and journey reconstruction.
 
-Only @njit code lives here. Every function takes the `Timetable`, a `Workspace` and a
-`Query` as arguments (named tuples of flat arrays and integers), never globals, so that
-the on-disk cache works and one compiled function serves every timetable. A query is
-`reset`, `initialise`, then `run_rounds`; each round is four phases, inlined into the loop:
-queue the patterns through marked stops, scan them, relax the footpaths, promote the marks.
-Range queries (`range_step_fields`, one call per departure, the latest first) keep the labels
-between departures and start each round from the later departures' labels of that round
-(`range_begin`, `_round_bounds`). The three are inlined into `raptor`, which compiles to one
-function as before the phases were split out. See router/README.md.
+Only @njit code lives here, compiled without numba's reference counting (`_nrt=False`: the
+arrays belong to the Python caller for the whole call; router/README.md, No reference
+counting), so no kernel allocates: scratch comes from the Workspace or the caller. Every
+function takes the `Timetable`, a `Workspace` and a `Query` as arguments (named tuples of
+flat arrays and integers), never globals, so that the on-disk cache works and one compiled
+function serves every timetable. A query is `reset`, `initialise`, then `run_rounds`; each
+round is four phases, inlined into the loop: queue the patterns through marked stops, scan
+them, relax the footpaths, promote the marks. Range queries (`range_step_fields`, one call
+per departure, the latest first) keep the labels between departures and start each round
+from the later departures' labels of that round (`range_begin`, `_round_bounds`). The three
+are inlined into `raptor`, which compiles to one function as before the phases were split
+out. See router/README.md.
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ from .workspace import (
 )
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _flag(ws, stop, field, members, n):
     """Set flag `field` of `stop`; if it was not set, append the stop to `members`, a list of
     length n. Returns the new length. Callers keep the lengths in local variables while they
@@ -100,23 +103,26 @@ def _flag(ws, stop, field, members, n):
     return n
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _label_entry(ws, k, stop, kind):
     """Remember that label (k, stop) of kind 0 (trip) or 1 (walk) is set, for the reset;
     returns the entry for ws.label_log."""
     return (k * ws.stop_state.shape[0] + stop) * 2 + kind
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def reset(ws):
     """Clear the labels the previous query touched (only those), in place."""
     rounds_used = ws.state[ROUNDS_USED]
     trip_rows = ws.trip_label.reshape((-1, ws.trip_label.shape[2]))  # row round * n_stops + stop
     walk_rows = ws.walk_label.reshape((-1, ws.walk_label.shape[2]))
+    n_stops = ws.stop_state.shape[0]
     for i in range(ws.state[N_LOGGED]):
         entry = ws.label_log[i]
         if entry & 1:
             walk_rows[entry >> 1, W_READY] = UNREACHED
+            if (entry >> 1) < n_stops:  # round 0: an origin
+                ws.origin_before[entry >> 1] = UNREACHED
         else:
             trip_rows[entry >> 1, T_ARR] = UNREACHED
     ws.state[N_LOGGED] = 0
@@ -147,7 +153,7 @@ def reset(ws):
         ws.counters[i] = 0
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _alight(tt, ws, k, stop, t_arr, trip, board, pos, slack, best_target, n_touched, n_logged, n_improved, n_marked):
     """Leave `trip` (boarded at `board`: a position, or -1 - its link entry) at position `pos`,
     stop `stop`, at t_arr, which improves the stop's best arrival and the best target time:
@@ -179,7 +185,7 @@ def _alight(tt, ws, k, stop, t_arr, trip, board, pos, slack, best_target, n_touc
     return best_target, n_touched, n_logged, n_improved, n_marked
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _enter_link(tt, ws, q, k, link, from_trip, from_board, from_pos, stop, rules, t_arr, best_target):
     """Remember that link `link`, leaving view trip `from_trip` (boarded at `from_board`) at
     position `from_pos` at t_arr, enters its trip in round k + 1 (a guaranteed change needs
@@ -230,7 +236,7 @@ def _enter_link(tt, ws, q, k, link, from_trip, from_board, from_pos, stop, rules
     ws.state[N_ENTRIES] = n + 1
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _enter_ride_links(tt, ws, q, k, trip, board, upto, best_target):
     """Enter the links of view trip `trip`, ridden in round k from position `board` (or link
     entry -1 - board) to position `upto`, that leave it after where it was boarded and no later
@@ -250,7 +256,7 @@ def _enter_ride_links(tt, ws, q, k, trip, board, upto, best_target):
                         tt.pattern_stop_rules[stop_lo + pos], tt.arrivals[base + pos], best_target)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _log_ride(ws, trip, board, upto):
     """Note that view trip `trip`, which has links, was ridden from `board` to position `upto`
     (its links are entered after the scans of the round, _enter_logged_links)."""
@@ -263,7 +269,7 @@ def _log_ride(ws, trip, board, upto):
     ws.state[N_RIDES] = n + 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _enter_logged_links(tt, ws, q, k, best_target):
     """Enter the links of the rides the scans of round k logged. Its own function, not
     inlined into the round loop: the link code inlined there made every query 1.5x slower
@@ -276,7 +282,7 @@ def _enter_logged_links(tt, ws, q, k, best_target):
         _enter_ride_links(tt, ws, q, k, trip, board, upto, best_target)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _arriving_trip(ws, k, stop, t_ready):
     """The view trip whose arrival made `stop` ready at t_ready in round k - 1 (walked from
     the stop it was left at, or left there), -1 for an origin."""
@@ -288,7 +294,7 @@ def _arriving_trip(ws, k, stop, t_ready):
     return ws.trip_label[k - 1, stop, T_TRIP]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _refused(tt, arriving, trip, pos):
     """True when transfers.txt forbids boarding view trip `trip` at position `pos` after
     view trip `arriving` (a REFUSED link)."""
@@ -301,7 +307,7 @@ def _refused(tt, arriving, trip, pos):
     return False
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _scan_pattern(tt, ws, q, k, pattern, start, last, best_target):
     """Ride the pattern from position `start` in round k; return the new best target time.
 
@@ -410,7 +416,7 @@ def _scan_pattern(tt, ws, q, k, pattern, start, last, best_target):
     return best_target
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _ride_entries(tt, ws, q, k, first, best_target):
     """Ride every trip entered by a link for round k (the entries from `first` on, made in
     round k - 1): from the position entered, leave it where it improves, enter its own links
@@ -452,9 +458,13 @@ def _ride_entries(tt, ws, q, k, first, best_target):
     return best_target
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def initialise(ws, q):
-    """Round 0: each origin ready at its time (marked), each target with its egress seconds."""
+    """Round 0: each origin ready at its time (marked), each target with its egress seconds.
+    Each origin's ready time before (at the later departure of a range query, else
+    UNREACHED) is kept in ws.origin_before for round 1 (_queue_patterns)."""
+    for i in range(q.origin_stops.shape[0]):
+        ws.origin_before[q.origin_stops[i]] = ws.walk_label[0, q.origin_stops[i], W_READY]
     for i in range(q.origin_stops.shape[0]):
         stop = q.origin_stops[i]
         t = q.origin_ready[i]
@@ -476,20 +486,31 @@ def initialise(ws, q):
             ws.stop_state[stop, S_EGRESS] = q.target_egress[i]
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _queue_patterns(tt, ws, mode_mask, access_mask, best_target):
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def _queue_patterns(tt, ws, k, mode_mask, access_mask, best_target):
     """Queue each allowed pattern (its mode in mode_mask, its trips' access class, in the
     rules byte of its positions, in access_mask) through a stop marked last round, from its
-    first marked position to its last; unmark the stops. Returns the number of patterns queued."""
+    first marked position to its last; unmark the stops. Returns the number of patterns queued.
+
+    Round 1 of a departure of a range query (an origin with ws.origin_before): a pattern is
+    queued at the origin only if one of its trips leaves there from the new ready time and
+    before the one of the later departure. Otherwise the first trip it could board is the one
+    the later departure boarded, whose ride labelled every stop after as early, with fewer
+    trips or as many: scanning it again improves nothing (most of a window's departures, as
+    every origin's ready time moves at each and only one of its patterns has a new trip)."""
     n_queue = 0
     for m in range(ws.state[N_MARKED]):
         stop = ws.marked_list[m]
         ws.stop_state[stop, S_MARKED] = 0
-        if ws.stop_state[stop, S_READY_PREV] + ws.stop_state[stop, S_LOWER_BOUND] >= best_target:
+        t_ready = ws.stop_state[stop, S_READY_PREV]
+        if t_ready + ws.stop_state[stop, S_LOWER_BOUND] >= best_target:
             continue  # target pruning: any trip from here arrives too late (bounds.py)
+        t_before = ws.origin_before[stop] if k == 1 else UNREACHED
         for e in range(tt.stop_pattern_offsets[stop], tt.stop_pattern_offsets[stop + 1]):
             pattern = tt.stop_patterns[e]
             pos = tt.stop_pattern_positions[e]
+            if t_before < UNREACHED and not _leaves_between(tt, pattern, pos, t_ready, t_before):
+                continue
             if ws.queue_pos[pattern] < 0:
                 # the masks are read only for a pattern not yet queued: a queued one passed them
                 access = tt.pattern_stop_rules[tt.pattern_stop_offsets[pattern] + pos] >> ACCESS_SHIFT
@@ -507,7 +528,24 @@ def _queue_patterns(tt, ws, mode_mask, access_mask, best_target):
     return n_queue
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False)
+def _leaves_between(tt, pattern, pos, t_from, t_before):
+    """True when a trip of the pattern leaves position `pos` at t_from or later and before
+    t_before (trips are FIFO: the first one leaving at t_from or later decides)."""
+    n_pos = tt.pattern_stop_offsets[pattern + 1] - tt.pattern_stop_offsets[pattern]
+    base = tt.pattern_time_offsets[pattern] + pos
+    lo, hi = 0, tt.pattern_trip_offsets[pattern + 1] - tt.pattern_trip_offsets[pattern]
+    n_trips = hi
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if tt.departures[base + mid * n_pos] < t_from:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo < n_trips and tt.departures[base + lo * n_pos] < t_before
+
+
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _scan_queue(tt, ws, q, k, n_queue, best_target):
     """Scan every queued pattern in round k (and dequeue it); returns the best target time."""
     for i in range(n_queue):
@@ -518,7 +556,7 @@ def _scan_queue(tt, ws, q, k, n_queue, best_target):
     return best_target
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _relax_footpaths(tt, ws, k, slack, max_walk_m, walk_extra_ms, best_target):
     """One footpath after each ride (the relation is closed, so one is enough): from every
     stop a trip of round k improved, walk to the stops within max_walk_m walked metres
@@ -559,7 +597,7 @@ def _relax_footpaths(tt, ws, k, slack, max_walk_m, walk_extra_ms, best_target):
     return best_target
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _promote_marks(ws, k):
     """What round k reached becomes boardable in round k + 1."""
     for m in range(ws.state[N_MARKED]):
@@ -568,7 +606,7 @@ def _promote_marks(ws, k):
         ws.stop_state[stop, S_READY_ROUND] = k
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def run_rounds(tt, ws, q, log, log_offsets):
     """Rounds 1 .. q.max_rounds from the marked stops, until no stop improves; labels, targets
     and counters of the workspace are updated in place. For a departure of a range query,
@@ -580,7 +618,7 @@ def run_rounds(tt, ws, q, log, log_offsets):
         # the entries for round k were made in round k - 1
         first_entry = ws.state[ENTRY_CURSOR]
         ws.state[ENTRY_CURSOR] = ws.state[N_ENTRIES]
-        n_queue = _queue_patterns(tt, ws, q.mode_mask, q.access_mask, best_target)
+        n_queue = _queue_patterns(tt, ws, k, q.mode_mask, q.access_mask, best_target)
         if n_queue == 0 and first_entry == ws.state[N_ENTRIES]:
             break
         if k > ws.state[ROUNDS_USED]:
@@ -597,13 +635,13 @@ def run_rounds(tt, ws, q, log, log_offsets):
     ws.state[BEST_TARGET] = best_target
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def clear(ws):
     """`reset` on its own: before the first departure of a range query."""
     reset(ws)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def range_begin(ws, log, log_offsets):
     """Before one departure of a range query (rRAPTOR: departures scanned latest first, the
     labels kept): forget the bounds that belong to the later departure (best arrival and
@@ -627,20 +665,24 @@ def range_begin(ws, log, log_offsets):
     ws.state[BEST_TARGET] = UNREACHED
     ws.state[ENTRY_CURSOR] = ws.state[N_ENTRIES]  # entries stay: older labels name them
     ws.state[N_RIDES] = 0
-    for r in range(log_offsets.shape[0]):
+    # a counting sort in place (no allocation: the kernels run without numba's reference
+    # counting): log_offsets[r] counts round r, then holds the end of its entries, and
+    # placing the entries from the last back leaves it at their start, in their order
+    n_rounds = log_offsets.shape[0] - 1
+    for r in range(n_rounds + 1):
         log_offsets[r] = 0
     for i in range(ws.state[N_LOGGED]):
-        log_offsets[(ws.label_log[i] >> 1) // n_stops + 1] += 1
-    for r in range(1, log_offsets.shape[0]):
+        log_offsets[(ws.label_log[i] >> 1) // n_stops] += 1
+    for r in range(1, n_rounds):
         log_offsets[r] += log_offsets[r - 1]
-    cursor = log_offsets[:-1].copy()
-    for i in range(ws.state[N_LOGGED]):
+    log_offsets[n_rounds] = ws.state[N_LOGGED]
+    for i in range(ws.state[N_LOGGED] - 1, -1, -1):
         r = (ws.label_log[i] >> 1) // n_stops
-        log[cursor[r]] = ws.label_log[i]
-        cursor[r] += 1
+        log_offsets[r] -= 1
+        log[log_offsets[r]] = ws.label_log[i]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _round_bounds(tt, ws, q, k, log, log_offsets, best_target):
     """Range queries, before round k: lower the best arrivals, ready times and target time to
     the labels of round k of the later departures (those of rounds before k are in already).
@@ -667,7 +709,7 @@ def _round_bounds(tt, ws, q, k, log, log_offsets, best_target):
     return best_target
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def raptor(tt, ws, q):
     """Earliest arrival by RAPTOR rounds for one Query; fills the workspace in place.
 
@@ -679,7 +721,7 @@ def raptor(tt, ws, q):
     run_rounds(tt, ws, q, ws.label_log[:0], ws.label_log[:0])  # no later departures: no round bounds
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def footpath_duration(tt, from_stop, to_stop, walk_extra_ms):
     """Seconds of the footpath from_stop -> to_stop at the query's walking speed, -1 if there is none."""
     for f in range(tt.footpath_offsets[from_stop], tt.footpath_offsets[from_stop + 1]):
@@ -688,7 +730,7 @@ def footpath_duration(tt, from_stop, to_stop, walk_extra_ms):
     return -1
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _walk_time(tt, f, walk_extra_ms):
     """Seconds of footpath f at the query's walking speed (its walked metres scaled); at the
     compiled speed (most queries) without the division, which is in every footpath relaxed."""
@@ -702,7 +744,7 @@ PLAN_ENTRIES_FULL = -(1 << 20)  # plan: Workspace.link_entries was full, the que
 PLAN_LEGS_FULL = -(1 << 21)  # plan: Workspace.legs was full
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
 def _put_leg(legs, n, kind, frm, to, trip, board_pos, alight_pos, t_dep, t_arr, interline):
     legs[n, LEG_KIND] = kind
     legs[n, LEG_FROM] = frm
@@ -715,7 +757,7 @@ def _put_leg(legs, n, kind, frm, to, trip, board_pos, alight_pos, t_dep, t_arr, 
     legs[n, LEG_INTERLINE] = interline
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def reconstruct(tt, ws, k, slack, walk_extra_ms, legs):
     """Write the legs of the journey that reaches the destination in round k into `legs`.
 
@@ -812,7 +854,7 @@ def reconstruct(tt, ws, k, slack, walk_extra_ms, legs):
     return n
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def plan(tt, ws, q):
     """`raptor`, then the legs of every journey of its Pareto set, in one call from Python.
 
@@ -825,7 +867,7 @@ def plan(tt, ws, q):
     return _rebuild(tt, ws, q, ws.target_arr[:0])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _rebuild(tt, ws, q, before):
     """The legs of the journey of every round that reached the destination (that improved on
     `before`, the target times of the later departures of a range query, when given), into
@@ -849,7 +891,7 @@ def _rebuild(tt, ws, q, before):
     return n_journeys
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def plan_fields(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m,
                 walk_extra_ms, mode_mask, access_mask, stop_mask):
     """`plan` with the Query's fields as arguments, in Query's order (Router.plan calls
@@ -859,7 +901,7 @@ def plan_fields(tt, ws, origin_stops, origin_ready, target_stops, target_egress,
                               walk_extra_ms, mode_mask, access_mask, stop_mask))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def range_step_fields(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m,
                       walk_extra_ms, mode_mask, access_mask, stop_mask, log, log_offsets, before):
     """One departure of a range query (the latest first, after `clear`): `range_begin`, round 0

@@ -18,7 +18,6 @@ the phases of _kernels.py.
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from ._kernels import _walk_time, initialise, range_begin, run_rounds
@@ -27,14 +26,14 @@ from .timetable import UNREACHED
 from .workspace import BEST_TARGET, N_LOGGED, T_ARR
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def reach_step(tt, ws, origin_stops, origin_ready, max_rounds, slack, max_walk_m, walk_extra_ms, mode_mask,
                access_mask, stop_mask, bound, log, log_offsets, trip_best, trip_round, arrival, arrival_round):
     """One departure of a one-to-all query (the latest first, after `_kernels.clear`): the
     rounds from the origins ready at origin_ready (the departure plus the walk to each), no
     label arriving at or after `bound`, then `collect` into trip_best / trip_round (kept
     from the later departures) and arrival / arrival_round (this departure's answer)."""
-    no_target = np.zeros(0, np.int32)
+    no_target = origin_stops[:0]  # an empty view: nothing allocated (the kernels run without reference counting)
     q = Query(origin_stops, origin_ready, no_target, no_target, max_rounds, slack, max_walk_m, walk_extra_ms,
               mode_mask, access_mask, stop_mask)
     range_begin(ws, log, log_offsets)
@@ -44,7 +43,7 @@ def reach_step(tt, ws, origin_stops, origin_ready, max_rounds, slack, max_walk_m
     collect(tt, ws, q, trip_best, trip_round, arrival, arrival_round)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def collect(tt, ws, q, trip_best, trip_round, arrival, arrival_round):
     """Every stop's earliest arrival after the rounds of a departure, and the trips it takes.
 

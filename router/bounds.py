@@ -60,29 +60,30 @@ def _trip_stop(tt: Timetable, trips: np.ndarray, positions: np.ndarray) -> np.nd
     return tt.pattern_stops[tt.pattern_stop_offsets[patterns] + positions]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def fill_bounds(stop_state, stop_cluster, to_cluster, target_stops, target_egress, scratch):
     """stop_state[:, S_LOWER_BOUND] <- each stop's least time to the destination through its
-    targets' clusters. `scratch`: int64, one entry per cluster."""
-    scratch[:] = -1
+    targets' clusters. `scratch`: int64 (2, clusters), the least egress per cluster and the
+    clusters of the targets (nothing allocated: router/README.md, No reference counting)."""
+    scratch[0, :] = -1
+    egress_of, clusters = scratch[0], scratch[1]
     n_clusters = 0
-    clusters = np.empty(target_stops.shape[0], np.int64)
     for i in range(target_stops.shape[0]):  # the least egress time per target cluster
         c = stop_cluster[target_stops[i]]
-        if scratch[c] < 0:
+        if egress_of[c] < 0:
             clusters[n_clusters] = c
             n_clusters += 1
-            scratch[c] = target_egress[i]
-        elif target_egress[i] < scratch[c]:
-            scratch[c] = target_egress[i]
+            egress_of[c] = target_egress[i]
+        elif target_egress[i] < egress_of[c]:
+            egress_of[c] = target_egress[i]
     if n_clusters == 0:
         stop_state[:, S_LOWER_BOUND] = 0
         return
     for s in range(stop_state.shape[0]):
-        stop_state[s, S_LOWER_BOUND] = np.int64(to_cluster[clusters[0], s]) + scratch[clusters[0]]
+        stop_state[s, S_LOWER_BOUND] = np.int64(to_cluster[clusters[0], s]) + egress_of[clusters[0]]
     for j in range(1, n_clusters):
         c = clusters[j]
         for s in range(stop_state.shape[0]):
-            t = np.int64(to_cluster[c, s]) + scratch[c]
+            t = np.int64(to_cluster[c, s]) + egress_of[c]
             if t < stop_state[s, S_LOWER_BOUND]:
                 stop_state[s, S_LOWER_BOUND] = t

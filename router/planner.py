@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,8 +20,10 @@ from .timetable import Timetable
 from .workspace import Workspace, new_workspace
 
 
-@dataclass(frozen=True)
-class Leg:
+class Leg(NamedTuple):
+    """One leg of a journey. A named tuple, not a dataclass: a range query rebuilds thousands
+    of them, and a frozen dataclass took 1.7 us each to make against 0.5 us."""
+
     kind: str  # "trip" or "walk"
     from_stop: int
     to_stop: int
@@ -124,7 +127,7 @@ class Router:
             return
         scratch = getattr(self._local, "bound_scratch", None)
         if scratch is None:
-            scratch = self._local.bound_scratch = np.empty(self.bounds.to_cluster.shape[0], np.int64)
+            scratch = self._local.bound_scratch = np.empty((2, self.bounds.to_cluster.shape[0]), np.int64)
         fill_bounds(ws.stop_state, self.bounds.stop_cluster, self.bounds.to_cluster, query.target_stops,
                     query.target_egress, scratch)
 

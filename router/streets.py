@@ -156,7 +156,7 @@ def _pop_last_down(keys, nodes, size):
     return size
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def reset(ws):
     """Clear what the last search touched."""
     for i in range(ws.state[N_TOUCHED]):
@@ -168,7 +168,7 @@ def reset(ws):
     ws.state[N_SETTLED] = 0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
 def _search(g, ws, seed_nodes, seed_m, limit, required, forbidden, until):
     reset(ws)
     dist, keys, heap_nodes = ws.dist, ws.heap_key, ws.heap_node

@@ -61,6 +61,10 @@ class Workspace(NamedTuple):
     # Entry i -> a label set this query, (round * n_stops + stop) * 2 + (0 trip, 1 walk),
     # so that reset clears only those
     label_log: np.ndarray  # int32 (2 * rounds * n_stops,)
+    # Stop -> for an origin, its round-0 ready time at the previous departure of a range query
+    # (a later one), UNREACHED for none: round 1 queues the origin's patterns only where a
+    # trip leaves between the two ready times (_queue_patterns)
+    origin_before: np.ndarray  # int32 (n_stops,)
     # Entry i -> a stop marked for the next round (its first state[N_MARKED] entries)
     marked_list: np.ndarray  # int32 (n_stops,)
     # Entry i -> a stop whose trip arrival improved this round (state[N_IMPROVED] entries)
@@ -122,6 +126,7 @@ def new_workspace(tt: Timetable, max_rounds: int, n_entries: int | None = None, 
         trip_label=trip_label,
         walk_label=walk_label,
         label_log=np.zeros(2 * rounds * n_stops, np.int32),
+        origin_before=np.full(n_stops, UNREACHED, np.int32),
         marked_list=np.zeros(n_stops, np.int32),
         improved_list=np.zeros(n_stops, np.int32),
         touched_list=np.zeros(n_stops, np.int32),
