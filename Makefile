@@ -61,13 +61,15 @@ bench: $(STAMP)
 	$(BIN)/pytest benchmarks -q --benchmark-enable --benchmark-autosave
 	$(BIN)/python -m benchmarks.scaling
 
-# Trajet side by side with its peers (each installed by the runner into benchmarks/.peers),
+# Trajet and ferrobus interleaved query by query in one process on the city feeds (benchmarks/interleaved.py),
+# then Trajet side by side with its peers (each installed by the runner into benchmarks/.peers),
 # the range windows and matrices on the New York region with ferrobus (the one peer answering them),
 # then the scaling series with the peers that can load each size; see benchmarks/README.md
 NY_REGION := --feed nyc-bus --feed nyc-subway --feed nyc-lirr --feed nyc-mnr --date 2026-09-23
 PEERS ?= trajet,networkx,ferrobus,raptor-journey-planner,minotor,pyraptor
 compare: $(STAMP)
 	$(BIN)/pip install -q -e '.[test,bench]'
+	for feed in helsinki nyc-subway hart-tampa; do $(BIN)/python -m benchmarks.interleaved --feed $$feed || exit 1; done
 	$(BIN)/python -m benchmarks.compare --feed helsinki --queries 100 --peers $(PEERS)
 	$(BIN)/python -m benchmarks.compare --feed nyc-subway --queries 100 --peers $(PEERS)
 	$(BIN)/python -m benchmarks.compare $(NY_REGION) --queries 100 --peers trajet,ferrobus --window 3600

@@ -49,6 +49,9 @@ from .workspace import (
     E_TO_TRIP,
     ENTRIES_FULL,
     ENTRY_CURSOR,
+    F_IMPROVED,
+    F_MARKED,
+    F_TOUCHED,
     KIND_TRIP,
     KIND_WALK,
     LEG_ALIGHT_POS,
@@ -75,12 +78,10 @@ from .workspace import (
     S_BEST_ARR,
     S_BEST_READY,
     S_EGRESS,
-    S_IMPROVED,
+    S_FLAGS,
     S_LOWER_BOUND,
-    S_MARKED,
     S_READY_PREV,
     S_READY_ROUND,
-    S_TOUCHED,
     T_ALIGHT,
     T_ARR,
     T_BOARD,
@@ -91,14 +92,22 @@ from .workspace import (
 
 
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
-def _flag(ws, stop, field, members, n):
-    """Set flag `field` of `stop`; if it was not set, append the stop to `members`, a list of
+def _u(i):
+    """An index known to be >= 0, as unsigned: numba then skips the wraparound of negative
+    indices (a shift, an and with the array's length and an add at every access)."""
+    return np.uint64(i)
+
+
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def _flag(ws, stop, bit, members, n):
+    """Set flag `bit` of `stop`; if it was not set, append the stop to `members`, a list of
     length n. Returns the new length. Callers keep the lengths in local variables while they
     work and store them in ws.state after: LLVM cannot tell the workspace arrays apart, and
     lengths read and written through memory at every label measured 3-8% slower."""
-    if ws.stop_state[stop, field] == 0:
-        ws.stop_state[stop, field] = 1
-        members[n] = stop
+    flags = ws.stop_state[_u(stop), S_FLAGS]
+    if (flags & bit) == 0:
+        ws.stop_state[_u(stop), S_FLAGS] = flags | bit
+        members[_u(n)] = stop
         return n + 1
     return n
 
@@ -128,7 +137,7 @@ def reset(ws):
     ws.state[N_LOGGED] = 0
     for i in range(ws.state[N_TOUCHED]):
         stop = ws.touched_list[i]
-        ws.stop_state[stop, S_TOUCHED] = 0
+        ws.stop_state[stop, S_FLAGS] &= ~F_TOUCHED
         ws.stop_state[stop, S_BEST_ARR] = UNREACHED
         ws.stop_state[stop, S_BEST_READY] = UNREACHED
         ws.stop_state[stop, S_READY_PREV] = UNREACHED
@@ -140,7 +149,7 @@ def reset(ws):
         ws.target_from[k] = -1
         ws.target_kind[k] = 0
     for m in range(ws.state[N_MARKED]):
-        ws.stop_state[ws.marked_list[m], S_MARKED] = 0
+        ws.stop_state[ws.marked_list[m], S_FLAGS] &= ~F_MARKED
     ws.state[N_ENTRIES] = 0
     ws.state[N_RIDES] = 0
     ws.state[ENTRY_CURSOR] = 0
@@ -160,7 +169,7 @@ def _alight(tt, ws, k, stop, t_arr, trip, board, pos, slack, best_target, n_touc
     set the label of round k, mark the stop ready after its change time, and lower the best
     target time when the stop is one. Returns the best target time and the list lengths
     (kept in the caller's locals, see _flag)."""
-    n_touched = _flag(ws, stop, S_TOUCHED, ws.touched_list, n_touched)
+    n_touched = _flag(ws, stop, F_TOUCHED, ws.touched_list, n_touched)
     ws.stop_state[stop, S_BEST_ARR] = t_arr
     if ws.trip_label[k, stop, T_ARR] == UNREACHED:
         ws.label_log[n_logged] = _label_entry(ws, k, stop, 0)
@@ -169,13 +178,13 @@ def _alight(tt, ws, k, stop, t_arr, trip, board, pos, slack, best_target, n_touc
     ws.trip_label[k, stop, T_TRIP] = trip
     ws.trip_label[k, stop, T_BOARD] = board
     ws.trip_label[k, stop, T_ALIGHT] = pos
-    n_improved = _flag(ws, stop, S_IMPROVED, ws.improved_list, n_improved)
+    n_improved = _flag(ws, stop, F_IMPROVED, ws.improved_list, n_improved)
     change = tt.stop_change_time[stop]
     if change < 0:
         change = slack
     if change < NO_CHANGE and t_arr + change < ws.stop_state[stop, S_BEST_READY]:
         ws.stop_state[stop, S_BEST_READY] = t_arr + change
-        n_marked = _flag(ws, stop, S_MARKED, ws.marked_list, n_marked)
+        n_marked = _flag(ws, stop, F_MARKED, ws.marked_list, n_marked)
     egress = ws.stop_state[stop, S_EGRESS]
     if egress >= 0 and t_arr + egress < best_target:
         best_target = t_arr + egress
@@ -334,35 +343,36 @@ def _scan_pattern(tt, ws, q, k, pattern, start, last, best_target):
     n_touched, n_logged = ws.state[N_TOUCHED], ws.state[N_LOGGED]  # stored back at the end (_flag)
     n_improved, n_marked = ws.state[N_IMPROVED], ws.state[N_MARKED]
     for i in range(start, n_pos):
-        if i > last and (trip < 0 or tt.arrivals[base + trip * n_pos + i] >= best_target):
+        if i > last and (trip < 0 or tt.arrivals[_u(base + trip * n_pos + i)] >= best_target):
             break
         reached = i
-        stop = tt.pattern_stops[stop_lo + i]
-        rules = tt.pattern_stop_rules[stop_lo + i]
+        stop = tt.pattern_stops[_u(stop_lo + i)]
+        row = _u(stop)  # the stop as an index (unsigned: _u); `stop` stays signed for arithmetic
+        rules = tt.pattern_stop_rules[_u(stop_lo + i)]
         if trip >= 0 and (rules & CAN_ALIGHT):
-            t_arr = tt.arrivals[base + trip * n_pos + i]
-            if (t_arr < ws.stop_state[stop, S_BEST_ARR] and t_arr + ws.stop_state[stop, S_LOWER_BOUND] < best_target
+            t_arr = tt.arrivals[_u(base + trip * n_pos + i)]
+            if (t_arr < ws.stop_state[row, S_BEST_ARR] and t_arr + ws.stop_state[row, S_LOWER_BOUND] < best_target
                     and (stop_mask >> ((rules >> WHEELCHAIR_SHIFT) & 3)) & 1):
                 # what _alight does, written out: called here, its tuple of lengths made the
                 # New York region's queries 3x slower (router/README.md, Links between trips)
-                n_touched = _flag(ws, stop, S_TOUCHED, ws.touched_list, n_touched)
-                ws.stop_state[stop, S_BEST_ARR] = t_arr
-                if ws.trip_label[k, stop, T_ARR] == UNREACHED:
+                n_touched = _flag(ws, stop, F_TOUCHED, ws.touched_list, n_touched)
+                ws.stop_state[row, S_BEST_ARR] = t_arr
+                if ws.trip_label[_u(k), row, T_ARR] == UNREACHED:
                     ws.label_log[n_logged] = _label_entry(ws, k, stop, 0)
                     n_logged += 1
-                ws.trip_label[k, stop, T_ARR] = t_arr
-                ws.trip_label[k, stop, T_TRIP] = trip_lo + trip
-                ws.trip_label[k, stop, T_BOARD] = board
-                ws.trip_label[k, stop, T_ALIGHT] = i
+                ws.trip_label[_u(k), row, T_ARR] = t_arr
+                ws.trip_label[_u(k), row, T_TRIP] = trip_lo + trip
+                ws.trip_label[_u(k), row, T_BOARD] = board
+                ws.trip_label[_u(k), row, T_ALIGHT] = i
                 improved += 1
-                n_improved = _flag(ws, stop, S_IMPROVED, ws.improved_list, n_improved)
-                change = tt.stop_change_time[stop]
+                n_improved = _flag(ws, stop, F_IMPROVED, ws.improved_list, n_improved)
+                change = tt.stop_change_time[row]
                 if change < 0:
                     change = slack
-                if change < NO_CHANGE and t_arr + change < ws.stop_state[stop, S_BEST_READY]:
-                    ws.stop_state[stop, S_BEST_READY] = t_arr + change
-                    n_marked = _flag(ws, stop, S_MARKED, ws.marked_list, n_marked)
-                egress = ws.stop_state[stop, S_EGRESS]
+                if change < NO_CHANGE and t_arr + change < ws.stop_state[row, S_BEST_READY]:
+                    ws.stop_state[row, S_BEST_READY] = t_arr + change
+                    n_marked = _flag(ws, stop, F_MARKED, ws.marked_list, n_marked)
+                egress = ws.stop_state[row, S_EGRESS]
                 if egress >= 0 and t_arr + egress < best_target:
                     best_target = t_arr + egress
                     ws.target_arr[k] = best_target
@@ -370,17 +380,17 @@ def _scan_pattern(tt, ws, q, k, pattern, start, last, best_target):
                     ws.target_kind[k] = BY_TRIP
         # board only where the last round improved the ready time: elsewhere the same
         # trips were tried in an earlier round, with fewer trips
-        if ((rules & CAN_BOARD) and ws.stop_state[stop, S_READY_ROUND] == k - 1
+        if ((rules & CAN_BOARD) and ws.stop_state[row, S_READY_ROUND] == k - 1
                 and (stop_mask >> ((rules >> WHEELCHAIR_SHIFT) & 3)) & 1):
-            t_ready = ws.stop_state[stop, S_READY_PREV]
-            if t_ready + ws.stop_state[stop, S_LOWER_BOUND] >= best_target:
+            t_ready = ws.stop_state[row, S_READY_PREV]
+            if t_ready + ws.stop_state[row, S_LOWER_BOUND] >= best_target:
                 continue
             if trip < 0:
                 lo, hi = 0, n_trips  # first trip with departure >= t_ready
                 while lo < hi:
                     mid = (lo + hi) >> 1
                     examined += 1
-                    if tt.departures[base + mid * n_pos + i] < t_ready:
+                    if tt.departures[_u(base + mid * n_pos + i)] < t_ready:
                         lo = mid + 1
                     else:
                         hi = mid
@@ -392,9 +402,9 @@ def _scan_pattern(tt, ws, q, k, pattern, start, last, best_target):
                     trip = lo
                     board = i
                     linked = tt.trip_link_offsets[trip_lo + trip] < tt.trip_link_offsets[trip_lo + trip + 1]
-            elif t_ready < tt.departures[base + trip * n_pos + i]:
+            elif t_ready < tt.departures[_u(base + trip * n_pos + i)]:
                 earlier = trip  # FIFO: scan back from the boarded trip
-                while earlier > 0 and tt.departures[base + (earlier - 1) * n_pos + i] >= t_ready:
+                while earlier > 0 and tt.departures[_u(base + (earlier - 1) * n_pos + i)] >= t_ready:
                     earlier -= 1
                     examined += 1
                 if constrained and earlier < trip:
@@ -468,7 +478,7 @@ def initialise(ws, q):
     for i in range(q.origin_stops.shape[0]):
         stop = q.origin_stops[i]
         t = q.origin_ready[i]
-        ws.state[N_TOUCHED] = _flag(ws, stop, S_TOUCHED, ws.touched_list, ws.state[N_TOUCHED])
+        ws.state[N_TOUCHED] = _flag(ws, stop, F_TOUCHED, ws.touched_list, ws.state[N_TOUCHED])
         if t < ws.walk_label[0, stop, W_READY]:
             if ws.walk_label[0, stop, W_READY] == UNREACHED:
                 ws.label_log[ws.state[N_LOGGED]] = _label_entry(ws, 0, stop, 1)
@@ -478,10 +488,10 @@ def initialise(ws, q):
             ws.stop_state[stop, S_BEST_READY] = t
             ws.stop_state[stop, S_READY_PREV] = t
             ws.stop_state[stop, S_READY_ROUND] = 0
-            ws.state[N_MARKED] = _flag(ws, stop, S_MARKED, ws.marked_list, ws.state[N_MARKED])
+            ws.state[N_MARKED] = _flag(ws, stop, F_MARKED, ws.marked_list, ws.state[N_MARKED])
     for i in range(q.target_stops.shape[0]):
         stop = q.target_stops[i]
-        ws.state[N_TOUCHED] = _flag(ws, stop, S_TOUCHED, ws.touched_list, ws.state[N_TOUCHED])
+        ws.state[N_TOUCHED] = _flag(ws, stop, F_TOUCHED, ws.touched_list, ws.state[N_TOUCHED])
         if ws.stop_state[stop, S_EGRESS] < 0 or q.target_egress[i] < ws.stop_state[stop, S_EGRESS]:
             ws.stop_state[stop, S_EGRESS] = q.target_egress[i]
 
@@ -500,30 +510,30 @@ def _queue_patterns(tt, ws, k, mode_mask, access_mask, best_target):
     every origin's ready time moves at each and only one of its patterns has a new trip)."""
     n_queue = 0
     for m in range(ws.state[N_MARKED]):
-        stop = ws.marked_list[m]
-        ws.stop_state[stop, S_MARKED] = 0
-        t_ready = ws.stop_state[stop, S_READY_PREV]
-        if t_ready + ws.stop_state[stop, S_LOWER_BOUND] >= best_target:
+        stop = ws.marked_list[_u(m)]
+        ws.stop_state[_u(stop), S_FLAGS] &= ~F_MARKED
+        t_ready = ws.stop_state[_u(stop), S_READY_PREV]
+        if t_ready + ws.stop_state[_u(stop), S_LOWER_BOUND] >= best_target:
             continue  # target pruning: any trip from here arrives too late (bounds.py)
-        t_before = ws.origin_before[stop] if k == 1 else UNREACHED
-        for e in range(tt.stop_pattern_offsets[stop], tt.stop_pattern_offsets[stop + 1]):
-            pattern = tt.stop_patterns[e]
-            pos = tt.stop_pattern_positions[e]
+        t_before = ws.origin_before[_u(stop)] if k == 1 else UNREACHED
+        for e in range(tt.stop_pattern_offsets[_u(stop)], tt.stop_pattern_offsets[_u(stop + 1)]):
+            pattern = tt.stop_patterns[_u(e)]
+            pos = tt.stop_pattern_positions[_u(e)]
             if t_before < UNREACHED and not _leaves_between(tt, pattern, pos, t_ready, t_before):
                 continue
-            if ws.queue_pos[pattern] < 0:
+            if ws.queue_pos[_u(pattern)] < 0:
                 # the masks are read only for a pattern not yet queued: a queued one passed them
                 access = tt.pattern_stop_rules[tt.pattern_stop_offsets[pattern] + pos] >> ACCESS_SHIFT
                 if (mode_mask >> (tt.pattern_mode[pattern] & MODE_BITS)) & (access_mask >> access) & 1 == 0:
                     continue
-                ws.queue[n_queue] = pattern
+                ws.queue[_u(n_queue)] = pattern
                 n_queue += 1
-                ws.queue_pos[pattern] = pos
-                ws.queue_last[pattern] = pos
-            elif pos < ws.queue_pos[pattern]:
-                ws.queue_pos[pattern] = pos
-            elif pos > ws.queue_last[pattern]:
-                ws.queue_last[pattern] = pos
+                ws.queue_pos[_u(pattern)] = pos
+                ws.queue_last[_u(pattern)] = pos
+            elif pos < ws.queue_pos[_u(pattern)]:
+                ws.queue_pos[_u(pattern)] = pos
+            elif pos > ws.queue_last[_u(pattern)]:
+                ws.queue_last[_u(pattern)] = pos
     ws.state[N_MARKED] = 0
     return n_queue
 
@@ -549,10 +559,10 @@ def _leaves_between(tt, pattern, pos, t_from, t_before):
 def _scan_queue(tt, ws, q, k, n_queue, best_target):
     """Scan every queued pattern in round k (and dequeue it); returns the best target time."""
     for i in range(n_queue):
-        pattern = ws.queue[i]
-        start = ws.queue_pos[pattern]
-        ws.queue_pos[pattern] = -1
-        best_target = _scan_pattern(tt, ws, q, k, pattern, start, ws.queue_last[pattern], best_target)
+        pattern = ws.queue[_u(i)]
+        start = ws.queue_pos[_u(pattern)]
+        ws.queue_pos[_u(pattern)] = -1
+        best_target = _scan_pattern(tt, ws, q, k, pattern, start, ws.queue_last[_u(pattern)], best_target)
     return best_target
 
 
@@ -564,34 +574,34 @@ def _relax_footpaths(tt, ws, k, slack, max_walk_m, walk_extra_ms, best_target):
     target time."""
     n_touched, n_logged, n_marked = ws.state[N_TOUCHED], ws.state[N_LOGGED], ws.state[N_MARKED]
     for m in range(ws.state[N_IMPROVED]):
-        stop = ws.improved_list[m]
-        ws.stop_state[stop, S_IMPROVED] = 0
-        t_stop = ws.trip_label[k, stop, T_ARR]
-        for f in range(tt.footpath_offsets[stop], tt.footpath_offsets[stop + 1]):
-            if tt.footpath_walk_m[f] > max_walk_m:
+        stop = ws.improved_list[_u(m)]
+        ws.stop_state[_u(stop), S_FLAGS] &= ~F_IMPROVED
+        t_stop = ws.trip_label[_u(k), _u(stop), T_ARR]
+        for f in range(tt.footpath_offsets[_u(stop)], tt.footpath_offsets[_u(stop + 1)]):
+            if tt.footpath_walk_m[_u(f)] > max_walk_m:
                 break  # sorted: every further footpath walks farther
-            to = tt.footpath_to[f]
+            to = tt.footpath_to[_u(f)]
             duration = _walk_time(tt, f, walk_extra_ms)
             t_arr = t_stop + duration
-            if t_arr + ws.stop_state[to, S_LOWER_BOUND] >= best_target:
+            if t_arr + ws.stop_state[_u(to), S_LOWER_BOUND] >= best_target:
                 continue
-            if ws.stop_state[to, S_EGRESS] == 0:
+            if ws.stop_state[_u(to), S_EGRESS] == 0:
                 best_target = t_arr
                 ws.target_arr[k] = t_arr
                 ws.target_stop[k] = to
                 ws.target_from[k] = stop
                 ws.target_kind[k] = BY_WALK
             # a change needs the slack at least, unless the feed times this walk
-            t_ready = t_arr if (tt.footpath_flags[f] & FEED_TIMED or duration >= slack) else t_stop + slack
-            if t_ready < ws.stop_state[to, S_BEST_READY]:
-                n_touched = _flag(ws, to, S_TOUCHED, ws.touched_list, n_touched)
-                ws.stop_state[to, S_BEST_READY] = t_ready
-                if ws.walk_label[k, to, W_READY] == UNREACHED:
+            t_ready = t_arr if (tt.footpath_flags[_u(f)] & FEED_TIMED or duration >= slack) else t_stop + slack
+            if t_ready < ws.stop_state[_u(to), S_BEST_READY]:
+                n_touched = _flag(ws, to, F_TOUCHED, ws.touched_list, n_touched)
+                ws.stop_state[_u(to), S_BEST_READY] = t_ready
+                if ws.walk_label[_u(k), _u(to), W_READY] == UNREACHED:
                     ws.label_log[n_logged] = _label_entry(ws, k, to, 1)
                     n_logged += 1
-                ws.walk_label[k, to, W_READY] = t_ready
-                ws.walk_label[k, to, W_FROM] = stop
-                n_marked = _flag(ws, to, S_MARKED, ws.marked_list, n_marked)
+                ws.walk_label[_u(k), _u(to), W_READY] = t_ready
+                ws.walk_label[_u(k), _u(to), W_FROM] = stop
+                n_marked = _flag(ws, to, F_MARKED, ws.marked_list, n_marked)
     ws.state[N_TOUCHED], ws.state[N_LOGGED], ws.state[N_MARKED] = n_touched, n_logged, n_marked
     ws.state[N_IMPROVED] = 0
     return best_target
@@ -601,9 +611,9 @@ def _relax_footpaths(tt, ws, k, slack, max_walk_m, walk_extra_ms, best_target):
 def _promote_marks(ws, k):
     """What round k reached becomes boardable in round k + 1."""
     for m in range(ws.state[N_MARKED]):
-        stop = ws.marked_list[m]
-        ws.stop_state[stop, S_READY_PREV] = ws.stop_state[stop, S_BEST_READY]
-        ws.stop_state[stop, S_READY_ROUND] = k
+        stop = ws.marked_list[_u(m)]
+        ws.stop_state[_u(stop), S_READY_PREV] = ws.stop_state[_u(stop), S_BEST_READY]
+        ws.stop_state[_u(stop), S_READY_ROUND] = k
 
 
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
@@ -660,7 +670,7 @@ def range_begin(ws, log, log_offsets):
         ws.stop_state[stop, S_READY_PREV] = UNREACHED
         ws.stop_state[stop, S_READY_ROUND] = -1
     for m in range(ws.state[N_MARKED]):
-        ws.stop_state[ws.marked_list[m], S_MARKED] = 0
+        ws.stop_state[ws.marked_list[m], S_FLAGS] &= ~F_MARKED
     ws.state[N_MARKED] = 0
     ws.state[BEST_TARGET] = UNREACHED
     ws.state[ENTRY_CURSOR] = ws.state[N_ENTRIES]  # entries stay: older labels name them
@@ -735,8 +745,8 @@ def _walk_time(tt, f, walk_extra_ms):
     """Seconds of footpath f at the query's walking speed (its walked metres scaled); at the
     compiled speed (most queries) without the division, which is in every footpath relaxed."""
     if walk_extra_ms == 0:
-        return tt.footpath_duration[f]
-    return tt.footpath_duration[f] + (tt.footpath_walk_m[f] * walk_extra_ms) // 1000
+        return tt.footpath_duration[_u(f)]
+    return tt.footpath_duration[_u(f)] + (tt.footpath_walk_m[_u(f)] * walk_extra_ms) // 1000
 
 
 LEGS_FULL = -2  # reconstruct: the legs array has no room left

@@ -23,10 +23,11 @@ N_TOUCHED, ROUNDS_USED, N_IMPROVED, N_MARKED, N_LOGGED, BEST_TARGET = 0, 1, 2, 3
 N_ENTRIES, ENTRY_CURSOR, ENTRIES_FULL, N_RIDES = 6, 7, 8, 9
 N_STATE = 10
 # columns of Workspace.stop_state
-# (S_LOWER_BOUND: the stop's lower bound to the destination, bounds.py; 0 when not pruning)
-S_BEST_ARR, S_BEST_READY, S_READY_PREV, S_READY_ROUND, S_EGRESS, S_MARKED, S_IMPROVED, S_TOUCHED = range(8)
-S_LOWER_BOUND = 8
-N_STOP_FIELDS = 9
+# (S_LOWER_BOUND: the stop's lower bound to the destination, bounds.py; 0 when not pruning;
+# S_FLAGS: the bits F_MARKED, F_IMPROVED and F_TOUCHED)
+S_BEST_ARR, S_BEST_READY, S_READY_PREV, S_READY_ROUND, S_EGRESS, S_FLAGS, S_LOWER_BOUND = range(7)
+N_STOP_FIELDS = 8  # a 32-byte row (one column spare): a stop's state never straddles two cache lines
+F_MARKED, F_IMPROVED, F_TOUCHED = 1, 2, 4
 # columns of Workspace.trip_label and Workspace.walk_label
 T_ARR, T_TRIP, T_BOARD, T_ALIGHT = 0, 1, 2, 3
 W_READY, W_FROM = 0, 1
@@ -49,7 +50,7 @@ class Workspace(NamedTuple):
     # Stop -> what one stop visit reads, together (columns S_*): earliest arrival by a trip
     # so far, earliest time a trip may be boarded there, that time as of the previous round
     # and the round that set it (-1: none), seconds from the stop to the destination (-1:
-    # not a target), and the marked / improved / touched flags
+    # not a target), the marked / improved / touched flag bits and the lower bound
     stop_state: np.ndarray  # int32 (n_stops, N_STOP_FIELDS)
     # (round, stop) -> arrival by a trip that improved in that round, the view trip, the
     # pattern positions where it was boarded and left (columns T_*): one 16-byte label, and

@@ -50,14 +50,37 @@ def _position(network, places: dict, stop: int) -> tuple[float, float]:
 
 
 def _place(network, places: dict, stop: int) -> dict:
-    lat, lon = _position(network, places, stop)
+    """A place of a leg (a new dict: the caller adds its times)."""
     if stop < 0:
+        lat, lon = _position(network, places, stop)
         return {"name": PLACE_NAMES[stop], "lat": lat, "lon": lon}
-    net = network.net
-    place = {"name": str(net.stop_name[stop]), "stopId": str(net.stop_id[stop]), "lat": lat, "lon": lon}
-    if net.stop_platform_code[stop]:  # GTFS platform_code, as OpenTripPlanner's platformCode
-        place["platformCode"] = str(net.stop_platform_code[stop])
-    return place
+    place = network.json_cache.get(("stop", stop))
+    if place is None:
+        net = network.net
+        lat, lon = _position(network, places, stop)
+        place = {"name": str(net.stop_name[stop]), "stopId": str(net.stop_id[stop]), "lat": lat, "lon": lon}
+        if net.stop_platform_code[stop]:  # GTFS platform_code, as OpenTripPlanner's platformCode
+            place["platformCode"] = str(net.stop_platform_code[stop])
+        network.json_cache[("stop", stop)] = place
+    return dict(place)
+
+
+def _route_fields(network, route: int) -> dict:
+    """The fields of a trip leg that are its route's."""
+    fields = network.json_cache.get(("route", route))
+    if fields is None:
+        net = network.net
+        fields = network.json_cache[("route", route)] = dict(
+            mode=MODES[int(net.route_mode[route])],
+            routeId=str(net.route_id[route]),
+            routeShortName=str(net.route_short_name[route]),
+            routeLongName=str(net.route_long_name[route]),
+            routeColor=str(net.route_color[route]) or None,
+            routeTextColor=str(net.route_text_color[route]) or None,
+            routeType=int(net.route_type[route]),
+            agencyName=str(net.agency_name[int(net.route_agency[route])]),
+        )
+    return fields
 
 
 def headsign(network, trip: int) -> str:
@@ -83,15 +106,8 @@ def _trip_leg(network, view: DayView, leg, out: dict) -> None:
                      departure=iso(network, view.origin, int(departures[pos])))
         intermediate.append(place)
     points, n_points = network.shape_cuts.encoded(trip, leg.board_pos, leg.alight_pos)
+    out.update(_route_fields(network, route))
     out.update(
-        mode=MODES[int(net.route_mode[route])],
-        routeId=str(net.route_id[route]),
-        routeShortName=str(net.route_short_name[route]),
-        routeLongName=str(net.route_long_name[route]),
-        routeColor=str(net.route_color[route]) or None,
-        routeTextColor=str(net.route_text_color[route]) or None,
-        routeType=int(net.route_type[route]),
-        agencyName=str(net.agency_name[int(net.route_agency[route])]),
         headsign=headsign(network, trip),
         tripId=net.trip_id[trip],
         serviceDate=view.service_date(leg.trip).isoformat(),

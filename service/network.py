@@ -181,6 +181,14 @@ class Network:
         return StopNames(self.net)
 
     @cached_property
+    def json_cache(self) -> dict:
+        """("stop", stop) / ("route", route) -> the fields of an answer's place or trip leg
+        that depend on that stop or route alone (service/itineraries.py): built once each,
+        not from the string tables at every leg (a one-hour window's JSON read them about
+        350 times a plan). Filled as answers need them; at most one entry a stop and a route."""
+        return {}
+
+    @cached_property
     def shape_cuts(self) -> ShapeCuts:
         return ShapeCuts(self.net)
 
