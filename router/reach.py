@@ -73,10 +73,10 @@ def reach(router: Router, origins: Sequence[tuple[int, int]], departures: Sequen
         for i, t in enumerate(times):
             query.origin_ready[:] = access_s + t
             bound = min(t + max_travel_s + 1, int(UNREACHED))
-            reach_step(tt, ws, query.origin_stops, query.origin_ready, query.max_rounds, query.slack,
-                       query.max_walk_m, query.walk_extra_ms, query.mode_mask, query.access_mask, query.stop_mask,
-                       np.int32(bound), log, log_offsets, reached.trip_arrival, reached.trip_trips, reached.arrival,
-                       reached.trips)
+            router.call(reach_step, tt, ws, query.origin_stops, query.origin_ready, query.max_rounds, query.slack,
+                        query.max_walk_m, query.walk_extra_ms, query.mode_mask, query.access_mask,
+                        query.stop_mask, np.int32(bound), log, log_offsets, reached.trip_arrival, reached.trip_trips,
+                        reached.arrival, reached.trips)
             if ws.state[ENTRIES_FULL]:
                 return K.PLAN_ENTRIES_FULL  # Router._run grows the link entries and runs it all again
             done = i + 1
