@@ -655,9 +655,13 @@ def clear(ws):
 def range_begin(ws, log, log_offsets):
     """Before one departure of a range query (rRAPTOR: departures scanned latest first, the
     labels kept): forget the bounds that belong to the later departure (best arrival and
-    ready time over every round, the best target time, the marks), and copy the label log
-    into `log` sorted by round (log_offsets, CSR), so that each round starts from the labels
-    the later departures set in that round and fewer (_round_bounds).
+    ready time over every round, the best target time, the marks), and file the labels the
+    later departure set into `log` by round, so that each round starts from the labels the
+    later departures set in that round and fewer (_round_bounds). `log` holds a block of
+    2 * n_stops entries per round (a label of a round, stop and kind is set once per range
+    query), log_offsets[r] how many block r holds and log_offsets[-1] how many entries of
+    the label log are filed: each departure files only the labels new since the last (the
+    whole log sorted again at each departure was a sixth of a window's time).
 
     Labels of the later departures stay valid for an earlier one (its traveller may wait),
     but only round by round: a stop reached at 9:00 with three trips after a later
@@ -675,21 +679,14 @@ def range_begin(ws, log, log_offsets):
     ws.state[BEST_TARGET] = UNREACHED
     ws.state[ENTRY_CURSOR] = ws.state[N_ENTRIES]  # entries stay: older labels name them
     ws.state[N_RIDES] = 0
-    # a counting sort in place (no allocation: the kernels run without numba's reference
-    # counting): log_offsets[r] counts round r, then holds the end of its entries, and
-    # placing the entries from the last back leaves it at their start, in their order
     n_rounds = log_offsets.shape[0] - 1
-    for r in range(n_rounds + 1):
-        log_offsets[r] = 0
-    for i in range(ws.state[N_LOGGED]):
-        log_offsets[(ws.label_log[i] >> 1) // n_stops] += 1
-    for r in range(1, n_rounds):
-        log_offsets[r] += log_offsets[r - 1]
+    block = 2 * n_stops
+    for i in range(log_offsets[n_rounds], ws.state[N_LOGGED]):
+        entry = ws.label_log[i]
+        r = (entry >> 1) // n_stops
+        log[r * block + log_offsets[r]] = entry
+        log_offsets[r] += 1
     log_offsets[n_rounds] = ws.state[N_LOGGED]
-    for i in range(ws.state[N_LOGGED] - 1, -1, -1):
-        r = (ws.label_log[i] >> 1) // n_stops
-        log_offsets[r] -= 1
-        log[log_offsets[r]] = ws.label_log[i]
 
 
 @njit(cache=True, nogil=True, _nrt=False)
@@ -698,7 +695,7 @@ def _round_bounds(tt, ws, q, k, log, log_offsets, best_target):
     the labels of round k of the later departures (those of rounds before k are in already).
     Returns the best target time."""
     n_stops = ws.stop_state.shape[0]
-    for i in range(log_offsets[k], log_offsets[k + 1]):
+    for i in range(k * 2 * n_stops, k * 2 * n_stops + log_offsets[k]):
         entry = log[i]
         stop = (entry >> 1) % n_stops
         if entry & 1:
