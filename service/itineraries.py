@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import polyline
-
 from trajet.feeds.footpaths import CROW_FLY, MODEL_NAMES, STREETS, TRANSFERS
 from trajet.feeds.geo import distance_m
 from trajet.feeds.modes import MODES
@@ -19,6 +17,7 @@ from trajet.router.query import QueryOptions
 
 from .dayview import DayView
 from .places import DESTINATION, ORIGIN
+from .shapes import encode_segment
 from .walking import street_leg
 
 PLACE_NAMES = {ORIGIN: "Origin", DESTINATION: "Destination"}
@@ -180,7 +179,7 @@ def _walk_leg(network, view: DayView, leg, places: dict, out: dict, options: Que
 
 def _straight(a: tuple[float, float], b: tuple[float, float]) -> dict:
     """The legGeometry of a walk drawn as a straight line from a to b."""
-    return {"legGeometry": {"points": polyline.encode([a, b], 5), "length": 2}}
+    return {"legGeometry": {"points": encode_segment(a, b), "length": 2}}
 
 
 def model_names(model: int) -> list[str]:

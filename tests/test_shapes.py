@@ -36,3 +36,15 @@ def test_kept_encoding_is_the_reference_encoding_of_every_leg(tmp_path, feed):
         checked += 1
     assert checked > 200
     assert any(int(net.trip_shape[t]) >= 0 for t in trips.tolist()), "legs on shapes were checked"
+
+
+def test_a_straight_segment_is_encoded_as_the_library_does():
+    """service/shapes.py encode_segment against polyline.encode: random points, both
+    hemispheres, and values exactly half way between two steps of 1e-5 degrees."""
+    from trajet.service.shapes import encode_segment
+
+    rng = np.random.default_rng(5)
+    points = [tuple(p) for p in rng.uniform([-89.9, -179.9], [89.9, 179.9], (500, 2))]
+    points += [(60.000005, 24.000015), (-33.000005, -70.000025), (0.0, 0.0), (1e-6, -1e-6)]
+    for a, b in zip(points, points[1:] + points[:1]):
+        assert encode_segment(a, b) == polyline.encode([a, b], 5), (a, b)
