@@ -67,15 +67,29 @@ def write_queries(feeds: list[Path], date: dt.date, n: int, seed: int, out: Path
                                "timed_links": timed_links(network, date)}))
 
 
-def timed_links(network: Network, date: dt.date) -> list[list]:
-    """[from stop_id, to stop_id, seconds]: the walks between stops Trajet takes with no
-    walking allowed (0 metres walked: timed by transfers.txt, pathways or a station's
-    default change between its platforms), for the peers whose adapters take links."""
-    tt = network.day(date).router.tt
+def timed_footpaths(tt) -> list[tuple[int, int, int]]:
+    """(from stop, to stop, seconds): the walks between stops Trajet takes with no walking
+    allowed (0 metres walked: timed by transfers.txt, pathways or a station's default change
+    between its platforms; closed chains of them too)."""
     linked = np.flatnonzero(tt.footpath_walk_m == 0)
     origin_of = np.repeat(np.arange(tt.n_stops), np.diff(tt.footpath_offsets))
+    return [(int(origin_of[f]), int(tt.footpath_to[f]), int(tt.footpath_duration[f])) for f in linked]
+
+
+def timed_links(network: Network, date: dt.date) -> list[list]:
+    """timed_footpaths by stop_id, for the peers whose adapters take links (ferrobus)."""
     ids = network.net.stop_id
-    return [[str(ids[origin_of[f]]), str(ids[tt.footpath_to[f]]), int(tt.footpath_duration[f])] for f in linked]
+    return [[str(ids[a]), str(ids[b]), secs] for a, b, secs in timed_footpaths(network.day(date).router.tt)]
+
+
+def agreement(theirs: list, ours: list) -> dict:
+    """How a peer's earliest arrivals (None: no journey) compare with Trajet's, query by query:
+    same, earlier (the peer arrives before Trajet, or only it finds one) and later."""
+    pairs = list(zip(theirs, ours))
+    return {"same": sum(a == b for a, b in pairs),
+            "earlier": sum(a is not None and (b is None or a < b) for a, b in pairs),
+            "later": sum(b is not None and (a is None or a > b) for a, b in pairs),
+            "n": len(pairs)}
 
 
 def export_trips(feeds: list[Path], date: dt.date, out: Path) -> None:
@@ -93,9 +107,7 @@ def export_trips(feeds: list[Path], date: dt.date, out: Path) -> None:
         arrivals, departures = tt.pattern_trip_times(p)
         patterns.append([stops, [[(arrivals[:, j] - midnight).tolist(), (departures[:, j] - midnight).tolist()]
                                  for j in range(arrivals.shape[1])]])
-    linked = np.flatnonzero(tt.footpath_walk_m == 0)  # walks timed by the feed or a station (closed chains too)
-    origin_of = np.repeat(np.arange(tt.n_stops), np.diff(tt.footpath_offsets))
-    links = [[int(origin_of[f]), int(tt.footpath_to[f]), int(tt.footpath_duration[f])] for f in linked]
+    links = [list(link) for link in timed_footpaths(tt)]
     changes = [[int(s), int(c)] for s, c in enumerate(tt.stop_change_time) if c > 0]
     out.write_text(json.dumps({"stops": [str(s) for s in network.net.stop_id], "patterns": patterns,
                                "links": links, "changes": changes}))
@@ -154,11 +166,9 @@ def summary(result: dict, reference: dict | None) -> str:
         line += (f"  same (departure, arrival) set as trajet {same}/{len(pairs)} (journeys: {n_theirs}, trajet "
                  f"{n_ours})")
     elif reference is not None:
-        pairs = list(zip(result["arrivals"], reference["arrivals"]))
-        same = sum(a == b for a, b in pairs)
-        earlier = sum(a is not None and (b is None or a < b) for a, b in pairs)
-        later = sum(b is not None and (a is None or a > b) for a, b in pairs)
-        line += f"  same arrival as trajet {same}/{len(pairs)} (earlier {earlier}, later {later})"
+        agree = agreement(result["arrivals"], reference["arrivals"])
+        line += (f"  same arrival as trajet {agree['same']}/{agree['n']} (earlier {agree['earlier']}, "
+                 f"later {agree['later']})")
     return line
 
 

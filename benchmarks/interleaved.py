@@ -27,13 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from trajet.router.query import QueryOptions
 from trajet.service.network import Network
 
-from .compare import DATES, SHARED, timed_links
+from .compare import DATES, SHARED, agreement, timed_links
 from .load import seeded_stop_pairs
-
-COMMON_GROUND = QueryOptions(max_transfer_walk_m=0, transfer_slack=0, max_transfers=40)
+from .peers.trajet_driver import COMMON_GROUND
 
 
 def trajet_planner(network: Network, date: dt.date):
@@ -88,11 +86,7 @@ def report(seconds: dict, arrivals: dict, reference: str = "trajet") -> dict:
             "p90_ratio": out[reference]["p90_ms"] / out[name]["p90_ms"],
             "p99_ratio": out[reference]["p99_ms"] / out[name]["p99_ms"],
         }
-        pairs = list(zip(arrivals[name], arrivals[reference]))
-        out[name]["same_arrival"] = sum(a == b for a, b in pairs)
-        out[name]["earlier"] = sum(a is not None and (b is None or a < b) for a, b in pairs)
-        out[name]["later"] = sum(b is not None and (a is None or a > b) for a, b in pairs)
-        out[name]["n"] = len(pairs)
+        out[name]["agreement"] = agreement(arrivals[name], arrivals[reference])
     return out
 
 
@@ -131,8 +125,8 @@ def main(argv=None) -> None:
             line += (f"\n{'':9s} trajet / {name}: median of per-query ratios {r['median_of_query_ratios']:.2f}, "
                      f"p90 {r['p90_ratio']:.2f}, p99 {r['p99_ratio']:.2f}; per pass "
                      + " ".join(f"{x:.2f}" for x in r["pass_median_ratios"])
-                     + f"\n{'':9s} same arrival {f['same_arrival']}/{f['n']} (earlier {f['earlier']}, "
-                     f"later {f['later']})")
+                     + f"\n{'':9s} same arrival {f['agreement']['same']}/{f['agreement']['n']} "
+                     f"(earlier {f['agreement']['earlier']}, later {f['agreement']['later']})")
         print(line)
     if args.json:
         args.json.write_text(json.dumps({"feeds": names, "date": date.isoformat(), "passes": args.passes,

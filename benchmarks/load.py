@@ -196,7 +196,7 @@ def main(argv=None) -> None:
     if args.search_window is not None:
         queries = [dict(q, searchWindow=str(args.search_window)) for q in queries]
     with serving(feeds, args.workers, osm) as base:
-        first = asyncio.run(first_requests(base, queries[::-1]))
+        first = asyncio.run(first_requests(base, queries[::-1]))  # from the end: none of the load's first queries
         result = asyncio.run(run_load(base, queries, args.concurrency, args.seconds, args.warmup))
     names = ", ".join(Path(f).stem for f in feeds)
     print(f"{names}: the first {len(first)} requests after start, one at a time: "

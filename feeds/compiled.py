@@ -41,15 +41,9 @@ class Texts:
     compiled network is one (memory follows the data, not its longest value).
     """
 
-    CACHE_SIZE = 1 << 16  # texts kept decoded; the cache is emptied when it would hold more
-
     def __init__(self, data: np.ndarray, offsets: np.ndarray):
         self.data = data  # uint8
         self.offsets = offsets  # int64, n + 1
-        # text i -> its str, for those read lately: an answer reads the same stop names and ids
-        # hundreds of times (a one-hour window's JSON on helsinki: about 350 reads a plan, at
-        # 2-3 us each decoded from the buffer)
-        self._decoded: dict[int, str] = {}
 
     @classmethod
     def from_strings(cls, strings) -> "Texts":
@@ -70,18 +64,11 @@ class Texts:
     def __getitem__(self, i):
         """Text i (an int); for an array, list or slice of them, an object array of the texts."""
         if isinstance(i, (int, np.integer)):
-            text = self._decoded.get(i)
-            if text is not None:
-                return text
             n = len(self)
             if not -n <= i < n:
                 raise IndexError(f"text {i} of {n}")
-            j = int(i) % n
-            text = bytes(self.data[self.offsets[j]:self.offsets[j + 1]]).decode()
-            if len(self._decoded) >= self.CACHE_SIZE:
-                self._decoded.clear()
-            self._decoded[int(i)] = text
-            return text
+            i = int(i) % n
+            return bytes(self.data[self.offsets[i]:self.offsets[i + 1]]).decode()
         if isinstance(i, slice):
             indices = range(len(self))[i]
         else:

@@ -386,14 +386,8 @@ def _scan_pattern(tt, ws, q, k, pattern, start, last, best_target):
             if t_ready + ws.stop_state[row, S_LOWER_BOUND] >= best_target:
                 continue
             if trip < 0:
-                lo, hi = 0, n_trips  # first trip with departure >= t_ready
-                while lo < hi:
-                    mid = (lo + hi) >> 1
-                    examined += 1
-                    if tt.departures[_u(base + mid * n_pos + i)] < t_ready:
-                        lo = mid + 1
-                    else:
-                        hi = mid
+                lo, probes = _first_trip(tt.departures, base + i, n_pos, n_trips, t_ready)
+                examined += probes
                 if constrained:  # the first later trip transfers.txt does not refuse
                     arriving = _arriving_trip(ws, k, stop, t_ready)
                     while lo < n_trips and _refused(tt, arriving, trip_lo + lo, i):
@@ -538,21 +532,31 @@ def _queue_patterns(tt, ws, k, mode_mask, access_mask, best_target):
     return n_queue
 
 
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def _first_trip(departures, at, n_pos, n_trips, t):
+    """The first trip of a pattern leaving at t or later from the position whose first trip's
+    time is departures[at] (trip j's is at + j * n_pos), n_trips if none; and the number of
+    trips looked at (the binary search's probes)."""
+    lo, hi, probes = 0, n_trips, 0
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        probes += 1
+        if departures[_u(at + mid * n_pos)] < t:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo, probes
+
+
 @njit(cache=True, nogil=True, _nrt=False)
 def _leaves_between(tt, pattern, pos, t_from, t_before):
     """True when a trip of the pattern leaves position `pos` at t_from or later and before
     t_before (trips are FIFO: the first one leaving at t_from or later decides)."""
     n_pos = tt.pattern_stop_offsets[pattern + 1] - tt.pattern_stop_offsets[pattern]
-    base = tt.pattern_time_offsets[pattern] + pos
-    lo, hi = 0, tt.pattern_trip_offsets[pattern + 1] - tt.pattern_trip_offsets[pattern]
-    n_trips = hi
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if tt.departures[base + mid * n_pos] < t_from:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo < n_trips and tt.departures[base + lo * n_pos] < t_before
+    at = tt.pattern_time_offsets[pattern] + pos
+    n_trips = tt.pattern_trip_offsets[pattern + 1] - tt.pattern_trip_offsets[pattern]
+    first, _ = _first_trip(tt.departures, at, n_pos, n_trips, t_from)
+    return first < n_trips and tt.departures[at + first * n_pos] < t_before
 
 
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
@@ -651,6 +655,13 @@ def clear(ws):
     reset(ws)
 
 
+@njit(cache=True, nogil=True, _nrt=False, inline="always")
+def _log_block(k, n_stops):
+    """Where round k's block of a range query's filed log begins: 2 * n_stops entries a round,
+    room for a trip label and a walk label of every stop (range_begin)."""
+    return k * 2 * n_stops
+
+
 @njit(cache=True, nogil=True, _nrt=False)
 def range_begin(ws, log, log_offsets):
     """Before one departure of a range query (rRAPTOR: departures scanned latest first, the
@@ -680,11 +691,10 @@ def range_begin(ws, log, log_offsets):
     ws.state[ENTRY_CURSOR] = ws.state[N_ENTRIES]  # entries stay: older labels name them
     ws.state[N_RIDES] = 0
     n_rounds = log_offsets.shape[0] - 1
-    block = 2 * n_stops
     for i in range(log_offsets[n_rounds], ws.state[N_LOGGED]):
         entry = ws.label_log[i]
         r = (entry >> 1) // n_stops
-        log[r * block + log_offsets[r]] = entry
+        log[_log_block(r, n_stops) + log_offsets[r]] = entry
         log_offsets[r] += 1
     log_offsets[n_rounds] = ws.state[N_LOGGED]
 
@@ -695,7 +705,7 @@ def _round_bounds(tt, ws, q, k, log, log_offsets, best_target):
     the labels of round k of the later departures (those of rounds before k are in already).
     Returns the best target time."""
     n_stops = ws.stop_state.shape[0]
-    for i in range(k * 2 * n_stops, k * 2 * n_stops + log_offsets[k]):
+    for i in range(_log_block(k, n_stops), _log_block(k, n_stops) + log_offsets[k]):
         entry = log[i]
         stop = (entry >> 1) % n_stops
         if entry & 1:

@@ -124,11 +124,13 @@ class Router:
         these arguments for this timetable and workspace: the dispatcher types the two named
         tuples (about 40 arrays) at every call, 4.6 us of a call that does nothing, and a plan
         over a window calls range_step_fields once per departure (68 at the median on
-        helsinki). The other arguments keep their types (make_query's int32 arrays and ints).
-        One entry per kernel and timetable (the default one, the step-free one): a workspace
-        replaced by a larger one is not kept alive by it."""
+        helsinki). The entry is looked up by the other arguments' Python types too (an int
+        where a float was typed would reach compiled code that reads it as the wrong type);
+        their arrays keep their dtypes (make_query's int32 arrays, the workspace's scratch).
+        One entry per kernel, timetable (the default one, the step-free one) and argument
+        types: a workspace replaced by a larger one is not kept alive by it."""
         entries = self._local.__dict__.setdefault("entries", {})
-        key = (kernel, id(tt))
+        key = (kernel, id(tt), tuple(map(type, args)))
         hit = entries.get(key)
         if hit is not None and hit[0] is tt and hit[1] is ws:
             return hit[2](tt, ws, *args)

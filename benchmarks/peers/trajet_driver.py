@@ -15,6 +15,9 @@ from trajet.service.network import Network
 
 from .common import in_window_pareto, read_queries, timed, write_result
 
+# the common ground of the comparison: no walking between stops, no change time but transfers.txt's
+COMMON_GROUND = QueryOptions(max_transfer_walk_m=0, transfer_slack=0, max_transfers=40)
+
 
 def main(queries_path: str, out: str, feeds: list[str]) -> None:
     spec = read_queries(queries_path)
@@ -24,8 +27,7 @@ def main(queries_path: str, out: str, feeds: list[str]) -> None:
     view = network.day(date)
     load_s = time.perf_counter() - started
     midnight = network.local_seconds(date, 0) - view.origin
-    # the common ground of the comparison: no walking between stops, no change time
-    options = QueryOptions(max_transfer_walk_m=0, transfer_slack=0, max_transfers=40)
+    options = COMMON_GROUND
     router = view.router
     index = {str(s): i for i, s in enumerate(network.net.stop_id)}
     for q in spec["queries"][:10]:  # JIT warm-up: every kernel, so until a journey is rebuilt
