@@ -581,6 +581,8 @@ def _relax_footpaths(tt, ws, k, slack, max_walk_m, walk_extra_ms, best_target):
         stop = ws.improved_list[_u(m)]
         ws.stop_state[_u(stop), S_FLAGS] &= ~F_IMPROVED
         t_stop = ws.trip_label[_u(k), _u(stop), T_ARR]
+        if t_stop + ws.stop_state[_u(stop), S_LOWER_BOUND] >= best_target:
+            continue  # a later scan of the round found the destination earlier: no walk from here helps
         for f in range(tt.footpath_offsets[_u(stop)], tt.footpath_offsets[_u(stop + 1)]):
             if tt.footpath_walk_m[_u(f)] > max_walk_m:
                 break  # sorted: every further footpath walks farther
