@@ -26,7 +26,7 @@ from .endpoints import accepting
 from .keys import BACKLOG, CONFIG, EXECUTOR, LEDGER, LIVE, METRICS, SETUP, ServiceConfig
 from .metrics import Metrics
 from .middleware import make_accounting, make_errors_and_ids
-from .responses import GZIP_MIN_BYTES
+from .responses import GZIP_MIN_BYTES, use_fast_gzip
 
 __all__ = ["ServiceConfig", "create_app"]
 
@@ -69,6 +69,7 @@ def create_app(network: Network | LiveNetwork, config: ServiceConfig = ServiceCo
     """The API on a network (a LiveNetwork with its source can be reloaded while serving:
     POST /v1/admin/feeds); `setup` (territories, keys, costs) defaults to one territory and
     anonymous access, `ledger` to none. The caller owns the ledger and closes it."""
+    use_fast_gzip()
     live = network if isinstance(network, LiveNetwork) else LiveNetwork(network)
     network = live.network
     setup = setup or default_config(network.feed_names)

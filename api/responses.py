@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 import orjson
 from aiohttp import web
+from isal import isal_zlib
 
 from trajet.billing.errors import ReportError
 from trajet.service.errors import QueryError
@@ -20,6 +22,14 @@ from .protocol import BodyError
 log = logging.getLogger("trajet.api")
 GZIP_MIN_BYTES = web.AppKey("gzip_min_bytes", int)
 SYNC_COMPRESSION_BYTES = 1 << 40
+
+
+def use_fast_gzip() -> None:
+    """Gzip answers with ISA-L (python-isal) instead of zlib: on the bundled feed's plan answers
+    (7-22 KB) 25 us an answer against zlib's 125 us, for answers 16 % larger (2,826 bytes
+    against 2,434 at the mean); zlib's compression was a tenth of the server's CPU under
+    load. aiohttp's backend is process-wide: the client side decompresses with it too."""
+    aiohttp.set_zlib_backend(isal_zlib)
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None, headers=None) -> web.Response:
