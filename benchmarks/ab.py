@@ -4,10 +4,11 @@ Two worker processes, one per checkout (OLD_CHECKOUT with its own .venv, for ins
 worktree` of the commit before, and this one), load the same benchmark case and answer the same
 seeded queries; the runner sends each query to one then the other, the order swapped every
 query and pass, so that the machine's slow and fast minutes fall on both alike. Each worker
-times its own call (`Router.plan`, or with --mode one-to-all `earliest_arrivals` with a 2 h
-bound) and returns a hash of its answer: the report says how many answers were the same, the
-median and percentiles of the per-query ratios new / old (each query's time is its median
-over the passes), and each pass's ratio of medians.
+times its own call (`Router.plan`; with --mode range `Router.plan_range` over the hour from
+the query's time; with --mode one-to-all `earliest_arrivals` with a 2 h bound) and returns a
+hash of its answer: the report says how many answers were the same, the median and
+percentiles of the per-query ratios new / old (each query's time is its median over the
+passes), and each pass's ratio of medians.
 
 Run against itself (OLD_CHECKOUT this checkout) it measures the harness: on the 2-core VM,
 per-query ratios of 1.02 (New York region, 400 m) and 1.09 (nyc-subway, queries of 0.15 ms)
@@ -46,7 +47,10 @@ def worker(case: str, n: int, mode: str) -> None:
         if mode == "one-to-all":
             arrival, trips, _ = earliest_arrivals(router, [(a, 0)], t, QueryOptions(), 7200)
             return time.perf_counter() - began, arrival.tobytes() + trips.tobytes()
-        result = router.plan([(a, t)], [(b, 0)], options)
+        if mode == "range":
+            result = router.plan_range([(a, 0)], t, t + 3600, [(b, 0)], options)
+        else:
+            result = router.plan([(a, t)], [(b, 0)], options)
         took = time.perf_counter() - began
         return took, repr([(leg.kind, leg.from_stop, leg.to_stop, leg.t_dep, leg.t_arr, leg.trip)
                            for journey in result.journeys for leg in journey.legs]).encode()
@@ -78,7 +82,7 @@ def main(argv=None) -> None:
     parser.add_argument("--case", default="ny-region-walk400", help="a case of benchmarks/test_bench_query.py")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--passes", type=int, default=5)
-    parser.add_argument("--mode", choices=("plan", "one-to-all"), default="plan")
+    parser.add_argument("--mode", choices=("plan", "range", "one-to-all"), default="plan")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
