@@ -53,6 +53,21 @@ def _first_trip(departures, at, n_pos, n_trips, t):
 
 
 @njit(cache=True)
+def _boarding(tt, x, t):
+    """Entry x of stop_patterns: (pattern, position, index in the pattern of the first trip
+    boardable there at t or later); index -1 where the pattern cannot be boarded there (its
+    last stop, or pickup forbidden) or no trip leaves after t."""
+    q, j = tt.stop_patterns[x], tt.stop_pattern_positions[x]
+    q_lo = tt.pattern_stop_offsets[q]
+    q_pos = tt.pattern_stop_offsets[q + 1] - q_lo
+    if j >= q_pos - 1 or not (tt.pattern_stop_rules[q_lo + j] & CAN_BOARD):
+        return q, j, -1
+    q_trips = tt.pattern_trip_offsets[q + 1] - tt.pattern_trip_offsets[q]
+    u = _first_trip(tt.departures, tt.pattern_time_offsets[q] + j, q_pos, q_trips, t)
+    return q, j, (u if u < q_trips else -1)
+
+
+@njit(cache=True)
 def _transfers(tt, max_walk_m, slack, offsets, to_trip, to_pos, fill):
     """Count the transfers of every event (a trip at a position, index into tt.arrivals) into
     offsets[e + 1] (fill False), or write them from offsets[e] (fill True)."""
@@ -85,14 +100,8 @@ def _transfers(tt, max_walk_m, slack, offsets, to_trip, to_pos, fill):
                         to, d = tt.footpath_to[f], tt.footpath_duration[f]
                         ready = t_arr + d if (tt.footpath_flags[f] & FEED_TIMED or d >= slack) else t_arr + slack
                     for x in range(tt.stop_pattern_offsets[to], tt.stop_pattern_offsets[to + 1]):
-                        q, j = tt.stop_patterns[x], tt.stop_pattern_positions[x]
-                        q_lo = tt.pattern_stop_offsets[q]
-                        q_pos = tt.pattern_stop_offsets[q + 1] - q_lo
-                        if j >= q_pos - 1 or not (tt.pattern_stop_rules[q_lo + j] & CAN_BOARD):
-                            continue
-                        q_trips = tt.pattern_trip_offsets[q + 1] - tt.pattern_trip_offsets[q]
-                        u = _first_trip(tt.departures, tt.pattern_time_offsets[q] + j, q_pos, q_trips, ready)
-                        if u >= q_trips or (q == p and j >= i and u >= trip):
+                        q, j, u = _boarding(tt, x, ready)
+                        if u < 0 or (q == p and j >= i and u >= trip):
                             continue  # none, or staying on is as good
                         if fill:
                             to_trip[w + n] = tt.pattern_trip_offsets[q] + u
@@ -100,6 +109,18 @@ def _transfers(tt, max_walk_m, slack, offsets, to_trip, to_pos, fill):
                         n += 1
                 if not fill:
                     offsets[base + i + 1] = n
+
+
+@njit(cache=True)
+def _lower(earliest, touched, n_touched, s, t):
+    """earliest[s] <- t when earlier, s listed in `touched` the first time; (lowered, n_touched)."""
+    if t >= earliest[s]:
+        return False, n_touched
+    if earliest[s] == UNREACHED:
+        touched[n_touched] = s
+        n_touched += 1
+    earliest[s] = t
+    return True, n_touched
 
 
 @njit(cache=True)
@@ -123,20 +144,13 @@ def _reduce(tt, offsets, to_trip, to_pos, keep):
                     u_base = tt.pattern_time_offsets[q] + (u - tt.pattern_trip_offsets[q]) * q_pos
                     for r in range(to_pos[x] + 1, q_pos):
                         if tt.pattern_stop_rules[q_lo + r] & CAN_ALIGHT:
-                            s, t = tt.pattern_stops[q_lo + r], tt.arrivals[u_base + r]
-                            if t < earliest[s]:
-                                if earliest[s] == UNREACHED:
-                                    touched[n_touched] = s
-                                    n_touched += 1
-                                earliest[s] = t
+                            lowered, n_touched = _lower(earliest, touched, n_touched, tt.pattern_stops[q_lo + r],
+                                                        tt.arrivals[u_base + r])
+                            if lowered:
                                 keep[x] = True
                 if tt.pattern_stop_rules[stop_lo + i] & CAN_ALIGHT:
-                    s, t = tt.pattern_stops[stop_lo + i], tt.arrivals[base + i]
-                    if t < earliest[s]:
-                        if earliest[s] == UNREACHED:
-                            touched[n_touched] = s
-                            n_touched += 1
-                        earliest[s] = t
+                    _, n_touched = _lower(earliest, touched, n_touched, tt.pattern_stops[stop_lo + i],
+                                          tt.arrivals[base + i])
             for m in range(n_touched):
                 earliest[touched[m]] = UNREACHED
 
@@ -202,14 +216,8 @@ def _query(tt, offsets, to_trip, to_pos, origin_stops, origin_ready, egress_s, m
     for o in range(origin_stops.shape[0]):
         s = origin_stops[o]
         for x in range(tt.stop_pattern_offsets[s], tt.stop_pattern_offsets[s + 1]):
-            q, j = tt.stop_patterns[x], tt.stop_pattern_positions[x]
-            q_lo = tt.pattern_stop_offsets[q]
-            q_pos = tt.pattern_stop_offsets[q + 1] - q_lo
-            if j >= q_pos - 1 or not (tt.pattern_stop_rules[q_lo + j] & CAN_BOARD):
-                continue
-            q_trips = tt.pattern_trip_offsets[q + 1] - tt.pattern_trip_offsets[q]
-            u = _first_trip(tt.departures, tt.pattern_time_offsets[q] + j, q_pos, q_trips, origin_ready[o])
-            if u < q_trips:
+            q, j, u = _boarding(tt, x, origin_ready[o])
+            if u >= 0:
                 n_queue, n_log = _enqueue(tt, reached, reached_log, n_log, queues[0], n_queue,
                                           tt.pattern_trip_offsets[q] + u, j)
     best, scanned, relaxed = UNREACHED, 0, 0
