@@ -30,7 +30,7 @@ def entry(name: str, i: int) -> Entry:
 
 
 def pending(ledger: SqliteLedger) -> int:
-    return ledger._queue.qsize() + len(ledger._pending)
+    return len(ledger._incoming) + len(ledger._pending)
 
 
 def writer_cpu_s(ledger: SqliteLedger) -> float:
