@@ -651,7 +651,7 @@ def run_rounds(tt, ws, q, log, log_offsets):
     ws.state[BEST_TARGET] = best_target
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, _nrt=False)  # holding the GIL: a few us (router/README.md, The GIL)
 def clear(ws):
     """`reset` on its own: before the first departure of a range query."""
     reset(ws)
@@ -761,6 +761,7 @@ def _walk_time(tt, f, walk_extra_ms):
 LEGS_FULL = -2  # reconstruct: the legs array has no room left
 PLAN_ENTRIES_FULL = -(1 << 20)  # plan: Workspace.link_entries was full, the query must run again
 PLAN_LEGS_FULL = -(1 << 21)  # plan: Workspace.legs was full
+RANGE_OUT_FULL = -(1 << 22)  # range_fields: its output arrays were full
 
 
 @njit(cache=True, nogil=True, _nrt=False, inline="always")
@@ -937,7 +938,43 @@ def range_step_fields(tt, ws, origin_stops, origin_ready, target_stops, target_e
     return _rebuild(tt, ws, q, before)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, _nrt=False)
+def range_fields(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack, max_walk_m,
+                 walk_extra_ms, mode_mask, access_mask, stop_mask, log, log_offsets, before, times, access_s,
+                 out_legs, out_ends, out_arrivals):
+    """Every departure of a range query (`times`, latest first, after `clear`), each as
+    range_step_fields with the origins ready at access_s + its time, the journeys each finds
+    appended to out_legs (their legs), out_ends (where each journey's legs end) and
+    out_arrivals (its destination time). One call for the whole window: a call per
+    departure let go of the GIL and took it back each time, and under load the routing
+    thread then waited for the others to hand it over (router/README.md, Range queries).
+    Returns the number of journeys, range_step_fields's error codes, or RANGE_OUT_FULL when
+    an output array had too few rows (Router.plan_range runs it again with more)."""
+    n_out = 0
+    row = 0
+    for d in range(times.shape[0]):
+        for i in range(origin_ready.shape[0]):
+            origin_ready[i] = access_s[i] + times[d]
+        n = range_step_fields(tt, ws, origin_stops, origin_ready, target_stops, target_egress, max_rounds, slack,
+                              max_walk_m, walk_extra_ms, mode_mask, access_mask, stop_mask, log, log_offsets, before)
+        if n < 0:
+            return n
+        if n > 0 and (n_out + n > out_ends.shape[0] or row + ws.journey_ends[n - 1] > out_legs.shape[0]):
+            return RANGE_OUT_FULL
+        start = 0
+        for j in range(n):
+            for r in range(start, ws.journey_ends[j]):
+                for c in range(out_legs.shape[1]):
+                    out_legs[row, c] = ws.legs[r, c]
+                row += 1
+            start = ws.journey_ends[j]
+            out_ends[n_out] = row
+            out_arrivals[n_out] = ws.target_arr[ws.journey_rounds[j]]
+            n_out += 1
+    return n_out
+
+
+@njit(cache=True)  # holding the GIL: a few us (router/README.md, The GIL)
 def departure_times(tt, stops, access_s, t_first, t_last, mode_mask):
     """The distinct times, latest first, at which leaving the origin catches a trip at one of
     `stops` (reached access_s[i] seconds after leaving): the departures of a range query from

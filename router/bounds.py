@@ -60,7 +60,7 @@ def _trip_stop(tt: Timetable, trips: np.ndarray, positions: np.ndarray) -> np.nd
     return tt.pattern_stops[tt.pattern_stop_offsets[patterns] + positions]
 
 
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, _nrt=False)  # holding the GIL: a few us (router/README.md, The GIL)
 def fill_bounds(stop_state, stop_cluster, to_cluster, target_stops, target_egress, scratch):
     """stop_state[:, S_LOWER_BOUND] <- each stop's least time to the destination through its
     targets' clusters. `scratch`: int64 (2, clusters), the least egress per cluster and the

@@ -77,6 +77,7 @@ class PlanResult:
     work: Work = field(default_factory=Work)
 
 
+RANGE_ROOM = 64  # journeys a range query's output holds at first (4 legs each)
 FOOTPATH_FIELDS = ("footpath_offsets", "footpath_to", "footpath_duration", "footpath_walk_m", "footpath_flags")
 
 
@@ -122,10 +123,9 @@ class Router:
     def call(self, kernel, tt: Timetable, ws: Workspace, *args):
         """kernel(tt, ws, *args) by its compiled entry point once numba's dispatcher has typed
         these arguments for this timetable and workspace: the dispatcher types the two named
-        tuples (about 40 arrays) at every call, 4.6 us of a call that does nothing, and a plan
-        over a window calls range_step_fields once per departure (68 at the median on
-        helsinki). The entry is looked up by the other arguments' Python types too (an int
-        where a float was typed would reach compiled code that reads it as the wrong type);
+        tuples (about 40 arrays) at every call, 4.6 us of a call that does nothing. The entry
+        is looked up by the other arguments' Python types too (an int where a float was typed
+        would reach compiled code that reads it as the wrong type);
         their arrays keep their dtypes (make_query's int32 arrays, the workspace's scratch).
         One entry per kernel, timetable (the default one, the step-free one) and argument
         types: a workspace replaced by a larger one is not kept alive by it."""
@@ -138,12 +138,6 @@ class Router:
         compiled = kernel.overloads.get(tuple(typeof(a) for a in (tt, ws, *args)))
         entries[key] = (tt, ws, compiled.entry_point if compiled is not None else kernel)
         return result
-
-    def entry(self, kernel, tt: Timetable, ws: Workspace, args: tuple):
-        """What `call` calls for these arguments, once it has called them: a range query calls
-        one step per departure with the same arrays (their contents change), and the lookup
-        is 1-2 us of a step of 10-15 us on helsinki."""
-        return self._local.entries[(kernel, id(tt), tuple(map(type, args)))][2]
 
     def bound(self, ws: Workspace, query) -> None:
         """Lower bounds to the query's targets into the workspace (bounds.py), or none (zeros):
@@ -232,28 +226,29 @@ class Router:
                                   np.int64(options.mode_mask))
         found: dict[tuple, tuple[Journey, int]] = {}
 
+        n_out = [RANGE_ROOM]  # journeys the output arrays hold, twice as many when full
+
         def run(ws):
             found.clear()
             log = np.empty_like(ws.label_log)
             log_offsets = np.zeros(ws.trip_label.shape[0] + 1, np.int32)
             before = np.empty_like(ws.target_arr)
-            self.bound(ws, query)
-            K.clear(ws)
-            args = (*query, log, log_offsets, before)
-            step = None
-            ready = query.origin_ready
-            for t in times.tolist():
-                np.add(access_s, t, out=ready)
-                if step is None:  # the first departure types the call; the others go to its entry
-                    n_journeys = self.call(K.range_step_fields, tt, ws, *args)
-                    step = self.entry(K.range_step_fields, tt, ws, args)
-                else:
-                    n_journeys = step(tt, ws, *args)
-                if n_journeys < 0:
-                    return n_journeys
-                if n_journeys:  # most departures find nothing the later ones did not
-                    for journey, arrival in zip(*self._journeys(ws, n_journeys, access, egress_walks)):
-                        found.setdefault(journey.legs, (journey, arrival))
+            while True:
+                out_legs = np.empty((4 * n_out[0], ws.legs.shape[1]), np.int32)
+                out_ends = np.empty(n_out[0], np.int32)
+                out_arrivals = np.empty(n_out[0], np.int32)
+                log_offsets[:] = 0
+                self.bound(ws, query)
+                K.clear(ws)
+                n = self.call(K.range_fields, tt, ws, *query, log, log_offsets, before, times, access_s,
+                              out_legs, out_ends, out_arrivals)
+                if n != K.RANGE_OUT_FULL:
+                    break
+                n_out[0] *= 2
+            if n < 0:
+                return n
+            for journey, arrival in zip(*_journeys(out_legs, out_ends, out_arrivals, n, access, egress_walks)):
+                found.setdefault(journey.legs, (journey, arrival))
             return 0
 
         ws, _ = self._run(run, query.max_rounds)
@@ -281,14 +276,21 @@ class Router:
     def _journeys(ws: Workspace, n_journeys: int, access, egress_walks) -> tuple[list[Journey], list[int]]:
         """The journeys the kernels rebuilt into the workspace, with the walks to the first stop
         and from the last, and their arrival times at the destination."""
-        journeys, arrivals = [], []
-        rows = ws.legs[: ws.journey_ends[n_journeys - 1] if n_journeys else 0].tolist()
-        start = 0
-        for end, k in zip(ws.journey_ends[:n_journeys].tolist(), ws.journey_rounds[:n_journeys].tolist()):
-            journeys.append(with_walks([_leg(row) for row in rows[start:end]], access, egress_walks))
-            start = end
-            arrivals.append(int(ws.target_arr[k]))
-        return journeys, arrivals
+        return _journeys(ws.legs, ws.journey_ends, ws.target_arr[ws.journey_rounds[:n_journeys]], n_journeys, access,
+                         egress_walks)
+
+
+def _journeys(legs: np.ndarray, ends: np.ndarray, arrivals: np.ndarray, n_journeys: int, access,
+              egress_walks) -> tuple[list[Journey], list[int]]:
+    """Journeys 0..n_journeys - 1 of the leg rows `legs` (journey j's end at row ends[j], its
+    start where j - 1's end), with the walks to the first stop and from the last, and their
+    destination times `arrivals`."""
+    rows = legs[: ends[n_journeys - 1] if n_journeys else 0].tolist()
+    journeys, start = [], 0
+    for end in ends[:n_journeys].tolist():
+        journeys.append(with_walks([_leg(row) for row in rows[start:end]], access, egress_walks))
+        start = end
+    return journeys, arrivals[:n_journeys].tolist()
 
 
 def with_walks(legs: list[Leg] | tuple[Leg, ...], access: dict[int, tuple[int, int]] | None,

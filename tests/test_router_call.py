@@ -34,3 +34,29 @@ def test_call_uses_the_entry_point_and_keeps_argument_types_apart(tmp_path):
     assert router.call(_first_stop_plus, tt, larger, 1) == base + 1  # a new workspace: typed again
     assert router._local.entries[(_first_stop_plus, id(tt), (int,))][1] is larger  # the old one not kept
     assert isinstance(router.call(_first_stop_plus, tt, ws, np.int32(1)), (int, np.integer))
+
+
+def test_a_window_whose_journeys_overflow_the_output_runs_again_with_more_room(monkeypatch):
+    """Router.plan_range's one kernel call for every departure (range_fields) answers
+    RANGE_OUT_FULL when its output is too small, and the window is searched again with
+    twice the room: the same journeys as with room enough."""
+    from trajet.router import planner
+    from trajet.router.query import QueryOptions
+
+    from .conftest import shared_feed
+
+    router = Network.open([shared_feed("helsinki")]).day(dt.date(2022, 2, 22)).router
+    rng = np.random.default_rng(8)
+    served = np.unique(router.tt.pattern_stops)
+    windows = [(int(a), int(b), int(t)) for (a, b), t in zip(rng.choice(served, (12, 2)),
+                                                             rng.integers(7 * 3600, 19 * 3600, 12))]
+    options = QueryOptions(max_transfer_walk_m=400)
+
+    def answers():
+        return [[(j.legs, a) for j, a in zip(r.journeys, r.arrivals)]
+                for r in (router.plan_range([(a, 0)], t, t + 3600, [(b, 0)], options) for a, b, t in windows)]
+
+    roomy = answers()
+    monkeypatch.setattr(planner, "RANGE_ROOM", 1)
+    assert answers() == roomy
+    assert max(len(r) for r in roomy) >= 3  # windows of several journeys: the output overflowed
