@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import logging.handlers
 import socket
 import threading
 import time
@@ -36,18 +35,6 @@ from .protocol import GuardedProtocol
 # rest is read and dropped this long so that the client sees the answer (aiohttp: 10 s)
 LINGERING_S = 1.0
 MAX_LOGGED_QUERY = 120  # characters of a query string in the access log (travellers' places: no more)
-LOG_BUFFER_LINES = 256  # log lines kept before they are written (a warning or worse writes them at once)
-LOG_FLUSH_S = 1.0  # and written at least this often by the server's loop
-
-
-def buffered_log_handler(stream=None) -> logging.Handler:
-    """The server's log handler: lines written in batches (LOG_BUFFER_LINES, or every
-    LOG_FLUSH_S by `run`), a warning or an error at once with those before it. A write per
-    access line let go of the GIL at every request, and the event loop then waited for a
-    routing thread to hand it back."""
-    out = logging.StreamHandler(stream)
-    out.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    return logging.handlers.MemoryHandler(LOG_BUFFER_LINES, logging.WARNING, out)
 
 
 class MeteredRequestHandler(GuardedProtocol, RequestHandler):
@@ -121,13 +108,6 @@ def run(app: web.Application, host: str, port: int, on_ready=None) -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     runner = MeteredAppRunner(app, handle_signals=True)
-
-    def flush_logs():  # buffered_log_handler's lines, at most LOG_FLUSH_S late
-        for handler in logging.getLogger().handlers:
-            handler.flush()
-        loop.call_later(LOG_FLUSH_S, flush_logs)
-
-    loop.call_later(LOG_FLUSH_S, flush_logs)
     try:
         loop.run_until_complete(runner.setup())
         loop.run_until_complete(web.TCPSite(runner, host, port).start())
@@ -139,8 +119,6 @@ def run(app: web.Application, host: str, port: int, on_ready=None) -> None:
     finally:
         loop.run_until_complete(runner.cleanup())
         loop.close()
-        for handler in logging.getLogger().handlers:
-            handler.flush()
 
 
 def free_port() -> int:

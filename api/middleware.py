@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
 
 from aiohttp import web
 
 from trajet.billing.accounting import Meter, Quotas, RateLimits, seconds_to_next_month
 from trajet.billing.config import ANONYMOUS, Config
-from trajet.billing.ledger import Entry, Ledger, random_id
+from trajet.billing.ledger import Entry, Ledger
 from trajet.service.reload import LiveNetwork
 
 from .keys import NETWORK
@@ -39,7 +40,7 @@ def make_errors_and_ids(metrics: Metrics, live: LiveNetwork, cors_origins: tuple
 
     @web.middleware
     async def errors_and_ids(request: web.Request, handler):
-        request_id = request[REQUEST_ID] = request.headers.get("X-Request-Id") or random_id(16)
+        request_id = request[REQUEST_ID] = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
         request[NETWORK] = live.network  # the request ends on it, whatever a reload swaps in meanwhile
         started = time.perf_counter()
         try:

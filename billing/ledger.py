@@ -28,10 +28,10 @@ allocate to the requests in proportion to their CPU.
 from __future__ import annotations
 
 import json
-import random
 import sqlite3
 import threading
 import time
+import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -92,15 +92,7 @@ class Entry:
     routing_cpu_s: float = 0.0
     operators: list[tuple[str, str, float, float]] = field(default_factory=list)  # agency, feed, legs, minutes
     ts: float = field(default_factory=time.time)
-    id: str = field(default_factory=lambda: random_id(32))
-
-
-def random_id(n_hex: int) -> str:
-    """n_hex random hex digits: a ledger row's or a request's id. From `random`'s generator,
-    seeded from os.urandom and again in every forked child, not from os.urandom at each
-    call (uuid4): that system call lets go of the GIL, and the event loop then waited for a
-    routing thread to hand it back, 8 % of the loop's samples under load."""
-    return f"{random.getrandbits(4 * n_hex):0{n_hex}x}"
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
 class Ledger:

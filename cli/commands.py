@@ -274,7 +274,7 @@ def serve(feeds, host, port, workers, config_path, max_search_window, analysis_b
     import logging
 
     from trajet.api.app import ServiceConfig, create_app
-    from trajet.api.metering import buffered_log_handler, run
+    from trajet.api.metering import run
     from trajet.billing.config import default_config, load_config
     from trajet.billing.ledger import SqliteLedger
     from trajet.service.reload import LiveNetwork
@@ -286,7 +286,7 @@ def serve(feeds, host, port, workers, config_path, max_search_window, analysis_b
         raise CommandError(f"{config_path}: the keys of {', '.join(setup.example_keys())} are examples (they contain "
                            "change-me, and are public): write your own (or their hashes: trajet key-hash KEY), or "
                            "serve with --dev on a development machine")
-    logging.basicConfig(level=logging.INFO, handlers=[buffered_log_handler()])
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     ledger = SqliteLedger(setup.ledger_path, setup.batch_size, setup.flush_seconds)
     if ledger.degraded:
         click.echo(f"warning: {ledger.degraded}; serving without recording until it can be written", err=True)
