@@ -195,7 +195,8 @@ class Router:
             return self.call(K.plan_fields, tt, ws, *query)
 
         ws, n_journeys = self._run(run, query.max_rounds)
-        journeys, arrivals = self._journeys(ws, n_journeys, access, egress_walks)
+        journeys, arrivals = _journeys(ws.legs, ws.journey_ends, ws.target_arr[ws.journey_rounds[:n_journeys]],
+                                       n_journeys, access, egress_walks)
         return PlanResult(journeys, arrivals, Work(*ws.counters.tolist()))
 
     def plan_range(
@@ -271,13 +272,6 @@ class Router:
         if n_journeys < 0:
             raise RuntimeError(f"router bug: journey of round {-n_journeys} cannot be reconstructed")
         return ws, n_journeys
-
-    @staticmethod
-    def _journeys(ws: Workspace, n_journeys: int, access, egress_walks) -> tuple[list[Journey], list[int]]:
-        """The journeys the kernels rebuilt into the workspace, with the walks to the first stop
-        and from the last, and their arrival times at the destination."""
-        return _journeys(ws.legs, ws.journey_ends, ws.target_arr[ws.journey_rounds[:n_journeys]], n_journeys, access,
-                         egress_walks)
 
 
 def _journeys(legs: np.ndarray, ends: np.ndarray, arrivals: np.ndarray, n_journeys: int, access,

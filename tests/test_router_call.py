@@ -8,6 +8,7 @@ import datetime as dt
 import numpy as np
 from numba import njit
 
+from trajet.router.planner import Router
 from trajet.router.workspace import new_workspace
 from trajet.service.network import Network
 
@@ -60,3 +61,32 @@ def test_a_window_whose_journeys_overflow_the_output_runs_again_with_more_room(m
     monkeypatch.setattr(planner, "RANGE_ROOM", 1)
     assert answers() == roomy
     assert max(len(r) for r in roomy) >= 3  # windows of several journeys: the output overflowed
+
+
+def test_plans_and_windows_grow_a_workspace_whose_legs_are_too_few():
+    """A kernel that runs out of rows for legs (PLAN_LEGS_FULL, also from range_fields) makes
+    Router._run search again in a workspace with twice as many: the answers are those of a
+    workspace with room enough."""
+    from trajet.router.query import QueryOptions
+
+    from .conftest import shared_feed
+
+    view = Network.open([shared_feed("helsinki")]).day(dt.date(2022, 2, 22))
+    roomy, tight = view.router, Router(view.router.tt, view.router.walk_speed_m_s, bounds=view.router.bounds)
+    rng = np.random.default_rng(9)
+    served = np.unique(roomy.tt.pattern_stops)
+    queries = [(int(a), int(b), int(t)) for (a, b), t in zip(rng.choice(served, (10, 2)),
+                                                             rng.integers(7 * 3600, 19 * 3600, 10))]
+    options = QueryOptions(max_transfer_walk_m=400)
+
+    def answer(router, a, b, t):
+        one, window = router.plan([(a, t)], [(b, 0)], options), router.plan_range([(a, 0)], t, t + 3600, [(b, 0)],
+                                                                                 options)
+        return [j.legs for j in one.journeys], [j.legs for j in window.journeys]
+
+    grown = 0
+    for a, b, t in queries:
+        tight._local.ws = new_workspace(tight.tt, 21, n_legs=1)
+        assert answer(tight, a, b, t) == answer(roomy, a, b, t)
+        grown += len(tight._local.ws.legs) > 1
+    assert grown >= 5  # most queries found journeys, so their workspace grew
